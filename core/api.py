@@ -1,0 +1,81 @@
+"""The one NinjaAPI at /api/v1/: error rendering, authentication, and every app's router."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from core.auth import API_AUTH
+from core.errors import ZhengqiError
+
+logger = logging.getLogger("zhengqi.api")
+
+api = NinjaAPI(
+    title="Zhengqi API",
+    version="1",
+    description="Mobilisation platform for volunteer police and industry liaisons. "
+    "Errors are JSON {code, message, details}; lists are {items, count} with ?limit=&offset=.",
+    urls_namespace="api-v1",
+    auth=API_AUTH,
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                 409: "conflict", 413: "payload_too_large", 429: "rate_limited"}
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, details: object = None) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "details": details}, status=status)
+
+
+@api.exception_handler(ZhengqiError)
+def _domain_error(request: HttpRequest, exc: ZhengqiError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    details = [
+        {"loc": [str(part) for part in e.get("loc", ())], "type": e.get("type", ""), "msg": e.get("msg", "")}
+        for e in exc.errors
+    ]
+    return _error(request, 422, "invalid_input", _("Some fields are not valid."), details)
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthorized", _("Log in first: the credentials are missing, wrong, expired or revoked."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | json.JSONDecodeError | UnicodeDecodeError):
+        return _error(request, 400, "malformed_json", _("The request body is not valid JSON."))
+    code = _STATUS_CODES.get(exc.status_code, "error")
+    return _error(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", _("Not found, or outside your jurisdiction."))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Never a stack trace to the client; the log has it.
+    logger.exception("unhandled error in %s %s", request.method, request.path)
+    return _error(request, 500, "server_error", _("Something went wrong on our side; it has been logged."))
+
+
+api.add_router("", "core.endpoints.auth.router")
+api.add_router("", "core.endpoints.me.router")
+api.add_router("/areas", "core.endpoints.areas.router")
+api.add_router("/people", "core.endpoints.people.router")
+api.add_router("/teams", "core.endpoints.teams.router")
+api.add_router("/audit", "core.endpoints.audit.router")

@@ -1,0 +1,23 @@
+"""How API callers prove who they are: a bearer token, or a browser session (with CSRF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, django_auth
+
+from core.services.tokens import token_authenticate
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = token_authenticate(token)
+        if found is None:
+            return None
+        request.user = found.user
+        request.zq_token = found  # type: ignore[attr-defined]
+        return found.user
+
+
+API_AUTH = [BearerAuth(), django_auth]

@@ -1,0 +1,97 @@
+"""The one place that knows about coordinates, datums, distances and boundaries.
+
+Everything is stored in WGS-84. Phones may report GCJ-02 (Amap, Tencent,
+WeChat) or BD-09 (Baidu); those are converted here on the way in, and links or
+tiles for Chinese map providers get converted coordinates on the way out.
+
+Policy outside mainland China: GCJ-02 and BD-09 are only defined inside a
+rough mainland bounding box (prcoords' sanity check). Outside it, providers
+apply no offset, so neither do we: the point passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import enum
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import prcoords
+from geopy.distance import geodesic
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.prepared import PreparedGeometry, prep
+
+
+class Datum(enum.StrEnum):
+    WGS84 = "wgs84"
+    GCJ02 = "gcj02"
+    BD09 = "bd09"
+
+
+@dataclass(frozen=True)
+class LatLon:
+    lat: float
+    lon: float
+
+
+def valid_lat_lon(lat: float, lon: float) -> bool:
+    return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
+
+
+def _in_china(lat: float, lon: float) -> bool:
+    return bool(prcoords.sanity_in_china_p(prcoords.Coords(lat, lon)))
+
+
+def to_wgs84(lat: float, lon: float, datum: Datum | str) -> LatLon:
+    datum = Datum(datum)
+    if datum is Datum.WGS84 or not _in_china(lat, lon):
+        return LatLon(lat, lon)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # The "bored" inverses iterate to sub-centimetre precision.
+        converted = prcoords.gcj_wgs_bored((lat, lon)) if datum is Datum.GCJ02 else prcoords.bd_wgs_bored((lat, lon))
+    return LatLon(converted.lat, converted.lon)
+
+
+def from_wgs84(lat: float, lon: float, datum: Datum | str) -> LatLon:
+    datum = Datum(datum)
+    if datum is Datum.WGS84 or not _in_china(lat, lon):
+        return LatLon(lat, lon)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        converted = prcoords.wgs_gcj((lat, lon)) if datum is Datum.GCJ02 else prcoords.wgs_bd((lat, lon))
+    return LatLon(converted.lat, converted.lon)
+
+
+def distance_m(a: LatLon, b: LatLon) -> float:
+    """Exact geodesic distance on the WGS-84 ellipsoid, in metres."""
+    return float(geodesic((a.lat, a.lon), (b.lat, b.lon)).meters)
+
+
+class Boundary:
+    """A GeoJSON polygon (WGS-84, lon/lat order) prepared for fast point-in-polygon tests."""
+
+    def __init__(self, geometry: dict[str, Any]) -> None:
+        self.geometry: BaseGeometry = shape(geometry)
+        self._prepared: PreparedGeometry = prep(self.geometry)
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return bool(self._prepared.contains(Point(lon, lat)))
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(min_lon, min_lat, max_lon, max_lat)"""
+        return tuple(self.geometry.bounds)  # type: ignore[return-value]
+
+
+# Boundaries change only when the divisions are reloaded, which restarts the server.
+_BOUNDARIES: dict[str, Boundary] = {}
+
+
+def boundary_of(code: str, geometry: dict[str, Any]) -> Boundary:
+    """A prepared boundary for an area's stored GeoJSON, built once per process."""
+    found = _BOUNDARIES.get(code)
+    if found is None:
+        found = _BOUNDARIES[code] = Boundary(geometry)
+    return found

@@ -1,0 +1,57 @@
+"""Validating, normalising and masking phone and ID numbers."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from django.utils.translation import gettext_lazy as _
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+from core.errors import InvalidInput
+
+_SEPARATORS = re.compile(r"[\s\-()]")
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def normalize_phone(raw: str) -> str:
+    """Return a mainland mobile number as 11 digits, or raise InvalidInput(invalid_phone)."""
+    cleaned = _SEPARATORS.sub("", raw or "")
+    error = InvalidInput(_("Not a valid mainland China mobile number."), code="invalid_phone", details={"field": "phone"})
+    if not cleaned or len(cleaned) > 20:
+        raise error
+    try:
+        number = phonenumbers.parse(cleaned, "CN")
+    except phonenumbers.NumberParseException:
+        raise error from None
+    if (
+        number.country_code != 86
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) not in _MOBILE_TYPES
+    ):
+        raise error
+    national = str(number.national_number)
+    if len(national) != 11:
+        raise error
+    return national
+
+
+def normalize_id_number(raw: str) -> str:
+    """Return an 18-character resident ID number (checksum verified), or raise invalid_id_number."""
+    try:
+        return str(ric.validate(raw or ""))
+    except StdnumError:
+        raise InvalidInput(
+            _("Not a valid resident ID number."), code="invalid_id_number", details={"field": "id_number"}
+        ) from None
+
+
+def mask_phone(phone: str) -> str:
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def mask_id_number(last4: str) -> str:
+    return f"{'*' * 14}{last4}" if last4 else ""

@@ -1,0 +1,85 @@
+"""Jurisdiction: the Area subtrees in which a user may use a capability.
+
+Written once here; every selector that lists people, teams, areas, alerts or
+sessions filters through `Jurisdiction.q(...)`, so scoping is never per-view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+from core.errors import Forbidden, NotFound
+from core.models import RoleGrant
+from core.roles import CAPABILITIES, Capability
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """A set of NBS code prefixes, none inside another."""
+
+    prefixes: tuple[str, ...]
+
+    @classmethod
+    def from_prefixes(cls, prefixes: list[str] | set[str] | tuple[str, ...]) -> Jurisdiction:
+        kept: list[str] = []
+        for prefix in sorted(set(prefixes), key=len):
+            if not any(prefix.startswith(k) for k in kept):
+                kept.append(prefix)
+        return cls(tuple(sorted(kept)))
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.prefixes
+
+    def covers(self, code: str | None) -> bool:
+        return bool(code) and any(code.startswith(p) for p in self.prefixes)  # type: ignore[union-attr]
+
+    def q(self, field: str) -> Q:
+        """A filter keeping rows whose `field` (an area code) lies inside this jurisdiction."""
+        if not self.prefixes:
+            return Q(pk__in=[])
+        query = Q()
+        for prefix in self.prefixes:
+            query |= Q(**{f"{field}__startswith": prefix})
+        return query
+
+
+def grants_of(user: AnyUser) -> list[RoleGrant]:
+    """The user's role grants, fetched once per user object (i.e. per request)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached: list[RoleGrant] | None = getattr(user, "_zq_grants", None)
+    if cached is None:
+        cached = list(RoleGrant.objects.filter(user_id=user.pk).select_related("area"))
+        user._zq_grants = cached  # type: ignore[union-attr]
+    return cached
+
+
+def jurisdiction_for(user: AnyUser, capability: Capability) -> Jurisdiction:
+    return Jurisdiction.from_prefixes(
+        [g.area.prefix for g in grants_of(user) if capability in CAPABILITIES.get(g.role, frozenset())]
+    )
+
+
+def require(user: AnyUser, capability: Capability) -> Jurisdiction:
+    """The user's jurisdiction for a capability; Forbidden if their roles never carry it."""
+    found = jurisdiction_for(user, capability)
+    if found.is_empty:
+        raise Forbidden()
+    return found
+
+
+def require_within(user: AnyUser, capability: Capability, area_code: str, **details: Any) -> Jurisdiction:
+    """Like `require`, and the area must lie inside it; outside looks like it does not exist."""
+    found = require(user, capability)
+    if not found.covers(area_code):
+        raise NotFound(details=details or None)
+    return found

@@ -1,0 +1,176 @@
+"""What every app shares: areas, people, teams, role grants, API tokens and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.roles import Role
+
+
+class AreaLevel(models.TextChoices):
+    CITY = "city", _("City")
+    COUNTY = "county", _("County / district")
+    TOWNSHIP = "township", _("Township / street")
+    VILLAGE = "village", _("Village / community")
+
+
+# NBS division codes are hierarchical: a city is identified by its first 4
+# digits (4106), a county by 6 (410622), a township by 9 (410622100) and a
+# village by 12. "Is X inside Y" is then `X.code.startswith(Y.prefix)`, with no
+# recursive query.
+PREFIX_LENGTH = {AreaLevel.CITY: 4, AreaLevel.COUNTY: 6, AreaLevel.TOWNSHIP: 9, AreaLevel.VILLAGE: 12}
+
+
+def area_prefix(code: str, level: str) -> str:
+    return code[: PREFIX_LENGTH[AreaLevel(level)]]
+
+
+class Area(models.Model):
+    code = models.CharField(_("division code"), max_length=12, primary_key=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    lat = models.FloatField(_("centre latitude (WGS-84)"))
+    lon = models.FloatField(_("centre longitude (WGS-84)"))
+    # A GeoJSON geometry (WGS-84), where a boundary is known (counties).
+    boundary = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [
+            models.Index(fields=["prefix"], name="area_prefix_like", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The prefix is derived, never typed in.
+        self.prefix = area_prefix(self.code, self.level)
+        super().save(*args, **kwargs)
+
+    def contains(self, code: str) -> bool:
+        return code.startswith(self.prefix)
+
+
+class Team(models.Model):
+    """A team of volunteer police, based in an area and led by one of them."""
+
+    name = models.CharField(_("name"), max_length=64)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="teams")
+    leader = models.ForeignKey(
+        "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["area_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["area", "name"], name="team_unique_name_in_area")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """One human. Phone is stored as 11 digits; the ID number only encrypted."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    phone = models.CharField(_("mobile phone"), max_length=11, unique=True)
+    id_number_encrypted = models.TextField(blank=True, default="")
+    # HMAC of the normalised ID number: finds duplicates without decrypting.
+    id_number_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    id_number_last4 = models.CharField(max_length=4, blank=True, default="")
+    home_area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="residents")
+    home_lat = models.FloatField(null=True, blank=True)
+    home_lon = models.FloatField(null=True, blank=True)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["home_area"], name="person_home_area_like", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleGrant(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="role_grants")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "area"], name="rolegrant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}@{self.area_id}"
+
+
+class ApiToken(models.Model):
+    """An opaque bearer token. Only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logged out")
+    PERSONAL_DATA_READ = "personal_data_read", _("Read unmasked personal data")
+    PERSON_CREATE = "person_create", _("Created a person")
+    PERSON_UPDATE = "person_update", _("Updated a person")
+    ROLE_GRANT = "role_grant", _("Granted a role")
+    TEAM_CREATE = "team_create", _("Created a team")
+    EXPORT = "export", _("Exported data")
+    ALERT_ACTION = "alert_action", _("Alert action")
+
+
+class AuditEntry(models.Model):
+    """Append-only record of who did what to which record, when and from where."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_username = models.CharField(max_length=150, blank=True, default="")
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=32, blank=True, default="")
+    object_id = models.CharField(max_length=64, blank=True, default="")
+    # The division the record belongs to: staff see entries inside their jurisdiction.
+    area_code = models.CharField(max_length=12, blank=True, default="")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["area_code"], name="audit_area_like", opclasses=["varchar_pattern_ops"]),
+        ]

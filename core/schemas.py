@@ -1,0 +1,186 @@
+"""Request and response shapes of core's endpoints (explicit fields, never __all__)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from core.identity import mask_id_number, mask_phone
+from core.models import Area, AreaLevel, AuditEntry, Person, Team
+from core.roles import Role
+
+T = TypeVar("T")
+
+
+class StrictIn(Schema):
+    """Inputs reject unknown fields, so a typo is a 422, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(Schema):
+    code: str = Field(..., examples=["not_found"])
+    message: str
+    details: Any = None
+
+
+class Page(Schema, Generic[T]):
+    items: list[T]
+    count: int
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class TokenIn(StrictIn):
+    username: str = Field(..., min_length=1, max_length=150)
+    password: str = Field(..., min_length=1, max_length=256)
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime
+
+
+class RoleOut(Schema):
+    role: Role
+    area_code: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str | None
+    person_id: int | None
+    roles: list[RoleOut]
+
+
+class AreaOut(Schema):
+    code: str
+    name: str
+    level: AreaLevel
+    parent_code: str | None
+    lat: float
+    lon: float
+
+    @staticmethod
+    def build(area: Area) -> AreaOut:
+        return AreaOut(
+            code=area.code, name=area.name, level=AreaLevel(area.level), parent_code=area.parent_id, lat=area.lat, lon=area.lon
+        )
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    phone: str = Field(..., description="Masked (138****5678) unless the caller's role needs it; unmasked reads are audited.")
+    id_number: str = Field(..., description="Masked to the last 4 characters in lists; unmasked in detail for roles that need it.")
+    area_code: str
+    area_name: str
+    team_id: int | None
+    username: str | None
+    is_active: bool
+    roles: list[RoleOut]
+
+    @staticmethod
+    def build(person: Person, *, reveal_phone: bool, id_number: str | None = None) -> PersonOut:
+        grants = list(person.user.role_grants.all()) if person.user is not None else []
+        return PersonOut(
+            id=person.pk,
+            name=person.name,
+            phone=person.phone if reveal_phone else mask_phone(person.phone),
+            id_number=id_number if id_number is not None else mask_id_number(person.id_number_last4),
+            area_code=person.home_area_id,
+            area_name=person.home_area.name,
+            team_id=person.team_id,
+            username=person.user.get_username() if person.user is not None else None,
+            is_active=person.is_active,
+            roles=[RoleOut(role=Role(g.role), area_code=g.area_id) for g in grants],
+        )
+
+
+class PersonIn(StrictIn):
+    name: str = Field(..., min_length=1, max_length=64)
+    phone: str = Field(..., min_length=1, max_length=32)
+    home_area_code: str = Field(..., min_length=4, max_length=12, pattern=r"^\d+$")
+    id_number: str | None = Field(None, max_length=32)
+    team_id: int | None = None
+    roles: list[Role] = Field(default_factory=list, max_length=6)
+    username: str | None = Field(None, min_length=3, max_length=150, pattern=r"^[\w.@+-]+$")
+    password: str | None = Field(None, max_length=256)
+
+
+class PersonPatch(StrictIn):
+    name: str | None = Field(None, min_length=1, max_length=64)
+    phone: str | None = Field(None, min_length=1, max_length=32)
+    home_area_code: str | None = Field(None, min_length=4, max_length=12, pattern=r"^\d+$")
+    id_number: str | None = Field(None, max_length=32)
+    team_id: int | None = None
+    is_active: bool | None = None
+
+
+class PeopleFilter(PageParams):
+    role: Role | None = None
+    area: str | None = Field(None, max_length=12, pattern=r"^\d+$")
+    team_id: int | None = None
+    q: str | None = Field(None, max_length=64)
+
+
+class RoleGrantIn(StrictIn):
+    role: Role
+    area_code: str = Field(..., min_length=4, max_length=12, pattern=r"^\d+$")
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    area_code: str
+    area_name: str
+    leader_id: int | None
+
+    @staticmethod
+    def build(team: Team) -> TeamOut:
+        return TeamOut(id=team.pk, name=team.name, area_code=team.area_id, area_name=team.area.name, leader_id=team.leader_id)
+
+
+class TeamIn(StrictIn):
+    name: str = Field(..., min_length=1, max_length=64)
+    area_code: str = Field(..., min_length=4, max_length=12, pattern=r"^\d+$")
+    leader_id: int | None = None
+
+
+class AuditOut(Schema):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    area_code: str
+    ip: str | None
+    details: dict[str, Any]
+
+    @staticmethod
+    def build(entry: AuditEntry) -> AuditOut:
+        return AuditOut(
+            id=entry.pk,
+            at=entry.at,
+            actor=entry.actor_username,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            area_code=entry.area_code,
+            ip=entry.ip,
+            details=entry.details,
+        )
+
+
+class AuditFilter(PageParams):
+    action: str | None = Field(None, max_length=32)
+    since: datetime | None = None
+    until: datetime | None = None

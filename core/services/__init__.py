@@ -1,0 +1,1 @@
+"""Every write in core is a function here: keyword-only, typed, atomic."""

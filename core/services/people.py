@@ -1,0 +1,242 @@
+"""Creating and changing people, teams and role grants, always inside the actor's jurisdiction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from core import crypto
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.identity import normalize_id_number, normalize_phone
+from core.jurisdiction import Jurisdiction, grants_of, require
+from core.models import Area, AuditAction, Person, RoleGrant, Team
+from core.roles import GRANTABLE, Capability, Role
+from core.services.audit import audit_record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    encrypted: str
+    lookup_hash: str
+    last4: str
+
+    @classmethod
+    def from_raw(cls, raw: str) -> IdNumber:
+        normalised = normalize_id_number(raw)
+        return cls(crypto.encrypt(normalised), crypto.lookup_hash(normalised), normalised[-4:])
+
+
+def _area(code: str) -> Area:
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise InvalidInput(_("Unknown division code."), code="unknown_area", details={"area_code": code})
+    return area
+
+
+def _area_within(jurisdiction: Jurisdiction, code: str) -> Area:
+    area = _area(code)
+    if not jurisdiction.covers(area.code):
+        raise InvalidInput(
+            _("That area is outside your jurisdiction."), code="area_outside_jurisdiction", details={"area_code": code}
+        )
+    return area
+
+
+def _check_unique(*, phone: str | None, id_hash: str | None, exclude_pk: int | None = None) -> None:
+    others = Person.objects.exclude(pk=exclude_pk) if exclude_pk else Person.objects.all()
+    if phone and others.filter(phone=phone).exists():
+        raise Conflict(_("Someone is already registered with this phone number."), code="duplicate_phone")
+    if id_hash and others.filter(id_number_hash=id_hash).exists():
+        raise Conflict(_("Someone is already registered with this ID number."), code="duplicate_id_number")
+
+
+def _team_in(actor: AbstractBaseUser, team_id: int | None) -> Team | None:
+    if team_id is None:
+        return None
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    team = Team.objects.filter(pk=team_id).filter(jurisdiction.q("area__code")).first()
+    if team is None:
+        raise InvalidInput(_("Unknown team."), code="unknown_team", details={"team_id": team_id})
+    return team
+
+
+def _check_grantable(actor: AbstractBaseUser, role: str, area: Area) -> None:
+    for grant in grants_of(actor):
+        if role in GRANTABLE.get(grant.role, frozenset()) and area.code.startswith(grant.area.prefix):
+            return
+    raise Forbidden(_("You may not grant this role here."), code="role_not_grantable", details={"role": role})
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: AbstractBaseUser,
+    name: str,
+    phone: str,
+    home_area_code: str,
+    id_number: str | None = None,
+    team_id: int | None = None,
+    roles: list[str] | None = None,
+    username: str | None = None,
+    password: str | None = None,
+) -> Person:
+    """Register a person with a login (username defaults to the phone number) and member roles at home."""
+    area = _area_within(require(actor, Capability.MANAGE_PEOPLE), home_area_code)
+    phone = normalize_phone(phone)
+    ident = IdNumber.from_raw(id_number) if id_number else None
+    team = _team_in(actor, team_id)
+    for role in roles or []:
+        _check_grantable(actor, role, area)
+    _check_unique(phone=phone, id_hash=ident.lookup_hash if ident else None)
+
+    user_model = get_user_model()
+    username = (username or phone).strip()
+    if user_model.objects.filter(username=username).exists():
+        raise Conflict(_("This username is taken."), code="duplicate_username")
+    user = user_model(username=username)
+    if password:
+        try:
+            validate_password(password, user)
+        except DjangoValidationError as exc:
+            raise InvalidInput(_("The password is too weak."), code="weak_password", details=exc.messages) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    try:
+        person = Person.objects.create(
+            user=user,
+            name=name.strip(),
+            phone=phone,
+            id_number_encrypted=ident.encrypted if ident else "",
+            id_number_hash=ident.lookup_hash if ident else None,
+            id_number_last4=ident.last4 if ident else "",
+            home_area=area,
+            team=team,
+        )
+    except IntegrityError:  # lost a race with a concurrent registration of the same person
+        raise Conflict(_("This person is already registered."), code="duplicate_person") from None
+    for role in roles or []:
+        RoleGrant.objects.create(user=user, role=role, area=area, granted_by=actor)  # type: ignore[misc]
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSON_CREATE,
+        object_type="person",
+        object_id=person.pk,
+        area_code=area.code,
+        details={"roles": sorted(roles or [])},
+    )
+    return person
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def person_update(
+    *,
+    actor: AbstractBaseUser,
+    person_id: int,
+    name: str = _UNSET,
+    phone: str = _UNSET,
+    id_number: str = _UNSET,
+    home_area_code: str = _UNSET,
+    team_id: int | None = _UNSET,
+    is_active: bool = _UNSET,
+) -> Person:
+    """Change the given fields; the person and any new home area must both be in the actor's jurisdiction."""
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    person = (
+        Person.objects.select_for_update().filter(jurisdiction.q("home_area__code")).filter(pk=person_id).first()
+    )
+    if person is None:
+        raise NotFound()
+    changed: list[str] = []
+    if name is not _UNSET:
+        person.name = name.strip()
+        changed.append("name")
+    if phone is not _UNSET:
+        person.phone = normalize_phone(phone)
+        _check_unique(phone=person.phone, id_hash=None, exclude_pk=person.pk)
+        changed.append("phone")
+    if id_number is not _UNSET:
+        ident = IdNumber.from_raw(id_number)
+        _check_unique(phone=None, id_hash=ident.lookup_hash, exclude_pk=person.pk)
+        person.id_number_encrypted, person.id_number_hash, person.id_number_last4 = (
+            ident.encrypted,
+            ident.lookup_hash,
+            ident.last4,
+        )
+        changed.append("id_number")
+    if home_area_code is not _UNSET:
+        person.home_area = _area_within(jurisdiction, home_area_code)
+        changed.append("home_area")
+    if team_id is not _UNSET:
+        person.team = _team_in(actor, team_id)
+        changed.append("team")
+    if is_active is not _UNSET:
+        person.is_active = is_active
+        changed.append("is_active")
+    person.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        object_type="person",
+        object_id=person.pk,
+        area_code=person.home_area_id,
+        details={"fields": changed},
+    )
+    return person
+
+
+@transaction.atomic
+def team_create(*, actor: AbstractBaseUser, name: str, area_code: str, leader_id: int | None = None) -> Team:
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    area = _area_within(jurisdiction, area_code)
+    leader = None
+    if leader_id is not None:
+        leader = Person.objects.filter(jurisdiction.q("home_area__code")).filter(pk=leader_id).first()
+        if leader is None:
+            raise InvalidInput(_("Unknown person."), code="unknown_person", details={"leader_id": leader_id})
+    if Team.objects.filter(area=area, name=name.strip()).exists():
+        raise Conflict(_("A team with this name already exists here."), code="duplicate_team")
+    team = Team.objects.create(name=name.strip(), area=area, leader=leader)
+    if leader is not None:
+        Person.objects.filter(pk=leader.pk).update(team=team)
+    audit_record(actor=actor, action=AuditAction.TEAM_CREATE, object_type="team", object_id=team.pk, area_code=area.code)
+    return team
+
+
+@transaction.atomic
+def role_grant(*, actor: AbstractBaseUser, person_id: int, role: str, area_code: str) -> RoleGrant:
+    """Grant a role over an area to a person's login; the actor's own roles decide what they may grant."""
+    if role not in Role.values:
+        raise InvalidInput(_("Unknown role."), code="unknown_role", details={"role": role})
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    area = _area_within(jurisdiction, area_code)
+    person = Person.objects.filter(jurisdiction.q("home_area__code")).filter(pk=person_id).first()
+    if person is None or person.user_id is None:
+        raise NotFound()
+    _check_grantable(actor, role, area)
+    grant, created = RoleGrant.objects.get_or_create(
+        user_id=person.user_id, role=role, area=area, defaults={"granted_by": actor}
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action=AuditAction.ROLE_GRANT,
+            object_type="person",
+            object_id=person.pk,
+            area_code=area.code,
+            details={"role": role},
+        )
+    return grant

@@ -1,0 +1,83 @@
+"""Bearer tokens: issue on a correct password, look up by digest, revoke."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.crypto import token_digest
+from core.errors import RateLimited, Unauthorized
+from core.jurisdiction import grants_of
+from core.models import ApiToken, AuditAction
+from core.services.audit import audit_record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.http import HttpRequest
+
+TOKEN_PREFIX = "zq_"
+# Writing last_used_at on every request would turn every read into a write.
+_LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def _home_area_code(user: User) -> str:
+    grants = grants_of(user)
+    return grants[0].area_id if grants else ""
+
+
+def token_issue(*, request: HttpRequest, username: str, password: str) -> tuple[str, ApiToken]:
+    """Check the password (through django-axes' lockout) and return a new raw token and its row.
+
+    Not atomic as a whole on purpose: a failed attempt must stay recorded
+    (axes' counter and the audit entry) even though the call then fails.
+    """
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        if getattr(request, "axes_locked_out", False):
+            raise RateLimited(
+                _("Too many failed logins for this account; try again later."), code="locked_out"
+            )
+        audit_record(actor=None, action=AuditAction.LOGIN_FAILED, object_type="user", details={"username": username[:150]})
+        raise Unauthorized(_("Wrong username or password."), code="invalid_credentials")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            digest=token_digest(raw),
+            expires_at=timezone.now() + settings.TOKEN_TTL,
+            user_agent=request.headers.get("User-Agent", "")[:200],
+        )
+        audit_record(
+            actor=user,
+            action=AuditAction.LOGIN,
+            object_type="token",
+            object_id=token.pk,
+            area_code=_home_area_code(user),
+        )
+    return raw, token
+
+
+def token_authenticate(raw: str) -> ApiToken | None:
+    """The live token for a raw bearer value, with its user; None if unknown, expired, revoked or inactive."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw)).first()
+    now = timezone.now()
+    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(actor=token.user, action=AuditAction.LOGOUT, object_type="token", object_id=token.pk)
