@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from core.divisions import load_divisions
 from core.models import Area, Person
 from tests.factories import PersonFactory, RoleGrantFactory, UserFactory
 
@@ -32,7 +33,14 @@ def _fast_hashing(settings: Any) -> None:
 
 
 @pytest.fixture
-def make_person(db: None) -> Callable[..., Person]:
+def hebi(db: None) -> None:
+    """The real Hebi divisions. The migration loads them, but transactional tests flush every table."""
+    if not Area.objects.exists():
+        load_divisions(Area)
+
+
+@pytest.fixture
+def make_person(hebi: None) -> Callable[..., Person]:
     """make_person(role, area_code, home=...) -> a Person with a login and one role grant."""
 
     def make(role: str | None = "volunteer", area_code: str = QIXIAN_TOWNSHIP, *, home: str | None = None, **kw: Any) -> Person:
