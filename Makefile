@@ -1,0 +1,68 @@
+# Zhengqi: `make demo` and `make test` are the whole set-up (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test lint typecheck pytest serve install install-dev messages static clean lock
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Zhengqi needs Python 3.11 (Django 5.2 LTS); set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: on Debian, apt-get install python3-venv"; exit 1; }
+	$(PY) -m pip install -q --upgrade pip
+
+# Stamps make re-runs instant and reinstall only when a requirements file changes.
+$(VENV)/.base: requirements/base.txt | $(PY)
+	$(PY) -m pip install -q -r requirements/base.txt
+	@touch $@
+
+$(VENV)/.dev: requirements/dev.txt requirements/base.txt $(VENV)/.base
+	$(PY) -m pip install -q -r requirements/dev.txt
+	@touch $@
+
+install: $(VENV)/.base
+install-dev: $(VENV)/.dev
+
+messages: $(VENV)/.base
+	@$(PY) manage.py build_catalogues
+
+static: $(VENV)/.base
+	@$(PY) manage.py collectstatic --noinput -v0
+
+demo: install messages static
+	$(PY) manage.py migrate --noinput -v1
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "Zhengqi is starting on http://$(HOST):$(PORT)/"
+	@echo "  API docs (OpenAPI):  http://$(HOST):$(PORT)/api/v1/docs"
+	@echo "  OpenAPI schema:      http://$(HOST):$(PORT)/api/v1/openapi.json"
+	@echo "  Admin:               http://$(HOST):$(PORT)/admin/   (log in as admin)"
+	@echo "  Phone socket:        ws://$(HOST):$(PORT)/ws/v1/phone"
+	@echo "Press Ctrl-C to stop."
+	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) core.asgi:application
+
+# One production server process with the current environment; it neither migrates nor seeds.
+serve: install
+	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) --proxy-headers core.asgi:application
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+typecheck: install-dev
+	$(VENV)/bin/mypy .
+
+pytest: install-dev messages
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) staticfiles var .mypy_cache .ruff_cache .pytest_cache
+
+# Regenerate the pinned requirements from pyproject's top-level choices (needs network).
+lock:
+	rm -rf /tmp/zq-lock && $(PYTHON) -m venv /tmp/zq-lock && /tmp/zq-lock/bin/pip install -q . && \
+	  /tmp/zq-lock/bin/pip freeze --exclude zhengqi > requirements/base.txt
