@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
+export ZHENGQI_JOBS_IN_PROCESS ?= true
 
 .PHONY: demo test lint typecheck pytest serve install install-dev messages static clean lock
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja.security import HttpBearer, django_auth
 
+from core.errors import Unauthorized
 from core.services.tokens import token_authenticate
 
 
@@ -21,3 +23,11 @@ class BearerAuth(HttpBearer):
 
 
 API_AUTH = [BearerAuth(), django_auth]
+
+
+def actor_of(request: HttpRequest) -> User:
+    """The authenticated user behind an API call (the API's auth already ran)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise Unauthorized()
+    return user

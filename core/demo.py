@@ -28,10 +28,41 @@ SECTORS = ("transit", "sanitation", "city_management", "property", "food_deliver
 DEMO_TOWNSHIP = "410611001"  # a 淇滨区 street: the demo township coordinator, volunteer and liaison live here
 HOME_SPREAD_M = 2500.0
 
-_MOBILE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 "
-    "166 173 177 180 181 182 183 185 186 187 188 189 198 199"
-).split()
+_MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "173",
+    "177",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "198",
+    "199",
+]
 
 
 @dataclass
@@ -157,7 +188,9 @@ class Generator:
         for i in range(LIAISONS):
             township = self.townships[self.rng.randrange(len(self.townships))]
             sector = SECTORS[i % len(SECTORS)]
-            pop.liaisons.append(self.person(username=f"lia{i + 1:04d}", role="liaison", area_code=township, sector=sector))
+            pop.liaisons.append(
+                self.person(username=f"lia{i + 1:04d}", role="liaison", area_code=township, sector=sector)
+            )
             tick(1)
         return pop
 

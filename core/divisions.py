@@ -39,7 +39,7 @@ def read_divisions(data_dir: Path = DATA_DIR) -> list[dict[str, Any]]:
             }
         )
     order = list(_PREFIX_LENGTH)
-    divisions.sort(key=lambda d: (order.index(d["level"]), d["code"]))
+    divisions.sort(key=lambda d: (order.index(str(d["level"])), str(d["code"])))
     return divisions
 
 

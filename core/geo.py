@@ -82,7 +82,8 @@ class Boundary:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(min_lon, min_lat, max_lon, max_lat)"""
-        return tuple(self.geometry.bounds)  # type: ignore[return-value]
+        min_lon, min_lat, max_lon, max_lat = self.geometry.bounds
+        return min_lon, min_lat, max_lon, max_lat
 
 
 # Boundaries change only when the divisions are reloaded, which restarts the server.

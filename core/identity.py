@@ -18,7 +18,9 @@ _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberTy
 def normalize_phone(raw: str) -> str:
     """Return a mainland mobile number as 11 digits, or raise InvalidInput(invalid_phone)."""
     cleaned = _SEPARATORS.sub("", raw or "")
-    error = InvalidInput(_("Not a valid mainland China mobile number."), code="invalid_phone", details={"field": "phone"})
+    error = InvalidInput(
+        _("Not a valid mainland China mobile number."), code="invalid_phone", details={"field": "phone"}
+    )
     if not cleaned or len(cleaned) > 20:
         raise error
     try:

@@ -16,9 +16,9 @@ from core.models import RoleGrant
 from core.roles import CAPABILITIES, Capability
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    AnyUser = User | AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def grants_of(user: AnyUser) -> list[RoleGrant]:
         return []
     cached: list[RoleGrant] | None = getattr(user, "_zq_grants", None)
     if cached is None:
-        cached = list(RoleGrant.objects.filter(user_id=user.pk).select_related("area"))
+        cached = list(RoleGrant.objects.filter(user__pk=int(user.pk)).select_related("area"))
         user._zq_grants = cached  # type: ignore[union-attr]
     return cached
 

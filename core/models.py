@@ -33,9 +33,7 @@ class Area(models.Model):
     code = models.CharField(_("division code"), max_length=12, primary_key=True)
     name = models.CharField(_("name"), max_length=64)
     level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     prefix = models.CharField(max_length=12, unique=True, editable=False)
     lat = models.FloatField(_("centre latitude (WGS-84)"))
     lon = models.FloatField(_("centre longitude (WGS-84)"))
@@ -65,9 +63,7 @@ class Team(models.Model):
 
     name = models.CharField(_("name"), max_length=64)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="teams")
-    leader = models.ForeignKey(
-        "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    leader = models.ForeignKey("Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

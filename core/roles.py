@@ -41,9 +41,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
     # County coordinators phone their members and manage the county's records,
     # so they see phone and ID numbers (each read is audited).
     Role.COUNTY_COORDINATOR: frozenset(_C),
-    Role.TOWNSHIP_COORDINATOR: frozenset(
-        {_C.VIEW_PEOPLE, _C.MANAGE_PEOPLE, _C.RAISE_ALERTS, _C.HOST_SESSIONS}
-    ),
+    Role.TOWNSHIP_COORDINATOR: frozenset({_C.VIEW_PEOPLE, _C.MANAGE_PEOPLE, _C.RAISE_ALERTS, _C.HOST_SESSIONS}),
     Role.STATION_HEAD: frozenset({_C.VIEW_PEOPLE}),
     Role.VOLUNTEER: frozenset(),
     Role.LIAISON: frozenset(),
@@ -52,8 +50,6 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
 # Which roles a holder of a role may grant to others (always inside their own jurisdiction).
 GRANTABLE: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset(Role),
-    Role.COUNTY_COORDINATOR: frozenset(
-        {Role.TOWNSHIP_COORDINATOR, Role.STATION_HEAD, Role.VOLUNTEER, Role.LIAISON}
-    ),
+    Role.COUNTY_COORDINATOR: frozenset({Role.TOWNSHIP_COORDINATOR, Role.STATION_HEAD, Role.VOLUNTEER, Role.LIAISON}),
     Role.TOWNSHIP_COORDINATOR: frozenset({Role.STATION_HEAD, Role.VOLUNTEER, Role.LIAISON}),
 }

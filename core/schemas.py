@@ -71,15 +71,24 @@ class AreaOut(Schema):
     @staticmethod
     def build(area: Area) -> AreaOut:
         return AreaOut(
-            code=area.code, name=area.name, level=AreaLevel(area.level), parent_code=area.parent_id, lat=area.lat, lon=area.lon
+            code=area.code,
+            name=area.name,
+            level=AreaLevel(area.level),
+            parent_code=area.parent_id,
+            lat=area.lat,
+            lon=area.lon,
         )
 
 
 class PersonOut(Schema):
     id: int
     name: str
-    phone: str = Field(..., description="Masked (138****5678) unless the caller's role needs it; unmasked reads are audited.")
-    id_number: str = Field(..., description="Masked to the last 4 characters in lists; unmasked in detail for roles that need it.")
+    phone: str = Field(
+        ..., description="Masked (138****5678) unless the caller's role needs it; unmasked reads are audited."
+    )
+    id_number: str = Field(
+        ..., description="Masked to the last 4 characters in lists; unmasked in detail for roles that need it."
+    )
     area_code: str
     area_name: str
     team_id: int | None
@@ -145,7 +154,9 @@ class TeamOut(Schema):
 
     @staticmethod
     def build(team: Team) -> TeamOut:
-        return TeamOut(id=team.pk, name=team.name, area_code=team.area_id, area_name=team.area.name, leader_id=team.leader_id)
+        return TeamOut(
+            id=team.pk, name=team.name, area_code=team.area_id, area_name=team.area.name, leader_id=team.leader_id
+        )
 
 
 class TeamIn(StrictIn):

@@ -13,15 +13,15 @@ from core.models import Area, AuditEntry, Person, RoleGrant, Team
 from core.roles import Capability
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
-def area_visible(*, actor: AbstractBaseUser) -> Jurisdiction:
+def area_visible(*, actor: User) -> Jurisdiction:
     """Where an actor may look at the map: every area any of their grants covers."""
     return Jurisdiction.from_prefixes([g.area.prefix for g in grants_of(actor)])
 
 
-def area_list(*, actor: AbstractBaseUser, level: str | None = None, parent: str | None = None) -> QuerySet[Area]:
+def area_list(*, actor: User, level: str | None = None, parent: str | None = None) -> QuerySet[Area]:
     """Areas inside the actor's grants, plus their ancestors so the tree can be walked from the city down."""
     visible = area_visible(actor=actor)
     ancestors = [p for prefix in visible.prefixes for p in _ancestor_prefixes(prefix)]
@@ -38,7 +38,7 @@ def _ancestor_prefixes(prefix: str) -> list[str]:
     return [prefix[:n] for n in (4, 6, 9) if n < len(prefix)]
 
 
-def area_get(*, actor: AbstractBaseUser, code: str) -> Area:
+def area_get(*, actor: User, code: str) -> Area:
     area = area_list(actor=actor).filter(code=code).first()
     if area is None:
         raise NotFound()
@@ -55,7 +55,7 @@ def _people(jurisdiction: Jurisdiction) -> QuerySet[Person]:
 
 def person_list(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     role: str | None = None,
     area: str | None = None,
     team_id: int | None = None,
@@ -73,26 +73,26 @@ def person_list(
     return people.order_by("id")
 
 
-def person_get(*, actor: AbstractBaseUser, person_id: int) -> Person:
+def person_get(*, actor: User, person_id: int) -> Person:
     person = _people(require(actor, Capability.VIEW_PEOPLE)).filter(pk=person_id).first()
     if person is None:
         raise NotFound()
     return person
 
 
-def person_reveals_personal_data(*, actor: AbstractBaseUser, person: Person) -> bool:
+def person_reveals_personal_data(*, actor: User, person: Person) -> bool:
     """Whether the actor's role needs this person's phone and ID number unmasked."""
     return jurisdiction_for(actor, Capability.VIEW_PERSONAL_DATA).covers(person.home_area_id)
 
 
-def team_list(*, actor: AbstractBaseUser, area: str | None = None) -> QuerySet[Team]:
+def team_list(*, actor: User, area: str | None = None) -> QuerySet[Team]:
     teams = Team.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code")).select_related("area")
     if area:
         teams = teams.filter(area__code__startswith=area)
     return teams.order_by("area_id", "name")
 
 
-def team_get(*, actor: AbstractBaseUser, team_id: int) -> Team:
+def team_get(*, actor: User, team_id: int) -> Team:
     team = team_list(actor=actor).filter(pk=team_id).first()
     if team is None:
         raise NotFound()
@@ -101,7 +101,7 @@ def team_get(*, actor: AbstractBaseUser, team_id: int) -> Team:
 
 def audit_list(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,

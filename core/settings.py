@@ -61,7 +61,7 @@ if ZHENGQI_ENV not in ("development", "production"):
 PRODUCTION = ZHENGQI_ENV == "production"
 
 # --- secrets -----------------------------------------------------------------
-_DEV_SECRET = "django-insecure-zhengqi-development-only-never-use-in-production"
+_DEV_SECRET = "django-insecure-zhengqi-development-only-never-use-in-production"  # noqa: S105 (development only; production refuses it)
 SECRET_KEY = envstr("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured(
@@ -160,7 +160,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "var" / "zhengqi.sqlite3",
+            "NAME": str(BASE_DIR / "var" / "zhengqi.sqlite3"),
             # WAL lets the server read while a write is in progress; the
             # timeout rides out short write locks instead of failing.
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
@@ -189,6 +189,10 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Server processes run periodic jobs (escalation, reminders) in a background
+# thread when this is on; `make demo` and `make serve` turn it on.
+JOBS_IN_PROCESS = envbool("ZHENGQI_JOBS_IN_PROCESS", False)
 
 # --- auth --------------------------------------------------------------------
 PASSWORD_HASHERS = [

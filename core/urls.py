@@ -11,7 +11,6 @@ from django.views import defaults
 from core.api import api
 
 
-
 def _json_error(status: int, code: str, message: str) -> HttpResponse:
     body = json.dumps({"code": code, "message": message, "details": None}, ensure_ascii=False)
     return HttpResponse(body, status=status, content_type="application/json")

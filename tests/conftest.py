@@ -43,10 +43,14 @@ def hebi(db: None) -> None:
 def make_person(hebi: None) -> Callable[..., Person]:
     """make_person(role, area_code, home=...) -> a Person with a login and one role grant."""
 
-    def make(role: str | None = "volunteer", area_code: str = QIXIAN_TOWNSHIP, *, home: str | None = None, **kw: Any) -> Person:
-        home_code = home or (area_code if len(area_code) == 9 else next(
-            a.code for a in Area.objects.filter(parent_id=area_code).order_by("code")
-        ))
+    def make(
+        role: str | None = "volunteer", area_code: str = QIXIAN_TOWNSHIP, *, home: str | None = None, **kw: Any
+    ) -> Person:
+        home_code = home or (
+            area_code
+            if len(area_code) == 9
+            else next(a.code for a in Area.objects.filter(parent_id=area_code).order_by("code"))
+        )
         person = PersonFactory(home_area=Area.objects.get(code=home_code), **kw)
         if role:
             RoleGrantFactory(user=person.user, role=role, area=Area.objects.get(code=area_code))
@@ -69,7 +73,15 @@ class ApiClient:
     def get(self, path: str, headers: dict[str, str] | None = None, **params: Any) -> Any:
         return self.client.get(path, params, **self._headers(headers))
 
-    def send(self, method: str, path: str, body: Any = None, *, raw: str | bytes | None = None, headers: dict[str, str] | None = None) -> Any:
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         data = raw if raw is not None else json.dumps(body)
         return getattr(self.client, method)(path, data, content_type="application/json", **self._headers(headers))
 
@@ -93,7 +105,9 @@ def login(db: None) -> Callable[[Person], ApiClient]:
     """login(person) -> an ApiClient with a fresh bearer token for that person."""
 
     def do(person: Person) -> ApiClient:
-        response = ApiClient().post("/api/v1/auth/token", {"username": person.user.username, "password": "correct-horse-battery"})
+        response = ApiClient().post(
+            "/api/v1/auth/token", {"username": person.user.username, "password": "correct-horse-battery"}
+        )
         assert response.status_code == 200, response.content
         return ApiClient(response.json()["token"])
 
@@ -130,4 +144,13 @@ def redis_url() -> str:
     return url
 
 
-__all__ = ["QIBIN", "QIBIN_TOWNSHIP", "QIXIAN", "QIXIAN_TOWNSHIP", "XUNXIAN", "XUNXIAN_TOWNSHIP", "ApiClient", "UserFactory"]
+__all__ = [
+    "QIBIN",
+    "QIBIN_TOWNSHIP",
+    "QIXIAN",
+    "QIXIAN_TOWNSHIP",
+    "XUNXIAN",
+    "XUNXIAN_TOWNSHIP",
+    "ApiClient",
+    "UserFactory",
+]

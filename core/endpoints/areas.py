@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router
 
+from core.auth import actor_of
 from core.endpoints import errors
 from core.models import AreaLevel
 from core.pagination import paginate
@@ -27,18 +28,16 @@ class AreaDetailOut(AreaOut):
 
 @router.get("", response={200: Page[AreaOut], **errors(401, 422)})
 def areas(request: HttpRequest, filters: Query[AreaFilter]) -> dict[str, Any]:
-    items, count = paginate(area_list(actor=request.user, level=filters.level, parent=filters.parent), filters)
+    items, count = paginate(area_list(actor=actor_of(request), level=filters.level, parent=filters.parent), filters)
     return {"items": [AreaOut.build(a) for a in items], "count": count}
 
 
 @router.get("/{code}", response={200: AreaDetailOut, **errors(401, 404, 422)})
 def area(request: HttpRequest, code: str) -> AreaDetailOut:
-    found = area_get(actor=request.user, code=code)
-    children = area_list(actor=request.user, parent=found.code)
+    found = area_get(actor=actor_of(request), code=code)
+    children = area_list(actor=actor_of(request), parent=found.code)
     return AreaDetailOut(
         **AreaOut.build(found).model_dump(),
         boundary=found.boundary,
         children=[AreaOut.build(a) for a in children],
     )
-
-

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Router
 
 from core.endpoints import errors
-from django.utils.translation import gettext_lazy as _
-
 from core.errors import InvalidInput
 from core.schemas import TokenIn, TokenOut
 from core.services.tokens import token_issue, token_revoke

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
+from core.auth import actor_of
 from core.endpoints import errors
 from core.jurisdiction import grants_of
 from core.models import Person
@@ -14,7 +15,7 @@ router = Router(tags=["me"])
 
 @router.get("/me", response={200: MeOut, **errors(401)})
 def me(request: HttpRequest) -> MeOut:
-    user = request.user
+    user = actor_of(request)
     person = Person.objects.filter(user_id=user.pk).only("id", "name").first()
     return MeOut(
         id=user.pk,

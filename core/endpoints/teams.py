@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router
 
+from core.auth import actor_of
 from core.endpoints import errors
 from core.pagination import paginate
 from core.schemas import Page, PageParams, TeamIn, TeamOut
@@ -20,16 +21,18 @@ class TeamFilter(PageParams):
 
 @router.get("", response={200: Page[TeamOut], **errors(401, 403, 422)})
 def teams(request: HttpRequest, filters: Query[TeamFilter]) -> dict[str, Any]:
-    items, count = paginate(team_list(actor=request.user, area=filters.area), filters)
+    items, count = paginate(team_list(actor=actor_of(request), area=filters.area), filters)
     return {"items": [TeamOut.build(t) for t in items], "count": count}
 
 
 @router.post("", response={201: TeamOut, **errors(401, 403, 409, 422)})
 def create(request: HttpRequest, payload: TeamIn) -> tuple[int, TeamOut]:
-    team = team_create(actor=request.user, name=payload.name, area_code=payload.area_code, leader_id=payload.leader_id)
-    return 201, TeamOut.build(team_get(actor=request.user, team_id=team.pk))
+    team = team_create(
+        actor=actor_of(request), name=payload.name, area_code=payload.area_code, leader_id=payload.leader_id
+    )
+    return 201, TeamOut.build(team_get(actor=actor_of(request), team_id=team.pk))
 
 
 @router.get("/{int:team_id}", response={200: TeamOut, **errors(401, 403, 404)})
 def detail(request: HttpRequest, team_id: int) -> TeamOut:
-    return TeamOut.build(team_get(actor=request.user, team_id=team_id))
+    return TeamOut.build(team_get(actor=actor_of(request), team_id=team_id))

@@ -2,16 +2,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
+
 from core.context import client_ip
 from core.models import AuditAction, AuditEntry
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 def audit_record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: AuditAction,
     object_type: str = "",
     object_id: str | int = "",
@@ -19,7 +21,7 @@ def audit_record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one audit entry; the client's address comes from the request context."""
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    user = actor if isinstance(actor, User) else None
     return AuditEntry.objects.create(
         actor=user,
         actor_username=user.get_username() if user is not None else "",

@@ -20,7 +20,7 @@ from core.roles import GRANTABLE, Capability, Role
 from core.services.audit import audit_record
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def _check_unique(*, phone: str | None, id_hash: str | None, exclude_pk: int | N
         raise Conflict(_("Someone is already registered with this ID number."), code="duplicate_id_number")
 
 
-def _team_in(actor: AbstractBaseUser, team_id: int | None) -> Team | None:
+def _team_in(actor: User, team_id: int | None) -> Team | None:
     if team_id is None:
         return None
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
@@ -69,7 +69,7 @@ def _team_in(actor: AbstractBaseUser, team_id: int | None) -> Team | None:
     return team
 
 
-def _check_grantable(actor: AbstractBaseUser, role: str, area: Area) -> None:
+def _check_grantable(actor: User, role: str, area: Area) -> None:
     for grant in grants_of(actor):
         if role in GRANTABLE.get(grant.role, frozenset()) and area.code.startswith(grant.area.prefix):
             return
@@ -79,7 +79,7 @@ def _check_grantable(actor: AbstractBaseUser, role: str, area: Area) -> None:
 @transaction.atomic
 def person_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     phone: str,
     home_area_code: str,
@@ -126,7 +126,7 @@ def person_create(
     except IntegrityError:  # lost a race with a concurrent registration of the same person
         raise Conflict(_("This person is already registered."), code="duplicate_person") from None
     for role in roles or []:
-        RoleGrant.objects.create(user=user, role=role, area=area, granted_by=actor)  # type: ignore[misc]
+        RoleGrant.objects.create(user=user, role=role, area=area, granted_by=actor)
     audit_record(
         actor=actor,
         action=AuditAction.PERSON_CREATE,
@@ -144,7 +144,7 @@ _UNSET: Any = object()
 @transaction.atomic
 def person_update(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     person_id: int,
     name: str = _UNSET,
     phone: str = _UNSET,
@@ -155,9 +155,7 @@ def person_update(
 ) -> Person:
     """Change the given fields; the person and any new home area must both be in the actor's jurisdiction."""
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
-    person = (
-        Person.objects.select_for_update().filter(jurisdiction.q("home_area__code")).filter(pk=person_id).first()
-    )
+    person = Person.objects.select_for_update().filter(jurisdiction.q("home_area__code")).filter(pk=person_id).first()
     if person is None:
         raise NotFound()
     changed: list[str] = []
@@ -199,7 +197,7 @@ def person_update(
 
 
 @transaction.atomic
-def team_create(*, actor: AbstractBaseUser, name: str, area_code: str, leader_id: int | None = None) -> Team:
+def team_create(*, actor: User, name: str, area_code: str, leader_id: int | None = None) -> Team:
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
     area = _area_within(jurisdiction, area_code)
     leader = None
@@ -212,12 +210,14 @@ def team_create(*, actor: AbstractBaseUser, name: str, area_code: str, leader_id
     team = Team.objects.create(name=name.strip(), area=area, leader=leader)
     if leader is not None:
         Person.objects.filter(pk=leader.pk).update(team=team)
-    audit_record(actor=actor, action=AuditAction.TEAM_CREATE, object_type="team", object_id=team.pk, area_code=area.code)
+    audit_record(
+        actor=actor, action=AuditAction.TEAM_CREATE, object_type="team", object_id=team.pk, area_code=area.code
+    )
     return team
 
 
 @transaction.atomic
-def role_grant(*, actor: AbstractBaseUser, person_id: int, role: str, area_code: str) -> RoleGrant:
+def role_grant(*, actor: User, person_id: int, role: str, area_code: str) -> RoleGrant:
     """Grant a role over an area to a person's login; the actor's own roles decide what they may grant."""
     if role not in Role.values:
         raise InvalidInput(_("Unknown role."), code="unknown_role", details={"role": role})

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.http import HttpRequest
 
-TOKEN_PREFIX = "zq_"
+TOKEN_PREFIX = "zq_"  # noqa: S105 (a marker, not a secret)
 # Writing last_used_at on every request would turn every read into a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -41,10 +41,10 @@ def token_issue(*, request: HttpRequest, username: str, password: str) -> tuple[
     user = authenticate(request, username=username, password=password)
     if user is None:
         if getattr(request, "axes_locked_out", False):
-            raise RateLimited(
-                _("Too many failed logins for this account; try again later."), code="locked_out"
-            )
-        audit_record(actor=None, action=AuditAction.LOGIN_FAILED, object_type="user", details={"username": username[:150]})
+            raise RateLimited(_("Too many failed logins for this account; try again later."), code="locked_out")
+        audit_record(
+            actor=None, action=AuditAction.LOGIN_FAILED, object_type="user", details={"username": username[:150]}
+        )
         raise Unauthorized(_("Wrong username or password."), code="invalid_credentials")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():

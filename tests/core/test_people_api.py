@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from core.models import AuditEntry, Person, RoleGrant
-from tests.conftest import QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
+from tests.conftest import QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP
 from tests.factories import valid_id_number, valid_phone
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,9 @@ def test_a_qixian_coordinator_lists_only_qixian_people(as_role, make_person):
     area_codes = {item["area_code"] for item in body["items"]}
     assert all(code.startswith(QIXIAN) for code in area_codes)
     assert {p.pk for p in ours} <= {item["id"] for item in body["items"]}
-    assert body["count"] == Person.objects.filter(home_area__code__startswith=QIXIAN).count() == 4  # 3 + the coordinator
+    assert (
+        body["count"] == Person.objects.filter(home_area__code__startswith=QIXIAN).count() == 4
+    )  # 3 + the coordinator
 
 
 def test_a_qixian_coordinator_gets_404_for_a_xunxian_person(as_role, make_person):
@@ -118,8 +120,13 @@ def test_a_coordinator_registers_a_volunteer_in_their_county(as_role):
 
     response = client.post(
         "/api/v1/people",
-        {"name": "王五", "phone": "+86 138-0000-1111", "home_area_code": QIXIAN_TOWNSHIP, "id_number": id_number,
-         "roles": ["volunteer"]},
+        {
+            "name": "王五",
+            "phone": "+86 138-0000-1111",
+            "home_area_code": QIXIAN_TOWNSHIP,
+            "id_number": id_number,
+            "roles": ["volunteer"],
+        },
     )
 
     assert response.status_code == 201, response.content
@@ -128,7 +135,9 @@ def test_a_coordinator_registers_a_volunteer_in_their_county(as_role):
     assert person.phone == "13800001111"
     assert id_number not in person.id_number_encrypted
     assert person.id_number_last4 == id_number[-4:]
-    assert list(RoleGrant.objects.filter(user=person.user).values_list("role", "area_id")) == [("volunteer", QIXIAN_TOWNSHIP)]
+    assert list(RoleGrant.objects.filter(user=person.user).values_list("role", "area_id")) == [
+        ("volunteer", QIXIAN_TOWNSHIP)
+    ]
     assert AuditEntry.objects.filter(action="person_create", object_id=str(person.pk)).count() == 1
 
 
@@ -151,7 +160,12 @@ def test_a_coordinator_registers_a_volunteer_in_their_county(as_role):
 def test_bad_registrations_are_refused_and_write_nothing(as_role, payload, status, code):
     client = as_role("township_coordinator", QIXIAN_TOWNSHIP)
     before = (Person.objects.count(), RoleGrant.objects.count(), AuditEntry.objects.count())
-    good = {"name": "赵六", "phone": valid_phone(99), "home_area_code": QIXIAN_TOWNSHIP, "id_number": valid_id_number(99)}
+    good = {
+        "name": "赵六",
+        "phone": valid_phone(99),
+        "home_area_code": QIXIAN_TOWNSHIP,
+        "id_number": valid_id_number(99),
+    }
 
     response = client.post("/api/v1/people", {**good, **payload})
 
@@ -217,7 +231,9 @@ def test_a_township_coordinator_cannot_grant_a_county_role(as_role, make_person)
     member = make_person("volunteer", QIXIAN_TOWNSHIP)
     client = as_role("township_coordinator", QIXIAN_TOWNSHIP)
 
-    response = client.post(f"/api/v1/people/{member.pk}/roles", {"role": "county_coordinator", "area_code": QIXIAN_TOWNSHIP})
+    response = client.post(
+        f"/api/v1/people/{member.pk}/roles", {"role": "county_coordinator", "area_code": QIXIAN_TOWNSHIP}
+    )
 
     assert (response.status_code, response.json()["code"]) == (403, "role_not_grantable")
     assert not RoleGrant.objects.filter(user=member.user, role="county_coordinator").exists()

@@ -69,7 +69,9 @@ class Command(BaseCommand):
             [user_model(username=p.username, password=hashed, is_staff=p.username == "admin") for p in everyone],
             batch_size=1000,
         )
-        user_ids = dict(user_model.objects.filter(username__in=[p.username for p in everyone]).values_list("username", "id"))
+        user_ids = dict(
+            user_model.objects.filter(username__in=[p.username for p in everyone]).values_list("username", "id")
+        )
         steps.update()
         areas = {a.code: a for a in Area.objects.all()}
         teams: dict[tuple[str, int], Team] = {}
