@@ -58,7 +58,7 @@ def grants_of(user: AnyUser) -> list[RoleGrant]:
         return []
     cached: list[RoleGrant] | None = getattr(user, "_zq_grants", None)
     if cached is None:
-        cached = list(RoleGrant.objects.filter(user__pk=int(user.pk)).select_related("area"))
+        cached = list(RoleGrant.objects.filter(user__pk=user.pk or 0).select_related("area"))
         user._zq_grants = cached  # type: ignore[union-attr]
     return cached
 

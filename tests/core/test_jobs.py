@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pytest
+from django.core.management import call_command
+
+from core import jobs
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    monkeypatch.setattr(jobs, "_REGISTRY", {})
+    monkeypatch.setattr(jobs, "autodiscover_modules", lambda name: None)
+    return jobs._REGISTRY
+
+
+def test_due_jobs_run_and_report_what_they_handled(registry):
+    seen: list[datetime] = []
+
+    @jobs.periodic("count", every_s=60)
+    def count(now: datetime) -> int:
+        seen.append(now)
+        return 3
+
+    first = jobs.run_due()
+    second = jobs.run_due()  # not due again for a minute
+
+    assert first == {"count": 3}
+    assert second == {}
+    assert len(seen) == 1
+
+
+def test_a_failing_job_is_logged_and_does_not_stop_the_others(registry, caplog):
+    @jobs.periodic("broken", every_s=1)
+    def broken(now: datetime) -> int:
+        raise RuntimeError("boom")
+
+    @jobs.periodic("fine", every_s=1)
+    def fine(now: datetime) -> int:
+        return 1
+
+    assert jobs.run_due(force=True) == {"broken": -1, "fine": 1}
+    assert "job broken failed" in caplog.text
+
+
+def test_run_jobs_once_runs_every_job(registry):
+    @jobs.periodic("one", every_s=3600)
+    def one(now: datetime) -> int:
+        return 7
+
+    out = io.StringIO()
+    call_command("run_jobs", "--once", stdout=out)
+
+    assert out.getvalue().strip() == "{'one': 7}"

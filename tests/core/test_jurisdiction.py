@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.jurisdiction import Jurisdiction, jurisdiction_for
+from core.models import Area, Person
+from core.roles import Capability
+from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP
+
+
+def test_nested_prefixes_collapse_to_the_widest():
+    assert Jurisdiction.from_prefixes(["410622101", "410622", "4106", "410621"]).prefixes == ("4106",)
+    assert Jurisdiction.from_prefixes(["410622101", "410621", "410622"]).prefixes == ("410621", "410622")
+
+
+def test_a_county_covers_its_townships_but_not_its_neighbours():
+    qixian = Jurisdiction.from_prefixes([QIXIAN])
+
+    assert qixian.covers(QIXIAN_TOWNSHIP)
+    assert qixian.covers(QIXIAN)
+    assert not qixian.covers(XUNXIAN_TOWNSHIP)
+    assert not qixian.covers("")
+    assert not qixian.covers(None)
+
+
+@given(
+    st.lists(st.sampled_from(["4106", "410622", "410621", "410622101", "410611001"]), max_size=5),
+    st.text("0123456789", min_size=4, max_size=12),
+)
+def test_covers_agrees_with_the_prefixes_it_was_built_from(prefixes, code):
+    assert Jurisdiction.from_prefixes(prefixes).covers(code) == any(code.startswith(p) for p in prefixes)
+
+
+@pytest.mark.django_db
+def test_the_filter_matches_covers_on_real_areas(hebi):
+    qixian = Jurisdiction.from_prefixes([QIXIAN])
+
+    inside = set(Area.objects.filter(qixian.q("code")).values_list("code", flat=True))
+
+    assert inside == {a.code for a in Area.objects.all() if qixian.covers(a.code)}
+    assert len(inside) == 10  # the county and its 9 townships
+
+
+@pytest.mark.django_db
+def test_an_empty_jurisdiction_matches_nothing(make_person):
+    make_person("volunteer", QIXIAN_TOWNSHIP)
+
+    assert not Person.objects.filter(Jurisdiction(()).q("home_area__code")).exists()
+
+
+@pytest.mark.django_db
+def test_a_capability_comes_only_from_roles_that_carry_it(make_person):
+    person = make_person("volunteer", QIXIAN_TOWNSHIP)
+    from tests.factories import RoleGrantFactory
+
+    RoleGrantFactory(user=person.user, role="township_coordinator", area=Area.objects.get(code=XUNXIAN_TOWNSHIP))
+    person.user.refresh_from_db()
+
+    assert jurisdiction_for(person.user, Capability.MANAGE_PEOPLE).prefixes == (XUNXIAN_TOWNSHIP,)
+    assert jurisdiction_for(person.user, Capability.VIEW_PERSONAL_DATA).is_empty

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_schema_is_served_and_documents_the_contract_paths(anon):
+    schema = anon.get("/api/v1/openapi.json").json()
+
+    assert schema["openapi"].startswith("3.")
+    for path in ["/api/v1/auth/token", "/api/v1/me", "/api/v1/people", "/api/v1/people/{person_id}", "/api/v1/areas"]:
+        assert path in schema["paths"], path
+
+
+def test_every_authenticated_operation_documents_401_and_every_error_uses_the_error_shape(anon):
+    schema = anon.get("/api/v1/openapi.json").json()
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            statuses = operation["responses"]
+            if operation.get("security"):
+                assert "401" in statuses, f"{method.upper()} {path} does not document 401"
+            for status, response in statuses.items():
+                if status.startswith("4"):
+                    ref = response["content"]["application/json"]["schema"]["$ref"]
+                    assert ref.endswith("/ErrorOut"), f"{method.upper()} {path} {status}"
+
+
+def test_the_docs_page_is_served(anon):
+    response = anon.client.get("/api/v1/docs")
+
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
