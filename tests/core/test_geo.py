@@ -42,7 +42,7 @@ def test_points_outside_mainland_china_pass_through_unchanged():
 
 
 def test_an_unknown_datum_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="nad27"):
         to_wgs84(35.0, 114.0, "nad27")
 
 

@@ -11,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 20 + "Zq9-random-looking-secret-value-for-tests-only-0123456789"
+SETUP = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'core.settings'); django.setup()"
+SETUP = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'core.settings'); django.setup()"
 FIELD_KEY = "zXOD6L0Q1ZsUgGhtOBKP1Jq4m7f1S0Z6x0hnrTtq8v4="
 
 
@@ -24,7 +26,7 @@ def run_django(code: str, **env: str) -> subprocess.CompletedProcess[str]:
         [
             sys.executable,
             "-c",
-            f"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'core.settings'); django.setup(); {code}",
+            f"{SETUP}; {code}",
         ],
         cwd=ROOT,
         env={**clean, **env},
@@ -105,7 +107,8 @@ def test_a_malformed_environment_value_stops_start_up_naming_the_variable(env, m
 
 def test_the_embedded_default_is_sqlite_and_the_in_memory_layer():
     result = run_django(
-        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'])"
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'])"
     )
 
     assert result.returncode == 0, result.stderr
@@ -114,7 +117,8 @@ def test_the_embedded_default_is_sqlite_and_the_in_memory_layer():
 
 def test_urls_switch_to_postgresql_and_redis():
     result = run_django(
-        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "
         "s.CHANNEL_LAYERS['default']['BACKEND'], s.CACHES['default']['BACKEND'])",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/zq",
         REDIS_URL="redis://127.0.0.1:6379/2",
