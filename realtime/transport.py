@@ -30,7 +30,9 @@ def deliver(*, body: dict[str, Any], seqs: dict[int, int]) -> None:
         return
     for person_id, seq in seqs.items():
         try:
-            async_to_sync(layer.group_send)(person_group(person_id), {"type": "stream.event", "seq": seq, "event": body})
+            async_to_sync(layer.group_send)(
+                person_group(person_id), {"type": "stream.event", "seq": seq, "event": body}
+            )
         except Exception:  # the fast path may fail; the stored row is delivered by replay
             logger.warning("live delivery failed for person %s seq %s", person_id, seq, exc_info=True)
 
@@ -43,6 +45,8 @@ def announce(*, body: dict[str, Any], area_code: str) -> None:
     for length in (4, 6, 9, 12):
         if length <= len(area_code):
             try:
-                async_to_sync(layer.group_send)(area_group(area_code[:length]), {"type": "dashboard.event", "event": body})
+                async_to_sync(layer.group_send)(
+                    area_group(area_code[:length]), {"type": "dashboard.event", "event": body}
+                )
             except Exception:
                 logger.warning("dashboard announce failed for %s", area_code, exc_info=True)
