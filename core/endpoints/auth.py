@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Router
+from ninja import Router, Status
 
 from core.endpoints import errors
 from core.errors import InvalidInput
@@ -19,9 +19,9 @@ def token_create(request: HttpRequest, payload: TokenIn) -> TokenOut:
 
 
 @router.delete("/auth/token", response={204: None, **errors(401, 422)})
-def token_delete(request: HttpRequest) -> tuple[int, None]:
+def token_delete(request: HttpRequest) -> Status[None]:
     token = getattr(request, "zq_token", None)
     if token is None:
         raise InvalidInput(_("Only a bearer token can be revoked here."), code="not_a_token_session")
     token_revoke(token=token)
-    return 204, None
+    return Status(204, None)

@@ -4,7 +4,7 @@ import os
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from core import crypto
 from core.auth import actor_of
@@ -57,9 +57,9 @@ def people(request: HttpRequest, filters: Query[PeopleFilter]) -> dict[str, Any]
 
 
 @router.post("", response={201: PersonOut, **errors(401, 403, 409, 422)})
-def create(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
+def create(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     person = person_create(actor=actor_of(request), **payload.model_dump())
-    return 201, _detail(request, person_get(actor=actor_of(request), person_id=person.pk))
+    return Status(201, _detail(request, person_get(actor=actor_of(request), person_id=person.pk)))
 
 
 @router.get("/{int:person_id}", response={200: PersonOut, **errors(401, 403, 404)})
@@ -74,6 +74,6 @@ def update(request: HttpRequest, person_id: int, payload: PersonPatch) -> Person
 
 
 @router.post("/{int:person_id}/roles", response={201: PersonOut, **errors(401, 403, 404, 422)})
-def grant(request: HttpRequest, person_id: int, payload: RoleGrantIn) -> tuple[int, PersonOut]:
+def grant(request: HttpRequest, person_id: int, payload: RoleGrantIn) -> Status[PersonOut]:
     role_grant(actor=actor_of(request), person_id=person_id, role=payload.role, area_code=payload.area_code)
-    return 201, _detail(request, person_get(actor=actor_of(request), person_id=person_id))
+    return Status(201, _detail(request, person_get(actor=actor_of(request), person_id=person_id)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router
+from ninja import Field, Query, Router, Status
 
 from core.auth import actor_of
 from core.endpoints import errors
@@ -26,11 +26,11 @@ def teams(request: HttpRequest, filters: Query[TeamFilter]) -> dict[str, Any]:
 
 
 @router.post("", response={201: TeamOut, **errors(401, 403, 409, 422)})
-def create(request: HttpRequest, payload: TeamIn) -> tuple[int, TeamOut]:
+def create(request: HttpRequest, payload: TeamIn) -> Status[TeamOut]:
     team = team_create(
         actor=actor_of(request), name=payload.name, area_code=payload.area_code, leader_id=payload.leader_id
     )
-    return 201, TeamOut.build(team_get(actor=actor_of(request), team_id=team.pk))
+    return Status(201, TeamOut.build(team_get(actor=actor_of(request), team_id=team.pk)))
 
 
 @router.get("/{int:team_id}", response={200: TeamOut, **errors(401, 403, 404)})
