@@ -47,7 +47,9 @@ def main() -> None:
             run([sys.executable, "manage.py", "migrate", "-v0"], env)
             timings.append(run([sys.executable, "manage.py", "seed_demo", "--no-progress"], env))
     backend = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"seed_demo on {backend}: runs={len(timings)} median={statistics.median(timings):.1f}s max={max(timings):.1f}s")
+    print(
+        f"seed_demo on {backend}: runs={len(timings)} median={statistics.median(timings):.1f}s max={max(timings):.1f}s"
+    )
 
 
 if __name__ == "__main__":

@@ -69,7 +69,12 @@ def person_list(
     if team_id is not None:
         people = people.filter(team_id=team_id)
     if search:
-        people = people.filter(Q(name__contains=search) | Q(phone__endswith=search))
+        query = Q(name__contains=search)
+        # Only roles that see phone numbers may search by them: a suffix search would
+        # otherwise reveal the masked digits one probe at a time.
+        if not jurisdiction_for(actor, Capability.VIEW_PERSONAL_DATA).is_empty and search.isdigit():
+            query |= Q(phone__endswith=search)
+        people = people.filter(query)
     return people.order_by("id")
 
 

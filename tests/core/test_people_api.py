@@ -237,3 +237,28 @@ def test_a_township_coordinator_cannot_grant_a_county_role(as_role, make_person)
 
     assert (response.status_code, response.json()["code"]) == (403, "role_not_grantable")
     assert not RoleGrant.objects.filter(user=member.user, role="county_coordinator").exists()
+
+
+def test_listing_people_takes_the_same_number_of_queries_for_5_or_50(as_role, make_person, django_assert_num_queries):
+    client = as_role("county_coordinator", QIXIAN)
+    for _ in range(4):
+        make_person("volunteer", QIXIAN_TOWNSHIP)
+    client.get("/api/v1/people")  # warm the token's last-used write out of the count
+
+    # token, grants, count, page, role grants (prefetch), audit entry
+    with django_assert_num_queries(6) as few:
+        client.get("/api/v1/people")
+    for _ in range(45):
+        make_person("volunteer", QIXIAN_TOWNSHIP)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get("/api/v1/people", limit=100).json()["count"] == 50
+
+
+def test_only_roles_that_see_phones_may_search_by_phone(as_role, make_person):
+    make_person("volunteer", QIXIAN_TOWNSHIP, phone="13812345678", name="钱一")
+    masked = as_role("township_coordinator", QIXIAN_TOWNSHIP)
+    unmasked = as_role("county_coordinator", QIXIAN)
+
+    assert masked.get("/api/v1/people", q="2345678").json()["count"] == 0
+    assert [p["name"] for p in unmasked.get("/api/v1/people", q="2345678").json()["items"]] == ["钱一"]
+    assert [p["name"] for p in masked.get("/api/v1/people", q="钱").json()["items"]] == ["钱一"]
