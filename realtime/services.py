@@ -1,0 +1,93 @@
+"""Writes and checks behind the sockets: who is saying hello, acks, pruning.
+
+The consumers stay thin: they parse frames and call these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+
+from core.errors import Forbidden, Unauthorized
+from core.jurisdiction import jurisdiction_for
+from core.models import Person
+from core.roles import Capability
+from core.services.tokens import token_authenticate
+from realtime.models import Stream, StreamEvent
+from realtime.streams import latest_seq
+
+_PRUNE_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class SocketIdentity:
+    user_id: int
+    person_id: int | None
+    area_code: str  # the person's home area ("" without a person)
+    prefixes: tuple[str, ...]  # what a dashboard covers (empty for phones)
+    latest_seq: int
+
+
+def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
+    """Who is behind a hello's bearer token, and what their socket may receive.
+
+    Phones need a Person (they carry a durable stream). Dashboards need a role
+    that lets them view people somewhere; they cover exactly that jurisdiction.
+    """
+    found = token_authenticate(token)
+    if found is None:
+        raise Unauthorized()
+    user = found.user
+    person = Person.objects.filter(user_id=user.pk, is_active=True).values_list("pk", "home_area_id").first()
+    prefixes: tuple[str, ...] = ()
+    if dashboard:
+        prefixes = jurisdiction_for(user, Capability.VIEW_PEOPLE).prefixes
+        if not prefixes:
+            raise Forbidden()
+    elif person is None:
+        raise Forbidden()
+    person_id, area_code = person if person is not None else (None, "")
+    return SocketIdentity(
+        user_id=user.pk,
+        person_id=person_id,
+        area_code=area_code,
+        prefixes=prefixes,
+        latest_seq=latest_seq(person_id=person_id) if person_id is not None else 0,
+    )
+
+
+def acks_record(*, acks: dict[int, int]) -> None:
+    """Mark each person's stream delivered up to the acked seq (never backwards, never past what exists)."""
+    with transaction.atomic():
+        for person_id, seq in sorted(acks.items()):
+            Stream.objects.filter(person_id=person_id).filter(acked_seq__lt=seq).update(
+                acked_seq=Least(Greatest(F("acked_seq"), seq), F("last_seq"))
+            )
+
+
+def streams_prune(*, older_than: timedelta | None = None) -> int:
+    """Delete acknowledged events older than the retention. Returns how many rows went.
+
+    Works in batches so that a large backlog never holds one long lock.
+    Unacknowledged events are kept whatever their age: the phone may still
+    come back for them.
+    """
+    cutoff = timezone.now() - (older_than or timedelta(days=settings.STREAM_RETENTION_DAYS))
+    removed = 0
+    for _batch in range(1_000_000):  # bounded: each batch removes rows or ends the loop
+        ids = list(
+            StreamEvent.objects.filter(created_at__lt=cutoff)
+            .filter(Q(person__stream__acked_seq__gte=F("seq")))
+            .values_list("pk", flat=True)[:_PRUNE_BATCH]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            removed += StreamEvent.objects.filter(pk__in=ids).delete()[0]
+    return removed
