@@ -121,16 +121,14 @@ class _Socket(AsyncWebsocketConsumer):
         if self.is_dashboard:
             self.dashboard = hubs.DashboardView(prefixes=who.prefixes)
         self.outbox.start(catch_up=self._catch_up if who.person_id is not None else None)
+        self.outbox.put(protocol.welcome(who.latest_seq))
         self.hub = hubs.current()
-        # Subscribe before reading the database: whatever commits after the read
+        # Subscribe before reading the stream: whatever commits after the read
         # arrives live (held until the replay is done), so nothing falls between.
         await self.hub.join(self)
-        latest = who.latest_seq
-        if who.person_id is not None:
-            latest = await database_sync_to_async(streams.latest_seq)(person_id=who.person_id)
-        self.outbox.put(protocol.welcome(latest))
         self.ready = True
-        await self._replay(since=min(hello.since, latest))
+        # A `since` beyond the stream means the client saw a stream that was reset: replay it all.
+        await self._replay(since=hello.since if hello.since <= who.latest_seq else 0)
 
     async def _replay(self, *, since: int) -> None:
         if self.person_id is None:

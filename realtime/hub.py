@@ -183,7 +183,10 @@ class Hub:
                 if self._presence_dirty or since_write >= ttl / 3:
                     self._presence_dirty = False
                     since_write = 0
-                    snapshot = {pid: next(iter(s)).area_code for pid, s in self.phones.items() if s}
+                    # Presence counts phones; a coordinator's dashboard is not someone on call.
+                    snapshot = {
+                        pid: s.area_code for pid, group in self.phones.items() for s in group if s.dashboard is None
+                    }
                     await asyncio.to_thread(store.write, process_id=self.process_id, people=snapshot)
                 if self.dashboards:
                     await self._send_presence(await asyncio.to_thread(store.connected))
