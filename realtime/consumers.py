@@ -121,11 +121,11 @@ class _Socket(AsyncWebsocketConsumer):
         if self.is_dashboard:
             self.dashboard = hubs.DashboardView(prefixes=who.prefixes)
         self.outbox.start(catch_up=self._catch_up if who.person_id is not None else None)
-        self.outbox.put(protocol.welcome(who.latest_seq))
         self.hub = hubs.current()
         # Subscribe before reading the stream: whatever commits after the read
         # arrives live (held until the replay is done), so nothing falls between.
         await self.hub.join(self)
+        self.outbox.put(protocol.welcome(who.latest_seq))
         self.ready = True
         # A `since` beyond the stream means the client saw a stream that was reset: replay it all.
         await self._replay(since=hello.since if hello.since <= who.latest_seq else 0)

@@ -61,22 +61,32 @@ class Hub:
         self._acks: dict[int, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._presence_dirty = True
+        self._joining = 0
         self.live = asyncio.Event()  # set while the live feed is subscribed
 
     # --- sockets come and go --------------------------------------------------
     async def join(self, socket: Socket) -> None:
-        """Register a socket; returns once the live feed is subscribed (bounded), so replay cannot miss a publish."""
+        """Register a socket once the live feed is subscribed (waiting at most 2 s).
+
+        The registration is the last step, with no await after it: the caller
+        queues its welcome right away, so no live frame can precede it, and
+        every publish from then on reaches the socket (replay reads after this).
+        """
+        self._joining += 1
+        try:
+            if not self._tasks:
+                self._start()
+            with contextlib.suppress(TimeoutError):
+                # Without the live feed (Redis down) replay still runs; whatever
+                # is published meanwhile comes by `resync` once the feed is back.
+                await asyncio.wait_for(self.live.wait(), timeout=2)
+        finally:
+            self._joining -= 1
         if socket.person_id is not None:
             self.phones.setdefault(socket.person_id, set()).add(socket)
             self._presence_dirty = True
         if socket.dashboard is not None:
             self.dashboards.add(socket)
-        if not self._tasks:
-            self._start()
-        with contextlib.suppress(TimeoutError):
-            # Without the live feed (Redis down) replay still runs; whatever
-            # is published meanwhile comes by `resync` once the feed is back.
-            await asyncio.wait_for(self.live.wait(), timeout=2)
 
     async def leave(self, socket: Socket) -> None:
         if socket.person_id is not None:
@@ -88,7 +98,7 @@ class Hub:
             self._presence_dirty = True
         self.dashboards.discard(socket)
         await self.flush_acks()
-        if not self.phones and not self.dashboards:
+        if not self.phones and not self.dashboards and not self._joining:
             await self._stop()
 
     def ack(self, person_id: int, seq: int) -> None:
@@ -156,7 +166,7 @@ class Hub:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self.phones or self.dashboards:
+        if self.phones or self.dashboards or self._joining:
             return  # a socket joined while we stopped; it started fresh tasks
         _forget(self)
         with contextlib.suppress(Exception):

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.utils import timezone
 
 from core.crypto import token_digest
@@ -116,3 +117,6 @@ async def sockets() -> AsyncIterator[Callable[..., Any]]:
     yield open_socket
     for socket in opened:
         await socket.close()
+    # The consumers' database work ran in channels' worker thread: close its
+    # connection, or PostgreSQL refuses to drop the test database at the end.
+    await database_sync_to_async(connections.close_all)()
