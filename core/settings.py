@@ -219,6 +219,8 @@ WS_SEND_QUEUE = envint("ZHENGQI_WS_SEND_QUEUE", 256, minimum=8)
 DASHBOARD_UPDATES_PER_SECOND = envint("ZHENGQI_DASHBOARD_UPDATES_PER_SECOND", 4, minimum=1, maximum=100)
 # A server process's presence record expires this long after its last heartbeat.
 PRESENCE_TTL_SECONDS = envint("ZHENGQI_PRESENCE_TTL_SECONDS", 30, minimum=3)
+# Proxies whose X-Forwarded-For/-Proto `manage.py serve` trusts (comma-separated addresses).
+ZHENGQI_FORWARDED_ALLOW_IPS = envstr("ZHENGQI_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # --- auth --------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 
 from core.errors import Forbidden, Unauthorized
@@ -113,6 +114,10 @@ class _Socket(AsyncWebsocketConsumer):
             return
         except Forbidden:
             await self._refuse(ErrorCode.FORBIDDEN, CloseCode.FORBIDDEN)
+            return
+        except DatabaseError:
+            logger.warning("hello failed: the database is unavailable", exc_info=True)
+            await self._refuse(ErrorCode.UNAVAILABLE, CloseCode.GOING_AWAY)
             return
         if self._closing:
             return

@@ -42,6 +42,7 @@ class ErrorCode(enum.StrEnum):
     FLOOD = "flood"
     HELLO_TIMEOUT = "hello_timeout"
     BAD_SEQ = "bad_seq"  # an ack beyond the latest seq handed out
+    UNAVAILABLE = "unavailable"  # the server cannot reach its database; reconnect with backoff
 
 
 class FrameError(Exception):

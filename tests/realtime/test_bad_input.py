@@ -112,7 +112,7 @@ async def test_a_binary_frame_closes_4400(volunteer, sockets):
 
 async def test_a_flooding_client_is_closed_4429_and_other_sockets_carry_on(settings, volunteer, sockets):
     settings.WS_MAX_FRAMES_PER_SECOND = 5
-    person, token = volunteer
+    _person, token = volunteer
     bystander = await sockets()
     await bystander.hello(token)
     phone = await sockets()

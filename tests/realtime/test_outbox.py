@@ -7,13 +7,13 @@ import asyncio
 from realtime.outbox import Outbox
 
 
-def make_outbox(*, limit: int = 16, catch_up=None, sent=None, overflowed=None):
-    sent = [] if sent is None else sent
+def make_outbox(*, limit: int = 16, catch_up=None):
+    sent: list[str] = []
 
     async def send(frame: str) -> None:
         sent.append(frame)
 
-    box = Outbox(send=send, limit=limit, on_overflow=lambda: overflowed.append(True) if overflowed is not None else None)
+    box = Outbox(send=send, limit=limit, on_overflow=lambda: None)
     box.start(catch_up=catch_up)
     return box, sent
 

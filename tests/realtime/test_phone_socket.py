@@ -78,7 +78,7 @@ async def test_an_ack_marks_the_stream_delivered_up_to_that_seq(volunteer, socke
 
 
 async def test_an_ack_beyond_what_was_sent_is_an_error_and_the_socket_stays(volunteer, sockets):
-    person, token = volunteer
+    _person, token = volunteer
     phone = await sockets()
     await phone.hello(token)
 
