@@ -215,6 +215,8 @@ WS_HELLO_TIMEOUT = envint("ZHENGQI_WS_HELLO_TIMEOUT", 10, minimum=1)
 WS_MAX_FRAMES_PER_SECOND = envint("ZHENGQI_WS_MAX_FRAMES_PER_SECOND", 20, minimum=1)
 # Frames waiting for a slow reader; beyond this the socket is closed and replays later.
 WS_SEND_QUEUE = envint("ZHENGQI_WS_SEND_QUEUE", 256, minimum=8)
+# Threads (each with a database connection) per server process for hellos, replays and acks.
+WS_DB_THREADS = envint("ZHENGQI_WS_DB_THREADS", 4, minimum=1, maximum=64)
 # Ephemeral updates a dashboard receives per second at most; the rest are coalesced.
 DASHBOARD_UPDATES_PER_SECOND = envint("ZHENGQI_DASHBOARD_UPDATES_PER_SECOND", 4, minimum=1, maximum=100)
 # A server process's presence record expires this long after its last heartbeat.

@@ -13,7 +13,6 @@ import logging
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -21,8 +20,8 @@ from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 
 from core.errors import Forbidden, Unauthorized
+from realtime import db, protocol, services, streams
 from realtime import hub as hubs
-from realtime import protocol, services, streams
 from realtime.outbox import Outbox
 from realtime.protocol import CloseCode, ErrorCode, FrameError
 
@@ -108,7 +107,7 @@ class _Socket(AsyncWebsocketConsumer):
             await self._direct(protocol.error(ErrorCode.ALREADY_READY))
             return
         try:
-            who = await database_sync_to_async(services.socket_identity)(token=hello.token, dashboard=self.is_dashboard)
+            who = await db.run(services.socket_identity, token=hello.token, dashboard=self.is_dashboard)
         except Unauthorized:
             await self._refuse(ErrorCode.UNAUTHORIZED, CloseCode.UNAUTHORIZED)
             return
@@ -133,11 +132,13 @@ class _Socket(AsyncWebsocketConsumer):
         self.outbox.put(protocol.welcome(who.latest_seq))
         self.ready = True
         # A `since` beyond the stream means the client saw a stream that was reset: replay it all.
-        await self._replay(since=hello.since if hello.since <= who.latest_seq else 0)
+        await self._replay(since=hello.since if hello.since <= who.latest_seq else 0, latest=who.latest_seq)
 
-    async def _replay(self, *, since: int) -> None:
-        if self.person_id is None:
-            self.outbox.replayed(up_to=0)
+    async def _replay(self, *, since: int, latest: int) -> None:
+        if self.person_id is None or since >= latest:
+            # Nothing stored is newer (the usual reconnect): no query. Anything
+            # committed since the hello's read arrives live, or by gap catch-up.
+            self.outbox.replayed(up_to=since)
             return
         last = since
         for _batch in range(_REPLAY_MAX_BATCHES):
@@ -157,8 +158,7 @@ class _Socket(AsyncWebsocketConsumer):
 
     async def _catch_up(self, after: int) -> list[tuple[int, str]]:
         assert self.person_id is not None
-        read = database_sync_to_async(streams.frames_after)
-        return await read(person_id=self.person_id, since=after, limit=_REPLAY_BATCH)
+        return await db.run(streams.frames_after, person_id=self.person_id, since=after, limit=_REPLAY_BATCH)
 
     def _ack(self, seq: int) -> None:
         if self.person_id is None or seq > self.outbox.last_seq:

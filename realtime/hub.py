@@ -17,10 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
-from realtime import presence, protocol, services
+from realtime import db, presence, protocol, services
 
 logger = logging.getLogger("zhengqi.realtime")
 
@@ -109,7 +108,7 @@ class Hub:
         acks, self._acks = self._acks, {}
         if acks:
             try:
-                await database_sync_to_async(services.acks_record)(acks=acks)
+                await db.run(services.acks_record, acks=acks)
             except Exception:
                 # Acks are advisory (they only allow pruning); the next one carries the same news.
                 logger.warning("recording %d acks failed", len(acks), exc_info=True)

@@ -20,7 +20,6 @@ from core.models import Person
 from core.roles import Capability
 from core.services.tokens import token_authenticate
 from realtime.models import Stream, StreamEvent
-from realtime.streams import latest_seq
 
 _PRUNE_BATCH = 5000
 
@@ -44,7 +43,8 @@ def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
     if found is None:
         raise Unauthorized()
     user = found.user
-    person = Person.objects.filter(user_id=user.pk, is_active=True).values_list("pk", "home_area_id").first()
+    mine = Person.objects.filter(user_id=user.pk, is_active=True)
+    person = mine.values_list("pk", "home_area_id", "stream__last_seq").first()
     prefixes: tuple[str, ...] = ()
     if dashboard:
         prefixes = jurisdiction_for(user, Capability.VIEW_PEOPLE).prefixes
@@ -52,13 +52,9 @@ def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
             raise Forbidden()
     elif person is None:
         raise Forbidden()
-    person_id, area_code = person if person is not None else (None, "")
+    person_id, area_code, last_seq = person if person is not None else (None, "", 0)
     return SocketIdentity(
-        user_id=user.pk,
-        person_id=person_id,
-        area_code=area_code,
-        prefixes=prefixes,
-        latest_seq=latest_seq(person_id=person_id) if person_id is not None else 0,
+        user_id=user.pk, person_id=person_id, area_code=area_code, prefixes=prefixes, latest_seq=last_seq or 0
     )
 
 

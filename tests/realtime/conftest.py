@@ -19,6 +19,7 @@ from django.utils import timezone
 from core.crypto import token_digest
 from core.models import ApiToken, Person
 from core.services.tokens import TOKEN_PREFIX
+from realtime import db as realtime_db
 from realtime.events import Event, publish
 
 
@@ -120,3 +121,4 @@ async def sockets() -> AsyncIterator[Callable[..., Any]]:
     # The consumers' database work ran in channels' worker thread: close its
     # connection, or PostgreSQL refuses to drop the test database at the end.
     await database_sync_to_async(connections.close_all)()
+    await asyncio.to_thread(realtime_db.shutdown)

@@ -1,0 +1,145 @@
+"""Benchmark client: many WebSocket "phones" in one asyncio process (see bench/fanout.py).
+
+Driven over stdin/stdout, one JSON object per line:
+  -> {"cmd": "connect", "urls": [...], "tokens": [...], "ack": bool}   <- {"connected": n, "failed": n, "seconds": s}
+  -> {"cmd": "report"}   <- {"events": {n: [count, last_recv_time]}, "lost": n, "dup": n, "closed": n, "open": n}
+  -> {"cmd": "quit"}
+Each socket checks its own durable stream: seq must rise by one from the welcome's seq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+from typing import Any
+
+import uvloop
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+_CONNECT_CONCURRENCY = 100
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.events: dict[int, list[float]] = {}  # n -> [count, last receive time]
+        self.dup = 0
+        self.gaps = 0
+        self.closed = 0
+        self.open = 0
+
+    def reset(self) -> None:
+        self.events.clear()
+        self.dup = self.gaps = 0
+
+
+class Phone:
+    def __init__(self, stats: Stats, ack: bool) -> None:
+        self.stats = stats
+        self.ack = ack
+        self.next_seq = 0
+        self.last_n = -1
+        self.ws: ClientConnection | None = None
+
+    async def connect(self, url: str, token: str) -> bool:
+        try:
+            self.ws = await websockets.connect(
+                url, compression=None, ping_interval=None, max_queue=64, open_timeout=60, close_timeout=1
+            )
+            await self.ws.send(json.dumps({"type": "hello", "token": token, "since": 0}))
+            for _ in range(5):
+                frame = json.loads(await asyncio.wait_for(self.ws.recv(), 60))
+                if frame["type"] == "welcome":
+                    self.next_seq = frame.get("seq", 0) + 1
+                    return True
+        except Exception as exc:  # counted as a failed connection
+            print(f"connect failed: {exc!r}", file=sys.stderr)
+        return False
+
+    async def run(self) -> None:
+        assert self.ws is not None
+        stats = self.stats
+        self.stats.open += 1
+        try:
+            async for raw in self.ws:
+                now = time.time()
+                frame = json.loads(raw)
+                if frame.get("type") != "event":
+                    continue
+                seq = frame.get("seq")
+                if seq is None:  # baselines carry no seq: events are numbered 1, 2, ... instead
+                    n = frame["event"]["n"]
+                    if n <= self.last_n:
+                        stats.dup += 1
+                        continue
+                    self.last_n = n
+                else:
+                    if seq < self.next_seq:
+                        stats.dup += 1
+                        continue
+                    if seq > self.next_seq:
+                        stats.gaps += seq - self.next_seq
+                    self.next_seq = seq + 1
+                entry = stats.events.setdefault(frame["event"]["n"], [0, 0.0])
+                entry[0] += 1
+                entry[1] = max(entry[1], now)
+                if self.ack and seq is not None:
+                    await self.ws.send(f'{{"type":"ack","seq":{seq}}}')
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            stats.open -= 1
+            stats.closed += 1
+
+
+async def main() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    stats = Stats()
+    phones: list[Phone] = []
+    tasks: list[asyncio.Task[None]] = []
+    reader = asyncio.StreamReader()
+    await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+
+    def reply(data: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(data) + "\n")
+        sys.stdout.flush()
+
+    for _ in range(1000):  # commands; bounded
+        line = await reader.readline()
+        if not line:
+            break
+        cmd = json.loads(line)
+        if cmd["cmd"] == "connect":
+            gate = asyncio.Semaphore(_CONNECT_CONCURRENCY)
+            started = time.monotonic()
+
+            async def one(url: str, token: str) -> bool:
+                phone = Phone(stats, cmd.get("ack", True))
+                async with gate:
+                    ok = await phone.connect(url, token)
+                if ok:
+                    phones.append(phone)
+                    tasks.append(asyncio.create_task(phone.run()))
+                return ok
+
+            urls, tokens = cmd["urls"], cmd["tokens"]
+            results = await asyncio.gather(*(one(urls[i % len(urls)], t) for i, t in enumerate(tokens)))
+            reply({"connected": sum(results), "failed": len(results) - sum(results), "seconds": time.monotonic() - started})
+        elif cmd["cmd"] == "report":
+            reply({"events": stats.events, "dup": stats.dup, "lost": stats.gaps, "closed": stats.closed, "open": stats.open})
+            stats.reset()
+        elif cmd["cmd"] == "quit":
+            break
+    for phone in phones:
+        if phone.ws is not None:
+            await phone.ws.close()
+    for task in tasks:
+        task.cancel()
+
+
+if __name__ == "__main__":
+    uvloop.run(main())
