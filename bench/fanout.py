@@ -212,11 +212,17 @@ def run(kind: str, n: int, args: argparse.Namespace, env: dict[str, str]) -> dic
     ]
     clients = Clients()
     try:
-        time.sleep(1)
+        urls = [f"ws://127.0.0.1:{p}/ws/v1/phone" for p in ports]
+        # A few sockets first, so that per-connection memory excludes start-up
+        # (imports, database connections, caches warmed by the first hellos).
+        warm = max(20, n // 50)
+        clients.connect(urls, tokens[:warm], ack=not args.no_ack)
+        time.sleep(2)
         rss_before = [rss_kib(s.pid) for s in servers]
-        ramp = clients.connect([f"ws://127.0.0.1:{p}/ws/v1/phone" for p in ports], tokens, ack=not args.no_ack)
+        ramp = clients.connect(urls, tokens[warm:], ack=not args.no_ack)
         time.sleep(3)  # let presence and acks settle before measuring memory
         rss_after = [rss_kib(s.pid) for s in servers]
+        ramp["connected"] += warm
         clients.report()
         result: dict[str, Any] = {}
         if args.burst:
@@ -237,7 +243,7 @@ def run(kind: str, n: int, args: argparse.Namespace, env: dict[str, str]) -> dic
             connected=ramp["connected"],
             failed=ramp["failed"],
             ramp_per_s=round(ramp["rate"]),
-            rss_kib_per_conn=round((sum(rss_after) - sum(rss_before)) / max(1, ramp["connected"]), 1),
+            rss_kib_per_conn=round((sum(rss_after) - sum(rss_before)) / max(1, ramp["connected"] - warm), 1),
             rss_mib_total=round(sum(rss_after) / 1024, 1),
         )
         return result

@@ -44,8 +44,6 @@ def _origin_allowed(scope: dict[str, Any]) -> bool:
 
 
 class _Socket(AsyncWebsocketConsumer):
-    # Not a configured alias: no channel-layer channel per socket (delivery is the hub's).
-    channel_layer_alias = "realtime-none"
     is_dashboard = False
 
     person_id: int | None = None
@@ -64,6 +62,17 @@ class _Socket(AsyncWebsocketConsumer):
         self._tokens_at = time.monotonic()
         await self.accept()
         self._hello_timer = asyncio.create_task(self._expire_hello())
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # Channels' loop (`await_many_dispatch`) races the socket against a
+        # channel-layer channel with a fresh task per frame; these sockets have
+        # no channel, so they read the socket directly: one task less per socket.
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            while True:  # until the client disconnects (websocket_disconnect raises StopConsumer)
+                await self.dispatch(await receive())
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' own dispatch closes old database connections before every

@@ -32,8 +32,9 @@ class Outbox:
         self._limit = limit
         self._on_overflow = on_overflow
         self._queue: deque[str] = deque()
-        self._wakeup = asyncio.Event()
+        # The sender task exists only while frames wait: an idle socket costs no task.
         self._task: asyncio.Task[None] | None = None
+        self.started = False
         self.closed = False
         # Durable stream state; unused for sockets without a person.
         self.last_seq = 0
@@ -44,11 +45,9 @@ class Outbox:
 
     def start(self, *, catch_up: CatchUp | None) -> None:
         self._catch_up = catch_up
-        self._task = asyncio.create_task(self._drain())
-
-    @property
-    def started(self) -> bool:
-        return self._task is not None
+        self.started = True
+        if self._queue:
+            self.put(self._queue.pop())
 
     def stop(self) -> None:
         self.closed = True
@@ -67,7 +66,8 @@ class Outbox:
             self._on_overflow()
             return
         self._queue.append(frame)
-        self._wakeup.set()
+        if self._task is None and self.started:
+            self._task = asyncio.get_running_loop().create_task(self._drain())
 
     async def flush(self, *, timeout: float) -> None:
         """Wait (bounded) until every queued frame was handed to the server."""
@@ -140,9 +140,9 @@ class Outbox:
             self._release_held()
 
     async def _drain(self) -> None:
-        # One task per socket, so that a slow reader blocks only itself.
-        while not self.closed:
-            await self._wakeup.wait()
-            self._wakeup.clear()
+        # One task per busy socket, so that a slow reader blocks only itself.
+        try:
             while self._queue and not self.closed:
                 await self._send(self._queue.popleft())
+        finally:
+            self._task = None
