@@ -101,7 +101,7 @@ async def main() -> None:
     stats = Stats()
     phones: list[Phone] = []
     tasks: list[asyncio.Task[None]] = []
-    reader = asyncio.StreamReader()
+    reader = asyncio.StreamReader(limit=64 * 1024 * 1024)  # a connect command carries thousands of tokens
     await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
 
     def reply(data: dict[str, Any]) -> None:
