@@ -64,11 +64,11 @@ class Clients:
             proc.stdin.flush()
         return [json.loads(proc.stdout.readline()) for proc in self.procs]  # type: ignore[union-attr]
 
-    def connect(self, urls: list[str], tokens: list[str], *, ack: bool) -> dict[str, float]:
+    def connect(self, urls: list[str], tokens: list[str], *, ack_delay: float | None) -> dict[str, float]:
         half = len(tokens) // len(self.procs)
         started = time.monotonic()
         parts = [tokens[i * half : (i + 1) * half if i < len(self.procs) - 1 else None] for i in range(len(self.procs))]
-        answers = self.ask([{"cmd": "connect", "urls": urls, "tokens": part, "ack": ack} for part in parts])
+        answers = self.ask([{"cmd": "connect", "urls": urls, "tokens": part, "ack_delay": ack_delay} for part in parts])
         seconds = time.monotonic() - started
         connected = sum(a["connected"] for a in answers)
         return {"connected": connected, "failed": sum(a["failed"] for a in answers), "rate": connected / seconds}
@@ -178,11 +178,14 @@ def prepare_database(env: dict[str, str], n: int) -> tuple[list[int], list[str]]
 
     user_model = get_user_model()
     users = user_model.objects.bulk_create(
-        [user_model(username=f"bench{i:05d}", password="!") for i in range(n)], batch_size=2000
+        [user_model(username=f"bench{i:05d}", password="!")  # noqa: S106 (unusable: bench users log in by token only) for i in range(n)], batch_size=2000
     )
     townships = ["410622101", "410622102", "410621101", "410611001"]
     people = Person.objects.bulk_create(
-        [Person(user=u, name=f"Bench {i}", phone=f"139{i:08d}", home_area_id=townships[i % 4]) for i, u in enumerate(users)],
+        [
+            Person(user=u, name=f"Bench {i}", phone=f"139{i:08d}", home_area_id=townships[i % 4])
+            for i, u in enumerate(users)
+        ],
         batch_size=2000,
     )
     tokens = ["zq_" + secrets.token_urlsafe(32) for _ in users]
@@ -216,10 +219,10 @@ def run(kind: str, n: int, args: argparse.Namespace, env: dict[str, str]) -> dic
         # A few sockets first, so that per-connection memory excludes start-up
         # (imports, database connections, caches warmed by the first hellos).
         warm = max(20, n // 50)
-        clients.connect(urls, tokens[:warm], ack=not args.no_ack)
+        clients.connect(urls, tokens[:warm], ack_delay=None if args.no_ack else args.ack_delay)
         time.sleep(2)
         rss_before = [rss_kib(s.pid) for s in servers]
-        ramp = clients.connect(urls, tokens[warm:], ack=not args.no_ack)
+        ramp = clients.connect(urls, tokens[warm:], ack_delay=None if args.no_ack else args.ack_delay)
         time.sleep(3)  # let presence and acks settle before measuring memory
         rss_after = [rss_kib(s.pid) for s in servers]
         ramp["connected"] += warm
@@ -266,14 +269,17 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=1.5, help="seconds between events")
     parser.add_argument("--burst", action="store_true", help="300 back-to-back events instead (use --n 500)")
     parser.add_argument("--burst-events", type=int, default=300)
-    parser.add_argument("--idle", type=int, default=0, help="then stay idle this many seconds and count dropped sockets")
+    parser.add_argument("--idle", type=int, default=0, help="then idle this many seconds; count dropped sockets")
     parser.add_argument("--no-ack", action="store_true", help="phones do not acknowledge")
+    parser.add_argument(
+        "--ack-delay", type=float, default=1.0, help="phones ack this long after an event, coalesced (0: at once)"
+    )
     parser.add_argument("--port-base", type=int, default=18700)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/zq_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
     args = parser.parse_args()
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by servers and clients
     prefix = f"zqbench{uuid.uuid4().hex[:6]}"
     env = {

@@ -1,7 +1,8 @@
 """Benchmark client: many WebSocket "phones" in one asyncio process (see bench/fanout.py).
 
 Driven over stdin/stdout, one JSON object per line:
-  -> {"cmd": "connect", "urls": [...], "tokens": [...], "ack": bool}   <- {"connected": n, "failed": n, "seconds": s}
+  -> {"cmd": "connect", "urls": [...], "tokens": [...], "ack_delay": seconds or null (no acks)}
+  <- {"connected": n, "failed": n, "seconds": s}
   -> {"cmd": "report"}   <- {"events": {n: [count, last_recv_time]}, "lost": n, "dup": n, "closed": n, "open": n}
   -> {"cmd": "quit"}
 Each socket checks its own durable stream: seq must rise by one from the welcome's seq.
@@ -30,6 +31,7 @@ class Stats:
         self.gaps = 0
         self.closed = 0
         self.open = 0
+        self.pending: set[asyncio.Task[None]] = set()  # ack sends in flight (kept referenced)
 
     def reset(self) -> None:
         self.events.clear()
@@ -37,9 +39,10 @@ class Stats:
 
 
 class Phone:
-    def __init__(self, stats: Stats, ack: bool) -> None:
+    def __init__(self, stats: Stats, ack_delay: float | None) -> None:
         self.stats = stats
-        self.ack = ack
+        self.ack_delay = ack_delay
+        self.ack_pending = False
         self.next_seq = 0
         self.last_n = -1
         self.ws: ClientConnection | None = None
@@ -58,6 +61,11 @@ class Phone:
         except Exception as exc:  # counted as a failed connection
             print(f"connect failed: {exc!r}", file=sys.stderr)
         return False
+
+    def _ack_later(self) -> None:
+        self.ack_pending = False
+        if self.ws is not None:
+            self.stats.pending.add(asyncio.create_task(self.ws.send(f'{{"type":"ack","seq":{self.next_seq - 1}}}')))
 
     async def run(self) -> None:
         assert self.ws is not None
@@ -86,8 +94,13 @@ class Phone:
                 entry = stats.events.setdefault(frame["event"]["n"], [0, 0.0])
                 entry[0] += 1
                 entry[1] = max(entry[1], now)
-                if self.ack and seq is not None:
-                    await self.ws.send(f'{{"type":"ack","seq":{seq}}}')
+                if self.ack_delay is not None and seq is not None:
+                    if self.ack_delay == 0:
+                        await self.ws.send(f'{{"type":"ack","seq":{seq}}}')
+                    elif not self.ack_pending:
+                        # Coalesced, as docs/PROTOCOL.md advises: one ack for all that arrived within the delay.
+                        self.ack_pending = True
+                        asyncio.get_running_loop().call_later(self.ack_delay, self._ack_later)
         except websockets.ConnectionClosed:
             pass
         finally:
@@ -96,7 +109,7 @@ class Phone:
 
 
 async def main() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     stats = Stats()
     phones: list[Phone] = []
@@ -116,9 +129,10 @@ async def main() -> None:
         if cmd["cmd"] == "connect":
             gate = asyncio.Semaphore(_CONNECT_CONCURRENCY)
             started = time.monotonic()
+            ack_delay = cmd.get("ack_delay")
 
-            async def one(url: str, token: str) -> bool:
-                phone = Phone(stats, cmd.get("ack", True))
+            async def one(url: str, token: str, gate: asyncio.Semaphore = gate, ack_delay: float | None = ack_delay) -> bool:
+                phone = Phone(stats, ack_delay)
                 async with gate:
                     ok = await phone.connect(url, token)
                 if ok:
@@ -128,9 +142,11 @@ async def main() -> None:
 
             urls, tokens = cmd["urls"], cmd["tokens"]
             results = await asyncio.gather(*(one(urls[i % len(urls)], t) for i, t in enumerate(tokens)))
-            reply({"connected": sum(results), "failed": len(results) - sum(results), "seconds": time.monotonic() - started})
+            ok = sum(results)
+            reply({"connected": ok, "failed": len(results) - ok, "seconds": time.monotonic() - started})
         elif cmd["cmd"] == "report":
-            reply({"events": stats.events, "dup": stats.dup, "lost": stats.gaps, "closed": stats.closed, "open": stats.open})
+            counts = {"dup": stats.dup, "lost": stats.gaps, "closed": stats.closed, "open": stats.open}
+            reply({"events": stats.events, **counts})
             stats.reset()
         elif cmd["cmd"] == "quit":
             break
