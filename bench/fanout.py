@@ -178,7 +178,9 @@ def prepare_database(env: dict[str, str], n: int) -> tuple[list[int], list[str]]
 
     user_model = get_user_model()
     users = user_model.objects.bulk_create(
-        [user_model(username=f"bench{i:05d}", password="!")  # noqa: S106 (unusable: bench users log in by token only) for i in range(n)], batch_size=2000
+        # An unusable password: bench users log in by token only.
+        [user_model(username=f"bench{i:05d}", password="!") for i in range(n)],  # noqa: S106
+        batch_size=2000,
     )
     townships = ["410622101", "410622102", "410621101", "410611001"]
     people = Person.objects.bulk_create(

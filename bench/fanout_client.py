@@ -131,7 +131,9 @@ async def main() -> None:
             started = time.monotonic()
             ack_delay = cmd.get("ack_delay")
 
-            async def one(url: str, token: str, gate: asyncio.Semaphore = gate, ack_delay: float | None = ack_delay) -> bool:
+            async def one(
+                url: str, token: str, gate: asyncio.Semaphore = gate, ack_delay: float | None = ack_delay
+            ) -> bool:
                 phone = Phone(stats, ack_delay)
                 async with gate:
                     ok = await phone.connect(url, token)
