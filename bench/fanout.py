@@ -204,6 +204,8 @@ def run(kind: str, n: int, args: argparse.Namespace, env: dict[str, str]) -> dic
     if kind == "zhengqi":
         person_ids, tokens = prepare_database(env, n)
         cmd = [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port"]
+        if args.daphne:  # the alternative `make serve` was chosen against
+            cmd = [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "core.asgi:application", "-p"]
     elif kind == "bare":
         person_ids, tokens = [], ["zq_x"] * n
         cmd = [sys.executable, "bench/baselines.py", "bare"]
@@ -273,6 +275,7 @@ def main() -> None:
     parser.add_argument("--burst-events", type=int, default=300)
     parser.add_argument("--idle", type=int, default=0, help="then idle this many seconds; count dropped sockets")
     parser.add_argument("--no-ack", action="store_true", help="phones do not acknowledge")
+    parser.add_argument("--daphne", action="store_true", help="serve Zhengqi with daphne instead of `manage.py serve`")
     parser.add_argument(
         "--ack-delay", type=float, default=1.0, help="phones ack this long after an event, coalesced (0: at once)"
     )

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -205,15 +206,12 @@ class Hub:
             await asyncio.sleep(_HEARTBEAT_EVERY)
 
     async def _send_presence(self, connected: dict[int, str]) -> None:
+        by_area = Counter(connected.values())  # once; then each dashboard filters a few hundred areas
         for socket in self.dashboards:
             view = socket.dashboard
             if view is None:
                 continue
-            counts: dict[str, int] = {}
-            for area_code in connected.values():
-                if view.covers(area_code):
-                    counts[area_code] = counts.get(area_code, 0) + 1
-            frame = protocol.presence(counts)
+            frame = protocol.presence({area: n for area, n in by_area.items() if view.covers(area)})
             if frame != view.last_presence:
                 view.last_presence = frame
                 socket.outbox.put(frame)
