@@ -164,7 +164,9 @@ def publish_events(kind: str, count: int, gap: float, person_ids: list[int], env
 def prepare_database(env: dict[str, str], n: int) -> tuple[list[int], list[str]]:
     """A fresh PostgreSQL database with N volunteers and a bearer token each."""
     import psycopg
+    from django.db import connections
 
+    connections.close_all()  # our own connection to the previous run's database goes with it
     name = env["DATABASE_URL"].rsplit("/", 1)[1]
     with psycopg.connect(env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
