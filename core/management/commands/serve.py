@@ -1,10 +1,10 @@
 """One production server process: `make serve PORT=N` runs `manage.py serve --port N`.
 
 uvicorn with uvloop, httptools and the sans-I/O websockets protocol, chosen
-from the fan-out benchmark (docs/BENCHMARKS.md, "Real-time fan-out"): about
-twice daphne's delivery rate at a fraction of its memory per socket. It
-neither migrates nor seeds; several processes on different ports share
-Redis and PostgreSQL.
+from the fan-out benchmark (docs/BENCHMARKS.md, "Real-time fan-out"): at
+2,000 phones the last one had an event after 112 ms against daphne's 187 ms,
+with slightly less memory per socket. It neither migrates nor seeds; several
+processes on different ports share Redis and PostgreSQL.
 """
 
 from __future__ import annotations
