@@ -45,9 +45,10 @@ demo: install messages static
 	@echo "Press Ctrl-C to stop."
 	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) core.asgi:application
 
-# One production server process with the current environment; it neither migrates nor seeds.
+# One production server process (uvicorn + uvloop, see core/management/commands/serve.py)
+# with the current environment; it neither migrates nor seeds.
 serve: install
-	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) --proxy-headers core.asgi:application
+	exec $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

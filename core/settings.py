@@ -168,11 +168,20 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- redis: channel layer, cache ---------------------------------------------
+# --- redis: real-time fan-out, presence, channel layer, cache -----------------
 REDIS_URL = envstr("REDIS_URL")
+# Every Redis key and pub/sub channel Zhengqi uses starts with this, so that
+# several deployments (or test runs) can share one Redis: pub/sub ignores the
+# database number.
+REDIS_PREFIX = envstr("ZHENGQI_REDIS_PREFIX", "zq")
+if not REDIS_PREFIX.replace("-", "").replace("_", "").isalnum():
+    raise ImproperlyConfigured(f"ZHENGQI_REDIS_PREFIX={REDIS_PREFIX!r} must be letters, digits, '-' or '_'")
 if REDIS_URL:
     if urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
         raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, not {REDIS_URL!r}")
+    # Live delivery does not use the channel layer (realtime/transport.py publishes
+    # once per event on Redis pub/sub); the layer stays configured for anything
+    # generic that needs one.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -180,12 +189,19 @@ if REDIS_URL:
                 # redis-py's default socket timeout tears down idle consumers
                 # (channels_redis #422), so it is off here.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "prefix": f"{REDIS_PREFIX}:asgi",
                 "capacity": 1000,
                 "expiry": 60,
             },
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -193,6 +209,24 @@ else:
 # Server processes run periodic jobs (escalation, reminders) in a background
 # thread when this is on; `make demo` and `make serve` turn it on.
 JOBS_IN_PROCESS = envbool("ZHENGQI_JOBS_IN_PROCESS", False)
+
+# --- real-time sockets (docs/PROTOCOL.md) ---------------------------------------
+# Acknowledged stream events older than this are deleted by `manage.py prune_streams`.
+STREAM_RETENTION_DAYS = envint("ZHENGQI_STREAM_RETENTION_DAYS", 30, minimum=1)
+# A socket that has not said hello within this many seconds is closed (4408).
+WS_HELLO_TIMEOUT = envint("ZHENGQI_WS_HELLO_TIMEOUT", 10, minimum=1)
+# Frames a client may send per second (burst twice that) before it is closed (4429).
+WS_MAX_FRAMES_PER_SECOND = envint("ZHENGQI_WS_MAX_FRAMES_PER_SECOND", 20, minimum=1)
+# Frames waiting for a slow reader; beyond this the socket is closed and replays later.
+WS_SEND_QUEUE = envint("ZHENGQI_WS_SEND_QUEUE", 256, minimum=8)
+# Threads (each with a database connection) per server process for hellos, replays and acks.
+WS_DB_THREADS = envint("ZHENGQI_WS_DB_THREADS", 4, minimum=1, maximum=64)
+# Ephemeral updates a dashboard receives per second at most; the rest are coalesced.
+DASHBOARD_UPDATES_PER_SECOND = envint("ZHENGQI_DASHBOARD_UPDATES_PER_SECOND", 4, minimum=1, maximum=100)
+# A server process's presence record expires this long after its last heartbeat.
+PRESENCE_TTL_SECONDS = envint("ZHENGQI_PRESENCE_TTL_SECONDS", 30, minimum=3)
+# Proxies whose X-Forwarded-For/-Proto `manage.py serve` trusts (comma-separated addresses).
+ZHENGQI_FORWARDED_ALLOW_IPS = envstr("ZHENGQI_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # --- auth --------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -8,7 +8,12 @@ unknown fields forbidden) and call `publish` from their services:
   commit the event is pushed live to their connected phones. A phone that was
   away gets it by replay (`since`), so nothing is lost.
 - `announce(event, area_code=...)`: ephemeral, for dashboards whose jurisdiction
-  covers the area (counters, board and map updates). Not stored, not replayed.
+  covers the area (counters, board and map updates). Not stored, not replayed;
+  coalesced per dashboard: of several announces with the same `coalesce_key()`
+  within one tick (ZHENGQI_DASHBOARD_UPDATES_PER_SECOND) only the latest is sent.
+
+Delivery itself (Redis pub/sub or the in-process hubs) is `realtime.transport`,
+reached only from here.
 """
 
 from __future__ import annotations
@@ -30,6 +35,14 @@ class Event(BaseModel):
     def body(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    def coalesce_key(self) -> str:
+        """Announces with the same key replace each other on a dashboard within one tick.
+
+        By default only identical events collapse; a live position would return
+        e.g. f"position:{self.person_id}" so that the latest fix wins.
+        """
+        return self.model_dump_json()
+
 
 def publish(event: Event, *, to: Iterable[int]) -> dict[int, int]:
     """Append the event to each person's durable stream; push it live after commit. Returns person id -> seq."""
@@ -42,5 +55,5 @@ def publish(event: Event, *, to: Iterable[int]) -> dict[int, int]:
 
 def announce(event: Event, *, area_code: str) -> None:
     """Push an ephemeral event after commit to the dashboards that cover `area_code`."""
-    body = event.body()
-    transaction.on_commit(lambda: transport.announce(body=body, area_code=area_code))
+    body, key = event.body(), event.coalesce_key()
+    transaction.on_commit(lambda: transport.announce(body=body, area_code=area_code, key=key))

@@ -14,6 +14,9 @@ class Stream(models.Model):
     last_seq = models.BigIntegerField(default=0)
     acked_seq = models.BigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"stream of person {self.person_id} at {self.last_seq} (acked {self.acked_seq})"
+
 
 class StreamEvent(models.Model):
     """A durable event for one person; `seq` rises by one per person with no gaps."""
@@ -27,3 +30,6 @@ class StreamEvent(models.Model):
     class Meta:
         ordering = ["person_id", "seq"]
         constraints = [models.UniqueConstraint(fields=["person", "seq"], name="streamevent_unique_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.seq} for person {self.person_id}"

@@ -1,7 +1,12 @@
-"""WebSocket routes (the consumers arrive with the real-time backbone)."""
+"""WebSocket routes (docs/PROTOCOL.md)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from realtime.consumers import DashboardConsumer, PhoneConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/v1/phone", PhoneConsumer.as_asgi()),
+    path("ws/v1/dashboard", DashboardConsumer.as_asgi()),
+]

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from realtime import protocol
 from realtime.models import Stream, StreamEvent
 
 _CHUNK = 500
@@ -48,3 +49,9 @@ def events_after(*, person_id: int, since: int) -> QuerySet[StreamEvent]:
 
 def latest_seq(*, person_id: int) -> int:
     return Stream.objects.filter(person_id=person_id).values_list("last_seq", flat=True).first() or 0
+
+
+def frames_after(*, person_id: int, since: int, limit: int) -> list[tuple[int, str]]:
+    """Up to `limit` stored events after `since`, in order, as ready-to-send frames."""
+    rows = events_after(person_id=person_id, since=since).values_list("seq", "payload")[:limit]
+    return [(seq, protocol.durable(seq, protocol.dumps(payload))) for seq, payload in rows]

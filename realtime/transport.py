@@ -1,52 +1,112 @@
-"""Live delivery after commit: the fast path only (replay covers whatever it misses).
+"""Live delivery: one message per publish, fanned out by each process to its own sockets.
 
-This first version sends one channel-layer message per recipient group; the
-real-time backbone replaces it with one cross-process message per publish that
-each server process fans out to its own sockets.
+With REDIS_URL, `deliver` and `announce` publish once on a prefixed Redis
+pub/sub channel and every server process's hub (subscribed by `listen`) hands
+the frame to its local sockets. Without it (the embedded single process) the
+message goes straight to the hubs of this process. Either way this is only the
+fast path: the stored row is delivered by replay if the message is lost.
+
+Wire format (text, so the body is serialised once per publish):
+  durable:  "<seqs JSON {person id: seq}>\\n<event JSON>"
+  announce: "<area code>\\n<coalesce key>\\n<event JSON>"
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
-from typing import Any
+import random
+from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from django.conf import settings
+
+from realtime import protocol, redis_client
+from realtime.hub import each_hub
+
+if TYPE_CHECKING:
+    from realtime.hub import Hub
 
 logger = logging.getLogger("zhengqi.realtime")
 
-
-def person_group(person_id: int) -> str:
-    return f"person.{person_id}"
-
-
-def area_group(prefix: str) -> str:
-    return f"area.{prefix}"
+DURABLE = "rt:durable"
+ANNOUNCE = "rt:announce"
+_BACKOFF_MAX_SECONDS = 5.0
 
 
 def deliver(*, body: dict[str, Any], seqs: dict[int, int]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
+    body_json = protocol.dumps(body)
+    if settings.REDIS_URL:
+        _publish(DURABLE, protocol.dumps({str(k): v for k, v in seqs.items()}) + "\n" + body_json)
+    else:
+        each_hub(lambda hub: hub.on_durable(body_json, seqs))
+
+
+def announce(*, body: dict[str, Any], area_code: str, key: str) -> None:
+    body_json = protocol.dumps(body)
+    if settings.REDIS_URL:
+        _publish(ANNOUNCE, f"{area_code}\n{key.replace(chr(10), ' ')}\n{body_json}")
+    else:
+        each_hub(lambda hub: hub.on_announce(body_json, area_code, key))
+
+
+def _publish(channel: str, message: str) -> None:
+    try:
+        redis_client.sync().publish(redis_client.key(channel), message)
+    except Exception:  # the fast path may fail; the stored row is delivered by replay
+        logger.warning("live publish on %s failed; replay will deliver", channel, exc_info=True)
+
+
+def _dispatch(hub: Hub, channel: str, data: bytes) -> None:
+    text = data.decode()
+    if channel.endswith(DURABLE):
+        seqs_json, body_json = text.split("\n", 1)
+        hub.on_durable(body_json, {int(k): v for k, v in json.loads(seqs_json).items()})
+    else:
+        area_code, key, body_json = text.split("\n", 2)
+        hub.on_announce(body_json, area_code, key)
+
+
+async def listen(hub: Hub) -> None:
+    """Keep the hub subscribed to the live feed for as long as it runs; reconnect with backoff after faults."""
+    if not settings.REDIS_URL:
+        hub.live.set()
         return
-    for person_id, seq in seqs.items():
+    channels = [redis_client.key(DURABLE), redis_client.key(ANNOUNCE)]
+    delay = 0.1
+    interrupted = False
+    while True:  # ends when the hub cancels it (its last socket left)
+        client = redis_client.subscriber()
+        pubsub = client.pubsub()
         try:
-            async_to_sync(layer.group_send)(
-                person_group(person_id), {"type": "stream.event", "seq": seq, "event": body}
-            )
-        except Exception:  # the fast path may fail; the stored row is delivered by replay
-            logger.warning("live delivery failed for person %s seq %s", person_id, seq, exc_info=True)
-
-
-def announce(*, body: dict[str, Any], area_code: str) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    # Dashboards join one group per prefix of their jurisdiction; send to every ancestor prefix.
-    for length in (4, 6, 9, 12):
-        if length <= len(area_code):
+            await pubsub.subscribe(*channels)
+            confirmed = 0
+            async for message in pubsub.listen():
+                if message["type"] == "subscribe":
+                    confirmed += 1
+                    if confirmed == len(channels):
+                        # From here on every publish reaches us: sockets may replay.
+                        hub.live.set()
+                        delay = 0.1
+                        if interrupted:
+                            interrupted = False
+                            hub.resync()
+                elif message["type"] == "message":
+                    try:
+                        _dispatch(hub, message["channel"].decode(), message["data"])
+                    except Exception:
+                        logger.exception("a live message could not be fanned out")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logger.warning("live feed lost (%s); resubscribing in %.1fs", exc, delay)
+        finally:
+            hub.live.clear()
+            interrupted = True
             try:
-                async_to_sync(layer.group_send)(
-                    area_group(area_code[:length]), {"type": "dashboard.event", "event": body}
-                )
-            except Exception:
-                logger.warning("dashboard announce failed for %s", area_code, exc_info=True)
+                await asyncio.wait_for(pubsub.aclose(), 1)
+                await asyncio.wait_for(client.aclose(), 1)
+            except Exception:  # noqa: S110 (the connection is already broken; nothing to clean)
+                pass
+        await asyncio.sleep(delay * (0.5 + random.random()))  # noqa: S311 (jitter, not security)
+        delay = min(delay * 2, _BACKOFF_MAX_SECONDS)

@@ -38,14 +38,13 @@ def test_events_after_since_returns_only_newer_ones_in_order(make_person):
 def test_a_rolled_back_publish_leaves_no_event_and_no_gap(make_person):
     from django.db import transaction
 
+    @transaction.atomic
+    def failing_service() -> None:
+        publish(Ping(n=2), to=[a.pk])
+        raise RuntimeError("the service failed after publishing")
+
     a = make_person()
     publish(Ping(n=1), to=[a.pk])
-
-    def failing_service() -> None:
-        with transaction.atomic():
-            publish(Ping(n=2), to=[a.pk])
-            raise RuntimeError("the service failed after publishing")
-
     with pytest.raises(RuntimeError):
         failing_service()
     publish(Ping(n=3), to=[a.pk])

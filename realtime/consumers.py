@@ -1,0 +1,247 @@
+"""The phone and dashboard sockets (docs/PROTOCOL.md): hello, welcome, replay, live, ack, ping.
+
+Thin on purpose: frames are parsed by `protocol`, identities and writes come
+from `services`, and live frames arrive through the process's `hub`. The
+channel layer is not used (see realtime/transport.py for why).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+from django.http.request import split_domain_port, validate_host
+
+from core.errors import Forbidden, Unauthorized
+from realtime import db, protocol, services, streams
+from realtime import hub as hubs
+from realtime.outbox import Outbox
+from realtime.protocol import CloseCode, ErrorCode, FrameError
+
+logger = logging.getLogger("zhengqi.realtime")
+
+# Smaller than the send queue, so that one batch never overflows it.
+_REPLAY_BATCH = 100
+_REPLAY_MAX_BATCHES = 10_000
+
+
+def _origin_allowed(scope: dict[str, Any]) -> bool:
+    """Browsers send Origin and must come from one of our hosts; other clients (the phone app) send none."""
+    for name, value in scope.get("headers", []):
+        if name == b"origin":
+            origin = value.decode("latin1")
+            host = origin.split("://", 1)[-1].split("/", 1)[0]
+            domain, _port = split_domain_port(host)
+            return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+    return True
+
+
+class _Socket(AsyncWebsocketConsumer):
+    is_dashboard = False
+
+    person_id: int | None = None
+    area_code = ""
+    dashboard: hubs.DashboardView | None = None
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        if not _origin_allowed(self.scope):
+            await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        self.outbox = Outbox(send=self._send_text, limit=settings.WS_SEND_QUEUE, on_overflow=self._overflowed)
+        self.hub: hubs.Hub | None = None
+        self.ready = False
+        self._closing = False
+        self._tokens = float(2 * settings.WS_MAX_FRAMES_PER_SECOND)
+        self._tokens_at = time.monotonic()
+        await self.accept()
+        self._hello_timer = asyncio.create_task(self._expire_hello())
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # Channels' loop (`await_many_dispatch`) races the socket against a
+        # channel-layer channel with a fresh task per frame; these sockets have
+        # no channel, so they read the socket directly: one task less per socket.
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            while True:  # until the client disconnects (websocket_disconnect raises StopConsumer)
+                await self.dispatch(await receive())
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own dispatch closes old database connections before every
+        # frame (a thread hop per ping); the services called below do that themselves.
+        handler = getattr(self, message["type"].replace(".", "_"), None)
+        if handler is not None:
+            await handler(message)
+
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        if self._closing:
+            return
+        if not self._take_token():
+            await self._refuse(ErrorCode.FLOOD, CloseCode.FLOOD)
+            return
+        text = message.get("text")
+        if text is None:
+            await self._refuse(ErrorCode.INVALID_FRAME, CloseCode.PROTOCOL_ERROR)
+            return
+        if len(text) > protocol.MAX_FRAME_BYTES // 4 and len(text.encode()) > protocol.MAX_FRAME_BYTES:
+            await self._refuse(ErrorCode.FRAME_TOO_BIG, CloseCode.FRAME_TOO_BIG)
+            return
+        try:
+            frame = protocol.parse(text)
+        except FrameError as exc:
+            if exc.code is ErrorCode.UNAUTHORIZED and not self.ready:
+                await self._refuse(exc.code, CloseCode.UNAUTHORIZED)
+            else:
+                await self._direct(protocol.error(exc.code))
+            return
+        if isinstance(frame, protocol.Hello):
+            await self._hello(frame)
+        elif not self.ready:
+            await self._direct(protocol.error(ErrorCode.NOT_READY))
+        elif isinstance(frame, protocol.Ping):
+            self.outbox.put(protocol.PONG)
+        elif isinstance(frame, protocol.Ack):
+            self._ack(frame.seq)
+
+    async def _hello(self, hello: protocol.Hello) -> None:
+        if self.ready or self.hub is not None:
+            await self._direct(protocol.error(ErrorCode.ALREADY_READY))
+            return
+        try:
+            who = await db.run(services.socket_identity, token=hello.token, dashboard=self.is_dashboard)
+        except Unauthorized:
+            await self._refuse(ErrorCode.UNAUTHORIZED, CloseCode.UNAUTHORIZED)
+            return
+        except Forbidden:
+            await self._refuse(ErrorCode.FORBIDDEN, CloseCode.FORBIDDEN)
+            return
+        except DatabaseError:
+            logger.warning("hello failed: the database is unavailable", exc_info=True)
+            await self._refuse(ErrorCode.UNAVAILABLE, CloseCode.GOING_AWAY)
+            return
+        if self._closing:
+            return
+        self._hello_timer.cancel()
+        self.person_id, self.area_code = who.person_id, who.area_code
+        if self.is_dashboard:
+            self.dashboard = hubs.DashboardView(prefixes=who.prefixes)
+        self.outbox.start(catch_up=self._catch_up if who.person_id is not None else None)
+        self.hub = hubs.current()
+        # Subscribe before reading the stream: whatever commits after the read
+        # arrives live (held until the replay is done), so nothing falls between.
+        await self.hub.join(self)
+        self.outbox.put(protocol.welcome(who.latest_seq))
+        self.ready = True
+        # A `since` beyond the stream means the client saw a stream that was reset: replay it all.
+        await self._replay(since=hello.since if hello.since <= who.latest_seq else 0, latest=who.latest_seq)
+
+    async def _replay(self, *, since: int, latest: int) -> None:
+        if self.person_id is None or since >= latest:
+            # Nothing stored is newer (the usual reconnect): no query. Anything
+            # committed since the hello's read arrives live, or by gap catch-up.
+            self.outbox.replayed(up_to=since)
+            return
+        last = since
+        for _batch in range(_REPLAY_MAX_BATCHES):
+            frames = await self._catch_up(last)
+            for seq, frame in frames:
+                self.outbox.put(frame)
+                last = seq
+            if len(frames) < _REPLAY_BATCH or self.outbox.closed:
+                break
+            try:
+                # A long replay goes out at the reader's pace, not into memory.
+                await self.outbox.flush(timeout=30)
+            except TimeoutError:
+                self._overflowed()
+                return
+        self.outbox.replayed(up_to=last)
+
+    async def _catch_up(self, after: int) -> list[tuple[int, str]]:
+        assert self.person_id is not None
+        return await db.run(streams.frames_after, person_id=self.person_id, since=after, limit=_REPLAY_BATCH)
+
+    def _ack(self, seq: int) -> None:
+        if self.person_id is None or seq > self.outbox.last_seq:
+            self.outbox.put(protocol.error(ErrorCode.BAD_SEQ))
+        elif self.hub is not None:
+            self.hub.ack(self.person_id, seq)
+
+    def _take_token(self) -> bool:
+        """Token bucket: WS_MAX_FRAMES_PER_SECOND sustained, twice that in a burst."""
+        rate = settings.WS_MAX_FRAMES_PER_SECOND
+        now = time.monotonic()
+        self._tokens = min(2.0 * rate, self._tokens + (now - self._tokens_at) * rate)
+        self._tokens_at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    async def _expire_hello(self) -> None:
+        await asyncio.sleep(settings.WS_HELLO_TIMEOUT)
+        if not self.ready and not self._closing:
+            await self._refuse(ErrorCode.HELLO_TIMEOUT, CloseCode.HELLO_TIMEOUT)
+
+    def _overflowed(self) -> None:
+        # Called from the fan-out: it must not wait for this socket.
+        logger.info("closing a slow socket (person %s): its send queue overflowed", self.person_id)
+        self._closing = True
+        self.outbox.stop()
+        asyncio.get_running_loop().create_task(self._close_quietly(CloseCode.SLOW_CONSUMER))
+
+    async def _refuse(self, code: ErrorCode, close: CloseCode) -> None:
+        """An error frame, then the close code; the socket takes no more frames."""
+        if self._closing:
+            return
+        self._closing = True
+        self.outbox.stop()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(1):
+                await self.send(text_data=protocol.error(code))
+        await self._close_quietly(close)
+
+    async def _close_quietly(self, code: int) -> None:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(1):
+                await self.close(code=code)
+
+    async def _direct(self, frame: str) -> None:
+        # Before the welcome nothing is queued, so errors go straight out.
+        if not self.outbox.started:
+            await self.send(text_data=frame)
+        else:
+            self.outbox.put(frame)
+
+    async def _send_text(self, frame: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": frame})
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        self._closing = True
+        timer = getattr(self, "_hello_timer", None)
+        if timer is not None:
+            timer.cancel()
+        outbox = getattr(self, "outbox", None)
+        if outbox is not None:
+            outbox.stop()
+        if getattr(self, "hub", None) is not None:
+            await self.hub.leave(self)  # type: ignore[union-attr]
+        raise StopConsumer()
+
+
+class PhoneConsumer(_Socket):
+    """`/ws/v1/phone`: a person's durable stream."""
+
+
+class DashboardConsumer(_Socket):
+    """`/ws/v1/dashboard`: ephemeral updates and presence for the jurisdiction, plus the user's own stream if any."""
+
+    is_dashboard = True

@@ -1,0 +1,252 @@
+"""The process-local registry of connected sockets, and the local fan-out.
+
+One hub per event loop (in production: per server process). Each publish
+reaches a hub once (through Redis pub/sub, or directly in the embedded
+single-process mode) and the hub hands the frame to its own sockets: no
+channel-layer group per person and no message per recipient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from realtime import db, presence, protocol, services
+
+logger = logging.getLogger("zhengqi.realtime")
+
+# How many sockets may read the database at once after the live feed came back.
+_RESYNC_CONCURRENCY = 8
+_HEARTBEAT_EVERY = 1.0
+# Acks are written in one statement per interval instead of one per frame.
+_ACK_FLUSH_EVERY = 1.0
+
+
+class Socket(Protocol):
+    """What the hub needs from a consumer."""
+
+    person_id: int | None
+    area_code: str
+    outbox: Any  # realtime.outbox.Outbox
+    dashboard: DashboardView | None
+
+
+@dataclass
+class DashboardView:
+    """A dashboard's subscription: the area prefixes it covers and its coalesced ephemeral updates."""
+
+    prefixes: tuple[str, ...]
+    pending: dict[str, str] = field(default_factory=dict)
+    last_presence: str = ""
+
+    def covers(self, area_code: str) -> bool:
+        return area_code.startswith(self.prefixes)
+
+
+class Hub:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.process_id = uuid.uuid4().hex
+        self.phones: dict[int, set[Socket]] = {}
+        self.dashboards: set[Socket] = set()
+        self._acks: dict[int, int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._presence_dirty = True
+        self._joining = 0
+        self.live = asyncio.Event()  # set while the live feed is subscribed
+
+    # --- sockets come and go --------------------------------------------------
+    async def join(self, socket: Socket) -> None:
+        """Register a socket once the live feed is subscribed (waiting at most 2 s).
+
+        The registration is the last step, with no await after it: the caller
+        queues its welcome right away, so no live frame can precede it, and
+        every publish from then on reaches the socket (replay reads after this).
+        """
+        self._joining += 1
+        try:
+            if not self._tasks:
+                self._start()
+            with contextlib.suppress(TimeoutError):
+                # Without the live feed (Redis down) replay still runs; whatever
+                # is published meanwhile comes by `resync` once the feed is back.
+                await asyncio.wait_for(self.live.wait(), timeout=2)
+        finally:
+            self._joining -= 1
+        if socket.person_id is not None:
+            self.phones.setdefault(socket.person_id, set()).add(socket)
+            self._presence_dirty = True
+        if socket.dashboard is not None:
+            self.dashboards.add(socket)
+
+    async def leave(self, socket: Socket) -> None:
+        if socket.person_id is not None:
+            sockets = self.phones.get(socket.person_id)
+            if sockets is not None:
+                sockets.discard(socket)
+                if not sockets:
+                    del self.phones[socket.person_id]
+            self._presence_dirty = True
+        self.dashboards.discard(socket)
+        await self.flush_acks()
+        if not self.phones and not self.dashboards and not self._joining:
+            await self._stop()
+
+    def ack(self, person_id: int, seq: int) -> None:
+        if seq > self._acks.get(person_id, 0):
+            self._acks[person_id] = seq
+
+    async def flush_acks(self) -> None:
+        acks, self._acks = self._acks, {}
+        if acks:
+            try:
+                await db.run(services.acks_record, acks=acks)
+            except Exception:
+                # Acks are advisory (they only allow pruning); the next one carries the same news.
+                logger.warning("recording %d acks failed", len(acks), exc_info=True)
+
+    # --- frames arrive from the live feed -------------------------------------
+    def on_durable(self, body_json: str, seqs: dict[int, int]) -> None:
+        phones = self.phones
+        if len(seqs) > len(phones):
+            pairs = [(pid, seqs[pid]) for pid in phones if pid in seqs]
+        else:
+            pairs = [(pid, seq) for pid, seq in seqs.items() if pid in phones]
+        for person_id, seq in pairs:
+            frame = protocol.durable(seq, body_json)
+            for socket in phones[person_id]:
+                socket.outbox.offer(seq, frame)
+
+    def on_announce(self, body_json: str, area_code: str, key: str) -> None:
+        for socket in self.dashboards:
+            view = socket.dashboard
+            if view is not None and view.covers(area_code):
+                # Latest wins within a tick: at most DASHBOARD_UPDATES_PER_SECOND flushes.
+                view.pending.pop(key, None)
+                view.pending[key] = body_json
+
+    def resync(self) -> None:
+        """The live feed was down: every socket fetches what it may have missed, a few at a time."""
+        sockets = [s for group in self.phones.values() for s in group]
+        if sockets:
+            self._tasks.append(self.loop.create_task(self._resync(sockets)))
+
+    async def _resync(self, sockets: list[Socket]) -> None:
+        gate = asyncio.Semaphore(_RESYNC_CONCURRENCY)
+
+        async def one(socket: Socket) -> None:
+            async with gate:
+                socket.outbox.resync()
+                await asyncio.sleep(0.01)
+
+        await asyncio.gather(*(one(s) for s in sockets))
+
+    # --- background work, while any socket is connected -----------------------
+    def _start(self) -> None:
+        from realtime import transport  # the feed depends on the hub, not the other way round
+
+        self._tasks = [
+            self.loop.create_task(transport.listen(self)),
+            self.loop.create_task(self._tick_dashboards()),
+            self.loop.create_task(self._heartbeat()),
+        ]
+
+    async def _stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        self.live.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.phones or self.dashboards or self._joining:
+            return  # a socket joined while we stopped; it started fresh tasks
+        _forget(self)
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(presence.store().forget, process_id=self.process_id)
+
+    async def _tick_dashboards(self) -> None:
+        interval = 1 / settings.DASHBOARD_UPDATES_PER_SECOND
+        while True:
+            await asyncio.sleep(interval)
+            for socket in self.dashboards:
+                view = socket.dashboard
+                if view is not None and view.pending:
+                    pending, view.pending = view.pending, {}
+                    for body_json in pending.values():
+                        socket.outbox.put(protocol.ephemeral(body_json))
+
+    async def _heartbeat(self) -> None:
+        store = presence.store()
+        ttl = settings.PRESENCE_TTL_SECONDS
+        since_write = float("inf")
+        while True:
+            since_write += _HEARTBEAT_EVERY
+            try:
+                if self._presence_dirty or since_write >= ttl / 3:
+                    self._presence_dirty = False
+                    since_write = 0
+                    # Presence counts phones; a coordinator's dashboard is not someone on call.
+                    snapshot = {
+                        pid: s.area_code for pid, group in self.phones.items() for s in group if s.dashboard is None
+                    }
+                    await asyncio.to_thread(store.write, process_id=self.process_id, people=snapshot)
+                if self.dashboards:
+                    await self._send_presence(await asyncio.to_thread(store.connected))
+            except Exception:
+                logger.warning("presence heartbeat failed; retrying", exc_info=True)
+            await self.flush_acks()
+            await asyncio.sleep(_HEARTBEAT_EVERY)
+
+    async def _send_presence(self, connected: dict[int, str]) -> None:
+        by_area = Counter(connected.values())  # once; then each dashboard filters a few hundred areas
+        for socket in self.dashboards:
+            view = socket.dashboard
+            if view is None:
+                continue
+            frame = protocol.presence({area: n for area, n in by_area.items() if view.covers(area)})
+            if frame != view.last_presence:
+                view.last_presence = frame
+                socket.outbox.put(frame)
+
+
+# One hub per event loop. Publishers in other threads reach them through `each_hub`.
+_hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
+_hubs_lock = threading.Lock()
+
+
+def current() -> Hub:
+    loop = asyncio.get_running_loop()
+    with _hubs_lock:
+        hub = _hubs.get(loop)
+        if hub is None:
+            hub = _hubs[loop] = Hub(loop)
+        return hub
+
+
+def _forget(hub: Hub) -> None:
+    with _hubs_lock:
+        if _hubs.get(hub.loop) is hub:
+            del _hubs[hub.loop]
+
+
+def each_hub(call: Callable[[Hub], None]) -> None:
+    """Run `call(hub)` on every hub of this process, on the hub's own loop (embedded mode)."""
+    with _hubs_lock:
+        hubs = list(_hubs.values())
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    for hub in hubs:
+        if hub.loop is running:
+            call(hub)
+        elif not hub.loop.is_closed():
+            hub.loop.call_soon_threadsafe(call, hub)

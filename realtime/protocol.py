@@ -1,0 +1,128 @@
+"""The socket protocol's vocabulary: close codes, error codes, frame limits and parsing.
+
+docs/PROTOCOL.md is the prose version of this file; keep them in step.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from typing import Any
+
+# Frames above this are refused (close 4413). The ASGI server itself cuts
+# frames at twice this size (1009), so a client cannot make us buffer more.
+MAX_FRAME_BYTES = 64 * 1024
+
+
+class CloseCode(enum.IntEnum):
+    """WebSocket close codes the server uses (4000-4999 are application-defined)."""
+
+    PROTOCOL_ERROR = 4400  # binary frame, or a frame other than hello first
+    UNAUTHORIZED = 4401  # hello with a missing, unknown, expired or revoked token
+    FORBIDDEN = 4403  # authenticated, but this socket is not for this user (e.g. no staff role on /dashboard)
+    HELLO_TIMEOUT = 4408  # no hello within ZHENGQI_WS_HELLO_TIMEOUT seconds
+    SLOW_CONSUMER = 4409  # the client did not read; its send queue overflowed. Reconnect and replay.
+    FRAME_TOO_BIG = 4413  # a frame over MAX_FRAME_BYTES
+    FLOOD = 4429  # more frames per second than ZHENGQI_WS_MAX_FRAMES_PER_SECOND allows
+    GOING_AWAY = 4503  # the server is shutting down or lost its live feed; reconnect with backoff
+
+
+class ErrorCode(enum.StrEnum):
+    """`code` of an `{"type": "error"}` frame. Errors that are not followed by a close leave the socket open."""
+
+    INVALID_JSON = "invalid_json"
+    INVALID_FRAME = "invalid_frame"  # JSON, but not an object with a known `type` and its fields
+    UNKNOWN_TYPE = "unknown_type"
+    NOT_READY = "not_ready"  # a frame other than hello before the welcome
+    ALREADY_READY = "already_ready"  # a second hello
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    FRAME_TOO_BIG = "frame_too_big"
+    FLOOD = "flood"
+    HELLO_TIMEOUT = "hello_timeout"
+    BAD_SEQ = "bad_seq"  # an ack beyond the latest seq handed out
+    UNAVAILABLE = "unavailable"  # the server cannot reach its database; reconnect with backoff
+
+
+class FrameError(Exception):
+    def __init__(self, code: ErrorCode) -> None:
+        self.code = code
+        super().__init__(code.value)
+
+
+@dataclass(frozen=True)
+class Hello:
+    token: str
+    since: int
+
+
+@dataclass(frozen=True)
+class Ack:
+    seq: int
+
+
+@dataclass(frozen=True)
+class Ping:
+    pass
+
+
+ClientFrame = Hello | Ack | Ping
+
+
+def _non_negative_int(value: Any) -> int:
+    # bool is an int subclass; `true` is not a sequence number.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 2**62:
+        raise FrameError(ErrorCode.INVALID_FRAME)
+    return value
+
+
+def parse(text: str) -> ClientFrame:
+    """A client frame from its text, or FrameError with the code to answer."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise FrameError(ErrorCode.INVALID_JSON) from None
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise FrameError(ErrorCode.INVALID_FRAME)
+    kind = data["type"]
+    if kind == "ping":
+        return Ping()
+    if kind == "ack":
+        return Ack(seq=_non_negative_int(data.get("seq")))
+    if kind == "hello":
+        token = data.get("token")
+        if not isinstance(token, str):
+            raise FrameError(ErrorCode.UNAUTHORIZED)
+        return Hello(token=token, since=_non_negative_int(data.get("since", 0)))
+    raise FrameError(ErrorCode.UNKNOWN_TYPE)
+
+
+def error(code: ErrorCode) -> str:
+    return json.dumps({"type": "error", "code": code.value})
+
+
+def welcome(seq: int) -> str:
+    return json.dumps({"type": "welcome", "seq": seq})
+
+
+PONG = json.dumps({"type": "pong"})
+
+
+def dumps(body: Any) -> str:
+    """Compact JSON, as it goes on the wire (UTF-8 kept: Chinese text stays readable and short)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def durable(seq: int, body_json: str) -> str:
+    """A durable event frame; `body_json` is the event, serialised once per publish, not per socket."""
+    return f'{{"type":"event","seq":{seq},"event":{body_json}}}'
+
+
+def ephemeral(body_json: str) -> str:
+    """An ephemeral event frame: no seq, never replayed."""
+    return f'{{"type":"event","event":{body_json}}}'
+
+
+def presence(counts: dict[str, int]) -> str:
+    return json.dumps({"type": "presence", "online": counts}, sort_keys=True)

@@ -1,0 +1,102 @@
+"""Writes and checks behind the sockets: who is saying hello, acks, pruning.
+
+The consumers stay thin: they parse frames and call these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.errors import Forbidden, Unauthorized
+from core.jurisdiction import jurisdiction_for
+from core.models import Person
+from core.roles import Capability
+from core.services.tokens import token_authenticate
+from realtime.models import Stream, StreamEvent
+
+_PRUNE_BATCH = 5000
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SocketIdentity:
+    user_id: int
+    person_id: int | None
+    area_code: str  # the person's home area ("" without a person)
+    prefixes: tuple[str, ...]  # what a dashboard covers (empty for phones)
+    latest_seq: int
+
+
+def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
+    """Who is behind a hello's bearer token, and what their socket may receive.
+
+    Phones need a Person (they carry a durable stream). Dashboards need a role
+    that lets them view people somewhere; they cover exactly that jurisdiction.
+    """
+    found = token_authenticate(token)
+    if found is None:
+        raise Unauthorized()
+    user = found.user
+    mine = Person.objects.filter(user_id=user.pk, is_active=True)
+    person = mine.values_list("pk", "home_area_id", "stream__last_seq").first()
+    prefixes: tuple[str, ...] = ()
+    if dashboard:
+        prefixes = jurisdiction_for(user, Capability.VIEW_PEOPLE).prefixes
+        if not prefixes:
+            raise Forbidden()
+    elif person is None:
+        raise Forbidden()
+    person_id, area_code, last_seq = person if person is not None else (None, "", 0)
+    return SocketIdentity(
+        user_id=user.pk, person_id=person_id, area_code=area_code, prefixes=prefixes, latest_seq=last_seq or 0
+    )
+
+
+@transaction.atomic
+def acks_record(*, acks: dict[int, int]) -> None:
+    """Mark each person's stream delivered up to the acked seq (never backwards, never past what exists).
+
+    One statement per chunk rather than one per person: each server process
+    sends its acks here once a second, thousands at a time.
+    """
+    table = Stream._meta.db_table
+    pairs = sorted(acks.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), _CHUNK):
+            chunk = pairs[start : start + _CHUNK]
+            rows = ", ".join(["(%s, %s)"] * len(chunk))
+            # VALUES columns are column1, column2 in both PostgreSQL and SQLite.
+            cursor.execute(
+                f"UPDATE {table} SET acked_seq = CASE WHEN v.column2 > {table}.last_seq "  # noqa: S608 (no user input)
+                f"THEN {table}.last_seq ELSE v.column2 END "
+                f"FROM (VALUES {rows}) AS v WHERE {table}.person_id = v.column1 AND {table}.acked_seq < v.column2",
+                [value for pair in chunk for value in pair],
+            )
+
+
+def streams_prune(*, older_than: timedelta | None = None) -> int:
+    """Delete acknowledged events older than the retention. Returns how many rows went.
+
+    Works in batches so that a large backlog never holds one long lock.
+    Unacknowledged events are kept whatever their age: the phone may still
+    come back for them.
+    """
+    cutoff = timezone.now() - (older_than or timedelta(days=settings.STREAM_RETENTION_DAYS))
+    removed = 0
+    for _batch in range(1_000_000):  # bounded: each batch removes rows or ends the loop
+        ids = list(
+            StreamEvent.objects.filter(created_at__lt=cutoff)
+            .filter(Q(person__stream__acked_seq__gte=F("seq")))
+            .values_list("pk", flat=True)[:_PRUNE_BATCH]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            removed += StreamEvent.objects.filter(pk__in=ids).delete()[0]
+    return removed

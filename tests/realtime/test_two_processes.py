@@ -1,0 +1,150 @@
+"""Two real server processes on one Redis: an event reaches a phone on either process.
+
+The servers start exactly as `make serve` starts them (`manage.py serve`),
+on free loopback ports, sharing a migrated SQLite file and Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import websockets
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SETUP = """
+import json, secrets
+from datetime import timedelta
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from core.crypto import token_digest
+from core.models import ApiToken, Area, Person
+people = []
+for n in (1, 2):
+    raw = "zq_" + secrets.token_urlsafe(32)
+    user = get_user_model().objects.create_user(username=f"phone{n}", password=secrets.token_urlsafe(16))
+    home = Area.objects.get(code="410622101")
+    person = Person.objects.create(user=user, name=f"Phone {n}", phone=f"1380000000{n}", home_area=home)
+    ApiToken.objects.create(user=user, digest=token_digest(raw), expires_at=timezone.now() + timedelta(hours=1))
+    people.append({"person": person.pk, "token": raw})
+print(json.dumps(people))
+"""
+
+PUBLISH = """
+from realtime.events import Event, publish
+class Note(Event):
+    type: str = "test.note"
+    n: int
+for n in {numbers}:
+    publish(Note(n=n), to=[{person}])
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the server exited"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+@pytest.fixture(scope="module")
+def cluster(redis_url, tmp_path_factory):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('cluster') / 'shared.sqlite3'}",
+        "REDIS_URL": redis_url,
+        "ZHENGQI_REDIS_PREFIX": f"zqtest{uuid.uuid4().hex[:8]}",
+        "LOG_LEVEL": "WARNING",
+    }
+    manage(env, "migrate", "--noinput", "-v0")
+    people = json.loads(manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
+    ports = [free_port(), free_port()]
+    procs = [
+        subprocess.Popen(  # `make serve PORT=...` runs exactly this
+            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        for port in ports
+    ]
+    try:
+        for port, proc in zip(ports, procs, strict=True):
+            wait_for_port(port, proc)
+        yield env, ports, people
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+
+
+def test_a_phone_on_either_process_receives_an_event_published_elsewhere(cluster):
+    env, (port_a, port_b), (who, _) = cluster
+
+    async def scenario() -> list[dict]:
+        async with (
+            websockets.connect(f"ws://127.0.0.1:{port_a}/ws/v1/phone") as on_a,
+            websockets.connect(f"ws://127.0.0.1:{port_b}/ws/v1/phone") as on_b,
+        ):
+            for ws in (on_a, on_b):
+                await ws.send(json.dumps({"type": "hello", "token": who["token"], "since": 0}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "welcome", "seq": 0}
+            await asyncio.to_thread(manage, env, "shell", "-c", PUBLISH.format(numbers=[1], person=who["person"]))
+            return [json.loads(await asyncio.wait_for(ws.recv(), 5)) for ws in (on_b, on_a)]
+
+    frames = asyncio.run(scenario())
+
+    expected = {"type": "event", "seq": 1, "event": {"type": "test.note", "n": 1}}
+    assert frames == [expected, expected]
+
+
+def test_a_phone_that_reconnects_to_the_other_process_replays_from_its_seq(cluster):
+    env, (_, port_b), (_, who) = cluster
+    manage(env, "shell", "-c", PUBLISH.format(numbers=[1, 2, 3], person=who["person"]))
+
+    async def scenario() -> list[dict]:
+        async with websockets.connect(f"ws://127.0.0.1:{port_b}/ws/v1/phone") as ws:
+            await ws.send(json.dumps({"type": "hello", "token": who["token"], "since": 1}))
+            return [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(3)]
+
+    frames = asyncio.run(scenario())
+
+    assert frames == [
+        {"type": "welcome", "seq": 3},
+        {"type": "event", "seq": 2, "event": {"type": "test.note", "n": 2}},
+        {"type": "event", "seq": 3, "event": {"type": "test.note", "n": 3}},
+    ]
