@@ -1,0 +1,23 @@
+"""Periodic work of dispatch, run by core.jobs in every server process (or `manage.py run_jobs`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from core.jobs import periodic
+from dispatch.services.escalation import alert_escalate, escalations_due
+
+logger = logging.getLogger("zhengqi.dispatch")
+
+
+@periodic("dispatch.escalate", every_s=5)
+def escalate_due_alerts(now: datetime) -> int:
+    """Escalate every alert whose time has come; returns how many steps this worker won."""
+    done = 0
+    for alert_id, step in escalations_due(now=now):
+        try:
+            done += alert_escalate(alert_id=alert_id, step=step, now=now)
+        except Exception:  # one bad alert must not stop the others; the log has it
+            logger.exception("escalating alert %s failed", alert_id)
+    return done

@@ -1,0 +1,174 @@
+"""Who an alert goes to (selectors): the nearest on-duty responders, or everyone matching a filter.
+
+Radius alerts: the position store's fast pre-filter (Redis GEOSEARCH or the
+in-process grid), a cheap flat-earth cut, then the exact WGS-84 geodesic for
+the survivors, nearest first; then the database keeps only active members
+who are on duty, inside the raiser's jurisdiction and matching any filters.
+
+Recipients are always inside the raiser's jurisdiction: a 淇县 coordinator's
+alert near the county line does not ring 浚县 phones; escalation tells the
+city's coordinator, who may raise it across the line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import InvalidInput
+from core.geo import LatLon, distance_bearing
+from core.jurisdiction import Jurisdiction
+from core.models import Person
+from core.positions import FRESH_FOR, Fix, positions
+
+# The flat-earth distance errs by far less than this at alert radii; only
+# candidates it puts clearly outside skip the exact geodesic.
+_FLAT_MARGIN = 1.01
+_M_PER_DEG = 111_195.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person_id: int
+    distance_m: float
+    bearing_deg: float  # from the responder towards the alert
+
+
+def nearest(
+    *, lat: float, lon: float, radius_m: float, fixes: Sequence[Fix] | None = None, now: datetime | None = None
+) -> list[Candidate]:
+    """Fresh fixes within radius_m of the point, nearest first, with exact geodesic distance and bearing."""
+    if fixes is None:
+        fixes = positions().near(lat=lat, lon=lon, radius_m=radius_m, fresh_after=(now or timezone.now()) - FRESH_FOR)
+    centre = LatLon(lat, lon)
+    cos_lat = math.cos(math.radians(lat))
+    limit = radius_m * _FLAT_MARGIN
+    found: list[Candidate] = []
+    for fix in fixes:
+        flat = _M_PER_DEG * math.hypot(fix.lat - lat, (fix.lon - lon) * cos_lat)
+        if flat > limit:
+            continue
+        distance, bearing = distance_bearing(LatLon(fix.lat, fix.lon), centre)
+        if distance <= radius_m:
+            found.append(Candidate(fix.person_id, distance, bearing))
+    found.sort(key=lambda c: (c.distance_m, c.person_id))
+    return found
+
+
+# --- sectors: a hook for the liaisons app --------------------------------------------
+# Sectors belong to liaisons. When it provides `liaisons.selectors.people_in_sectors(*, sectors)`
+# (a QuerySet of Person), sector targeting uses it; until then sector alerts are refused
+# with a specific code rather than silently reaching nobody.
+SECTOR_CODES = (
+    "transit",
+    "sanitation",
+    "city_management",
+    "property",
+    "food_delivery",
+    "express",
+    "hospital",
+    "school",
+)
+SectorSelector = Callable[..., QuerySet[Person]]
+
+
+def sector_selector() -> SectorSelector | None:
+    try:
+        selectors = importlib.import_module("liaisons.selectors")
+    except ImportError:
+        return None
+    found: Any = getattr(selectors, "people_in_sectors", None)
+    return found if callable(found) else None
+
+
+def check_sectors(sectors: Sequence[str]) -> None:
+    unknown = sorted(set(sectors) - set(SECTOR_CODES))
+    if unknown:
+        raise InvalidInput(_("Unknown sector."), code="unknown_sector", details={"sectors": unknown})
+    if sectors and sector_selector() is None:
+        raise InvalidInput(
+            _("Sector targeting is not available yet."),
+            code="sector_targeting_unavailable",
+            details={"sectors": list(sectors)},
+        )
+
+
+# --- the database side -------------------------------------------------------------------
+def _eligible(
+    *,
+    jurisdiction: Jurisdiction,
+    area_codes: Sequence[str],
+    team_ids: Sequence[int],
+    sectors: Sequence[str],
+    roles: Sequence[str],
+    exclude_person_ids: Sequence[int],
+) -> QuerySet[Person]:
+    people = Person.objects.filter(is_active=True).filter(jurisdiction.q("home_area__code"))
+    if area_codes:
+        inside = Q()
+        for code in area_codes:
+            inside |= Q(home_area__code__startswith=code)
+        people = people.filter(inside)
+    if team_ids:
+        people = people.filter(team_id__in=list(team_ids))
+    if roles:
+        people = people.filter(user__role_grants__role__in=list(roles))
+    if sectors:
+        select = sector_selector()
+        people = people.filter(pk__in=select(sectors=list(sectors)).values("pk")) if select else people.none()
+    if exclude_person_ids:
+        people = people.exclude(pk__in=list(exclude_person_ids))
+    return people
+
+
+def recipients_for(
+    *,
+    jurisdiction: Jurisdiction,
+    lat: float | None,
+    lon: float | None,
+    radius_m: int | None,
+    area_codes: Sequence[str] = (),
+    team_ids: Sequence[int] = (),
+    sectors: Sequence[str] = (),
+    roles: Sequence[str] = (),
+    exclude_person_ids: Sequence[int] = (),
+    now: datetime | None = None,
+) -> list[Candidate]:
+    """The people an alert goes to: nearest first for radius alerts, by id for filter alerts."""
+    people = _eligible(
+        jurisdiction=jurisdiction,
+        area_codes=area_codes,
+        team_ids=team_ids,
+        sectors=sectors,
+        roles=roles,
+        exclude_person_ids=exclude_person_ids,
+    )
+    if radius_m is None or lat is None or lon is None:
+        ids = people.distinct().order_by("pk").values_list("pk", flat=True)
+        if lat is None or lon is None:
+            return [Candidate(pid, math.nan, math.nan) for pid in ids]
+        # A located filter alert still tells each recipient how far it is, when their fix is fresh.
+        return [_located(pid, lat, lon, now) for pid in ids]
+    near = nearest(lat=lat, lon=lon, radius_m=radius_m, now=now)
+    if not near:
+        return []
+    on_duty = set(
+        people.filter(pk__in=[c.person_id for c in near], duty__on_duty=True).distinct().values_list("pk", flat=True)
+    )
+    return [c for c in near if c.person_id in on_duty]
+
+
+def _located(person_id: int, lat: float, lon: float, now: datetime | None) -> Candidate:
+    fix = positions().get(person_id)
+    if fix is None or fix.at <= (now or timezone.now()) - FRESH_FOR:
+        return Candidate(person_id, math.nan, math.nan)
+    distance, bearing = distance_bearing(LatLon(fix.lat, fix.lon), LatLon(lat, lon))
+    return Candidate(person_id, distance, bearing)
