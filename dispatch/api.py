@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
+from ninja.responses import Status
 
 from core.auth import actor_of
 from core.endpoints import errors
@@ -51,7 +52,7 @@ def _out(alert: Alert, *, detail: bool = False) -> AlertOut:
 
 
 @router.post("", response={201: AlertOut, **errors(401, 403, 404, 422)})
-def create(request: HttpRequest, payload: AlertIn) -> tuple[int, AlertOut]:
+def create(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
     alert = alert_create(
         actor=actor_of(request),
         kind=payload.kind.value,
@@ -72,7 +73,7 @@ def create(request: HttpRequest, payload: AlertIn) -> tuple[int, AlertOut]:
         ),
         expires_at=payload.expires_at,
     )
-    return 201, _out(alert, detail=True)
+    return Status(201, _out(alert, detail=True))
 
 
 @router.get("", response={200: Page[AlertOut], **errors(401, 422)})
@@ -156,7 +157,7 @@ def cap_export(request: HttpRequest, alert_id: int) -> HttpResponse:
         "requestBody": {"required": True, "content": {t: {"schema": {"type": "string"}} for t in cap.CONTENT_TYPES}}
     },
 )
-def cap_in(request: HttpRequest) -> tuple[int, AlertOut]:
+def cap_in(request: HttpRequest) -> Status[AlertOut]:
     """A CAP 1.2 document as the body: an Alert → 201 with the new alert; Update/Cancel → 200 with the changed one."""
     content_type = request.content_type or ""
     if content_type not in cap.CONTENT_TYPES:
@@ -164,7 +165,7 @@ def cap_in(request: HttpRequest) -> tuple[int, AlertOut]:
     if not request.body:
         raise InvalidInput(_("The body is empty."), code="cap_malformed")
     result = cap_import(actor=actor_of(request), data=request.body)
-    return (201 if result.created else 200), _out(result.alert, detail=True)
+    return Status(201 if result.created else 200, _out(result.alert, detail=True))
 
 
 class _UnsupportedMediaType(ZhengqiError):

@@ -73,7 +73,7 @@ def alert_escalate(*, alert_id: int, step: int, now: datetime | None = None, act
     now = now or timezone.now()
     if not _claim(alert_id=alert_id, step=step, now=now, due_only=actor is None):
         return False
-    alert = Alert.objects.select_for_update().select_related("created_by").get(pk=alert_id)
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=alert_id)
     accepted = accepted_count(alert=alert)
     if accepted >= alert.needed and actor is None:
         audit_alert(actor=None, alert=alert, action="escalation_not_needed", step=alert.escalation_step)
