@@ -159,11 +159,11 @@ def cap_export(request: HttpRequest, alert_id: int) -> HttpResponse:
 )
 def cap_in(request: HttpRequest) -> Status[AlertOut]:
     """A CAP 1.2 document as the body: an Alert → 201 with the new alert; Update/Cancel → 200 with the changed one."""
+    if not request.body:
+        raise InvalidInput(_("The body is empty."), code="cap_malformed")
     content_type = request.content_type or ""
     if content_type not in cap.CONTENT_TYPES:
         raise _UnsupportedMediaType(details={"content_type": content_type, "accepted": list(cap.CONTENT_TYPES)})
-    if not request.body:
-        raise InvalidInput(_("The body is empty."), code="cap_malformed")
     result = cap_import(actor=actor_of(request), data=request.body)
     return Status(201 if result.created else 200, _out(result.alert, detail=True))
 

@@ -154,10 +154,19 @@ def parse(data: bytes) -> CapMessage:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise InvalidInput(_("The body is not well-formed XML."), code="cap_malformed", details=str(exc)) from None
+    if root.getroottree().docinfo.doctype:
+        # CAP has no DTD; a DOCTYPE only ever carries entity tricks.
+        raise InvalidInput(_("CAP documents may not have a DOCTYPE."), code="cap_doctype_forbidden")
     if root.tag != _Q + "alert":
         raise InvalidInput(_("This is not a CAP 1.2 alert."), code="cap_not_cap12", details={"root": str(root.tag)})
     validator = schema()
-    if not validator.validate(root):
+    try:
+        valid = validator.validate(root)
+    except etree.XMLSchemaValidateError as exc:
+        raise InvalidInput(
+            _("The document does not match the CAP 1.2 schema."), code="cap_invalid", details=str(exc)
+        ) from None
+    if not valid:
         errors = [f"line {e.line}: {e.message}" for e in list(validator.error_log)[:5]]
         raise InvalidInput(_("The document does not match the CAP 1.2 schema."), code="cap_invalid", details=errors)
     try:

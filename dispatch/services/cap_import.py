@@ -25,7 +25,7 @@ from shapely.geometry import Polygon
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.jurisdiction import require
-from core.models import Area
+from core.models import Area, AreaLevel
 from core.roles import Capability
 from dispatch import cap, geography
 from dispatch.models import MAX_RADIUS_M, Alert, AlertKind, CapRecord, Severity
@@ -92,9 +92,7 @@ def _place(info: cap.CapInfo, covers: Callable[[str], bool]) -> Placement:
     for value in geocodes:
         if (division := _division_from_geocode(value)) is not None:
             codes.add(division)
-    kept = tuple(sorted(c for c in codes if covers(c)))
-    # Drop codes already covered by a broader one (a county and its townships).
-    kept = tuple(c for c in kept if not any(o != c and c.startswith(o) for o in kept))
+    kept = _collapse({c for c in codes if covers(c)})
     centre = None
     if len(circles) == 1:
         centre = circles[0][:2]
@@ -104,6 +102,20 @@ def _place(info: cap.CapInfo, covers: Callable[[str], bool]) -> Placement:
     if centre and (located := geography.locate(*centre)) is not None and covers(located):
         return Placement(lat=centre[0], lon=centre[1], area_codes=kept)
     return Placement(area_codes=kept)
+
+
+def _collapse(codes: set[str]) -> tuple[str, ...]:
+    """The fewest divisions naming the same ground: a county whose every township is listed replaces them."""
+    prefixes = dict(Area.objects.filter(code__in=codes).values_list("code", "prefix"))
+    codes = {c for c in codes if not any(o != c and c.startswith(prefixes[o]) for o in codes)}
+    for level in (AreaLevel.COUNTY, AreaLevel.CITY):
+        children: dict[str, set[str]] = {}
+        for code, parent in Area.objects.filter(parent__level=level).values_list("code", "parent_id"):
+            children.setdefault(parent, set()).add(code)
+        for parent, members in children.items():
+            if members <= codes:
+                codes = (codes - members) | {parent}
+    return tuple(sorted(codes))
 
 
 def _kind(info: cap.CapInfo) -> str:
