@@ -24,6 +24,17 @@ from core.positions import Fix
 _SPHERE_MARGIN = 1.006
 
 
+# GEOSEARCH, then each found member's fix from the hash (HGET in a loop: no argument-count limit).
+_NEAR_LUA = """
+local ids = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', ARGV[3], 'm')
+local fixes = {}
+for i, id in ipairs(ids) do
+  fixes[i] = redis.call('HGET', KEYS[2], id) or false
+end
+return {ids, fixes}
+"""
+
+
 def _encode(fix: Fix) -> str:
     accuracy = "" if fix.accuracy_m is None else repr(float(fix.accuracy_m))
     return f"{fix.lat!r}|{fix.lon!r}|{accuracy}|{fix.at.timestamp()!r}"
@@ -49,6 +60,7 @@ class RedisGeoStore:
         base = prefix if prefix is not None else settings.REDIS_PREFIX
         self._geo = f"{base}:positions:geo"
         self._fix = f"{base}:positions:fix"
+        self._near_script = self._redis.register_script(_NEAR_LUA)
 
     def put(self, fix: Fix) -> None:
         pipe = self._redis.pipeline(transaction=True)
@@ -76,22 +88,17 @@ class RedisGeoStore:
         return _decode(person_id, raw) if isinstance(raw, bytes | str) else None
 
     def near(self, *, lat: float, lon: float, radius_m: float, fresh_after: datetime) -> list[Fix]:
-        members = self._redis.geosearch(
-            self._geo, longitude=lon, latitude=lat, radius=radius_m * _SPHERE_MARGIN + 1.0, unit="m"
-        )
-        if not members:
-            return []
-        ids = [int(m) for m in members]  # type: ignore[arg-type]
-        raws = self._redis.hmget(self._fix, [str(i) for i in ids])
+        # One round trip: the search and the fixes of what it found, read atomically on the server.
+        found = self._near_script(keys=[self._geo, self._fix], args=[lon, lat, radius_m * _SPHERE_MARGIN + 1.0])
         cutoff = fresh_after.timestamp()
-        found: list[Fix] = []
-        for person_id, raw in zip(ids, raws, strict=True):
-            if raw is None:
+        fixes: list[Fix] = []
+        for member, raw in zip(found[0], found[1], strict=True):
+            if not raw:  # a point whose fix was removed between the two writes of a put
                 continue
-            fix = _decode(person_id, raw)
+            fix = _decode(int(member), raw)
             if fix.at.timestamp() > cutoff:
-                found.append(fix)
-        return found
+                fixes.append(fix)
+        return fixes
 
     def fresh(self, *, fresh_after: datetime) -> list[Fix]:
         cutoff = fresh_after.timestamp()

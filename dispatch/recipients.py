@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
-from core.geo import LatLon, distance_bearing
+from core.geo import LatLon, distance_bearing, distances_bearings
 from core.jurisdiction import Jurisdiction
 from core.models import Person
 from core.positions import FRESH_FOR, Fix, positions
@@ -51,14 +51,13 @@ def nearest(
     centre = LatLon(lat, lon)
     cos_lat = math.cos(math.radians(lat))
     limit = radius_m * _FLAT_MARGIN
-    found: list[Candidate] = []
-    for fix in fixes:
-        flat = _M_PER_DEG * math.hypot(fix.lat - lat, (fix.lon - lon) * cos_lat)
-        if flat > limit:
-            continue
-        distance, bearing = distance_bearing(LatLon(fix.lat, fix.lon), centre)
-        if distance <= radius_m:
-            found.append(Candidate(fix.person_id, distance, bearing))
+    close = [f for f in fixes if _M_PER_DEG * math.hypot(f.lat - lat, (f.lon - lon) * cos_lat) <= limit]
+    exact = distances_bearings(centre, [LatLon(f.lat, f.lon) for f in close])
+    found = [
+        Candidate(fix.person_id, distance, bearing)
+        for fix, (distance, bearing) in zip(close, exact, strict=True)
+        if distance <= radius_m
+    ]
     found.sort(key=lambda c: (c.distance_m, c.person_id))
     return found
 
