@@ -27,7 +27,7 @@ from dispatch.events import AlertEscalated
 from dispatch.models import MAX_RADIUS_M, Alert, AlertStatus, Delivery
 from dispatch.recipients import recipients_for
 from dispatch.selectors import accepted_count, alert_managed
-from dispatch.services.alerts import announce_board, audit_alert, fan_out, require_active
+from dispatch.services.notify import announce_board, audit_alert, fan_out, require_active
 from realtime.events import publish
 
 if TYPE_CHECKING:

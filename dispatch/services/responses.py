@@ -16,7 +16,7 @@ from core.services.duty import person_of
 from dispatch.events import AlertProgress
 from dispatch.models import Alert, Delivery, Response, ResponseState
 from dispatch.selectors import accepted_count
-from dispatch.services.alerts import announce_board, audit_alert, recipient_ids, require_active
+from dispatch.services.notify import announce_board, audit_alert, recipient_ids, require_active
 from realtime.events import publish
 
 if TYPE_CHECKING:

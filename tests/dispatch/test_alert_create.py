@@ -243,3 +243,11 @@ def test_the_raiser_is_never_their_own_recipient(make_person, login, on_duty):
     body = client.post("/api/v1/alerts", _alert()).json()
 
     assert body["recipients"] == 0
+
+
+def test_errors_are_explained_in_chinese_by_default(as_role):
+    client = as_role("county_coordinator", QIXIAN)
+
+    response = client.post("/api/v1/alerts", _alert(lat=XUNXIAN_CENTRE[0], lon=XUNXIAN_CENTRE[1]))
+
+    assert response.json()["message"] == "该位置不在您的管辖范围内。"
