@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from core.jobs import periodic
+from dispatch.services.alerts import alert_expire, alerts_expiring
 from dispatch.services.escalation import alert_escalate, escalations_due
 
 logger = logging.getLogger("zhengqi.dispatch")
@@ -21,3 +22,9 @@ def escalate_due_alerts(now: datetime) -> int:
         except Exception:  # one bad alert must not stop the others; the log has it
             logger.exception("escalating alert %s failed", alert_id)
     return done
+
+
+@periodic("dispatch.expire", every_s=30)
+def close_expired_alerts(now: datetime) -> int:
+    """Close every active alert past its expiry (recipients are told); returns how many this worker closed."""
+    return sum(alert_expire(alert_id=alert_id, now=now) for alert_id in alerts_expiring(now=now))

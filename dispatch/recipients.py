@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
-from core.geo import LatLon, distance_bearing, distances_bearings
+from core.geo import LatLon, distances_bearings
 from core.jurisdiction import Jurisdiction
 from core.models import Person
 from core.positions import FRESH_FOR, Fix, positions
@@ -33,6 +33,8 @@ from core.positions import FRESH_FOR, Fix, positions
 # candidates it puts clearly outside skip the exact geodesic.
 _FLAT_MARGIN = 1.01
 _M_PER_DEG = 111_195.0
+# How far around a located filter alert recipients are told their distance.
+_LOCATED_FILTER_M = 50_000.0
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,13 @@ def recipients_for(
         exclude_person_ids=exclude_person_ids,
     )
     if radius_m is None or lat is None or lon is None:
-        ids = people.distinct().order_by("pk").values_list("pk", flat=True)
+        ids = list(people.distinct().order_by("pk").values_list("pk", flat=True))
         if lat is None or lon is None:
             return [Candidate(pid, math.nan, math.nan) for pid in ids]
-        # A located filter alert still tells each recipient how far it is, when their fix is fresh.
-        return [_located(pid, lat, lon, now) for pid in ids]
+        # A located filter alert still tells each recipient with a fresh fix nearby how far it is
+        # (one index query for the whole area, not one lookup per recipient).
+        placed = {c.person_id: c for c in nearest(lat=lat, lon=lon, radius_m=_LOCATED_FILTER_M, now=now)}
+        return [placed.get(pid) or Candidate(pid, math.nan, math.nan) for pid in ids]
     near = nearest(lat=lat, lon=lon, radius_m=radius_m, now=now)
     if not near:
         return []
@@ -163,11 +167,3 @@ def recipients_for(
         people.filter(pk__in=[c.person_id for c in near], duty__on_duty=True).distinct().values_list("pk", flat=True)
     )
     return [c for c in near if c.person_id in on_duty]
-
-
-def _located(person_id: int, lat: float, lon: float, now: datetime | None) -> Candidate:
-    fix = positions().get(person_id)
-    if fix is None or fix.at <= (now or timezone.now()) - FRESH_FOR:
-        return Candidate(person_id, math.nan, math.nan)
-    distance, bearing = distance_bearing(LatLon(fix.lat, fix.lon), LatLon(lat, lon))
-    return Candidate(person_id, distance, bearing)

@@ -318,3 +318,23 @@ def alert_close(*, actor: User, alert_id: int) -> Alert:
     audit_alert(actor=actor, alert=alert, action="close")
     announce_board(alert=alert)
     return alert
+
+
+def alerts_expiring(*, now: datetime, limit: int = 100) -> list[int]:
+    due = Alert.objects.filter(status=AlertStatus.ACTIVE, expires_at__lte=now).order_by("expires_at")
+    return list(due.values_list("pk", flat=True)[:limit])
+
+
+@transaction.atomic
+def alert_expire(*, alert_id: int, now: datetime) -> bool:
+    """Close an alert whose expiry has passed; claimed like escalation, so two workers never both do it."""
+    claimed = Alert.objects.filter(pk=alert_id, status=AlertStatus.ACTIVE, expires_at__lte=now).update(
+        status=AlertStatus.CLOSED, closed_at=now, escalate_at=None
+    )
+    if not claimed:
+        return False
+    alert = Alert.objects.get(pk=alert_id)
+    publish(AlertClosed(alert_id=alert.pk), to=recipient_ids(alert=alert))
+    audit_alert(actor=None, alert=alert, action="expire")
+    announce_board(alert=alert)
+    return True

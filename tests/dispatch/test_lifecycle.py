@@ -121,3 +121,34 @@ def test_the_list_filters_by_status(raised):
 
     assert coordinator.get("/api/v1/alerts", status="active").json()["count"] == 0
     assert coordinator.get("/api/v1/alerts", status="closed").json()["count"] == 1
+
+
+def test_an_expired_alert_is_closed_once_by_the_job_and_recipients_are_told(raised):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dispatch.jobs import close_expired_alerts
+
+    _, alert_id, people = raised
+    later = Alert.objects.get(pk=alert_id).expires_at + timedelta(seconds=1)
+
+    assert [close_expired_alerts(later), close_expired_alerts(later)] == [1, 0]
+    assert Alert.objects.get(pk=alert_id).status == "closed"
+    assert all(len(_events(p, "alert.closed")) == 1 for p in people)
+    assert close_expired_alerts(timezone.now()) == 0
+
+
+def test_a_located_filter_alert_tells_recipients_with_a_fresh_fix_how_far_it_is(as_role, on_duty, make_person):
+    placed = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=700, bearing=0))
+    unplaced = make_person("volunteer", QIBIN_TOWNSHIP)
+    client = as_role("county_coordinator", QIBIN)
+
+    body = client.post(
+        "/api/v1/alerts",
+        {"kind": "other", "title": "集合", "lat": JINSHAN[0], "lon": JINSHAN[1], "area_codes": [QIBIN_TOWNSHIP]},
+    ).json()
+
+    assert body["recipients"] == 2
+    assert round(StreamEvent.objects.get(person=placed).payload["distance_m"]) == 700
+    assert StreamEvent.objects.get(person=unplaced).payload["distance_m"] is None
