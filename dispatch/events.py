@@ -17,7 +17,12 @@ class NavLinks(Event):
 
 
 class AlertCreated(Event):
-    """Durable, to one recipient: their distance and bearing are theirs alone."""
+    """Durable, to each recipient: how far and which way, as a phone shows it.
+
+    `distance_m` is banded (100 m under 1 km, 500 m under 10 km, 1 km beyond) and
+    `bearing_deg` is one of the eight compass points (0, 45, ... 315), from the
+    recipient towards the alert; both null when their position is unknown.
+    """
 
     type: Literal["alert.created"] = "alert.created"
     alert_id: int

@@ -6,6 +6,7 @@ Shared by every dispatch service that changes what a recipient or a dashboard sh
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -40,22 +41,23 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 1)
 
 
+def _band(distance_m: float | None) -> float | None:
+    """Distance as a phone shows it: to 100 m under 1 km, 500 m under 10 km, 1 km beyond."""
+    if distance_m is None:
+        return None
+    step = 100.0 if distance_m < 1000 else 500.0 if distance_m < 10_000 else 1000.0
+    return float(round(distance_m / step) * step)
+
+
+def _compass(bearing_deg: float | None) -> float | None:
+    """Bearing to the nearest of the eight compass points (0 = N, 45 = NE, ...)."""
+    return None if bearing_deg is None else float(round(bearing_deg / 45.0) % 8 * 45)
+
+
 def fan_out(*, alert: Alert, candidates: Sequence[Candidate], wave: int) -> int:
-    """A Delivery and a durable alert.created event per recipient (their own distance and bearing)."""
+    """A durable alert.created event (banded distance and bearing) and a Delivery (exact ones) per recipient."""
     if not candidates:
         return 0
-    deliveries = Delivery.objects.bulk_create(
-        [
-            Delivery(
-                alert=alert,
-                person_id=c.person_id,
-                wave=wave,
-                distance_m=_finite(c.distance_m),
-                bearing_deg=_finite(c.bearing_deg),
-            )
-            for c in candidates
-        ]
-    )
     nav = _nav(alert)
 
     def event(distance_m: float | None, bearing_deg: float | None) -> AlertCreated:
@@ -76,17 +78,30 @@ def fan_out(*, alert: Alert, candidates: Sequence[Candidate], wave: int) -> int:
             nav=nav,
         )
 
+    # One publish per (distance band, compass point), not per person: a publish is one batch
+    # per payload, and 2,000 one-person publishes cost seconds. Phones show "about 1.5 km, NE"
+    # and navigate with their own fix; the exact values stay on the Delivery (the board's).
+    groups: dict[tuple[float | None, float | None], list[int]] = defaultdict(list)
+    for c in candidates:
+        groups[_band(_finite(c.distance_m)), _compass(_finite(c.bearing_deg))].append(c.person_id)
     seqs: dict[int, int] = {}
-    unplaced = [d.person_id for d in deliveries if d.distance_m is None]
-    if unplaced:
-        seqs.update(publish(event(None, None), to=unplaced))
-    for delivery in deliveries:
-        if delivery.distance_m is not None:
-            seqs.update(publish(event(delivery.distance_m, delivery.bearing_deg), to=[delivery.person_id]))
-    for delivery in deliveries:
-        delivery.seq = seqs.get(delivery.person_id)
-    Delivery.objects.bulk_update(deliveries, ["seq"], batch_size=500)
-    return len(deliveries)
+    for (distance_m, bearing_deg), person_ids in groups.items():
+        seqs.update(publish(event(distance_m, bearing_deg), to=person_ids))
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                alert=alert,
+                person_id=c.person_id,
+                wave=wave,
+                distance_m=_finite(c.distance_m),
+                bearing_deg=_finite(c.bearing_deg),
+                seq=seqs.get(c.person_id),
+            )
+            for c in candidates
+        ],
+        batch_size=1000,
+    )
+    return len(candidates)
 
 
 def recipient_ids(*, alert: Alert) -> list[int]:

@@ -251,3 +251,17 @@ def test_errors_are_explained_in_chinese_by_default(as_role):
     response = client.post("/api/v1/alerts", _alert(lat=XUNXIAN_CENTRE[0], lon=XUNXIAN_CENTRE[1]))
 
     assert response.json()["message"] == "该位置不在您的管辖范围内。"
+
+
+def test_the_event_carries_a_banded_distance_and_compass_bearing_while_the_delivery_keeps_exact_ones(as_role, on_duty):
+    a = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=1234, bearing=260))  # alert lies at ~80°: east
+    b = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=1190, bearing=275))
+    client = as_role("county_coordinator", QIBIN)
+
+    client.post("/api/v1/alerts", _alert())
+
+    events = {e.person_id: e.payload for e in StreamEvent.objects.filter(type="alert.created")}
+    assert (events[a.pk]["distance_m"], events[a.pk]["bearing_deg"]) == (1000.0, 90.0)
+    assert events[a.pk] == events[b.pk]
+    exact = dict(Delivery.objects.values_list("person_id", "distance_m"))
+    assert (round(exact[a.pk]), round(exact[b.pk])) == (1234, 1190)
