@@ -48,7 +48,10 @@ def escalations_due(*, now: datetime, limit: int = 100) -> list[tuple[int, int]]
 
 
 def _claim(*, alert_id: int, step: int, now: datetime, due_only: bool) -> bool:
-    claim = Alert.objects.filter(pk=alert_id, status=AlertStatus.ACTIVE, escalation_step=step)
+    # An expired alert is left for the expiry job; it never widens.
+    claim = Alert.objects.filter(pk=alert_id, status=AlertStatus.ACTIVE, escalation_step=step).exclude(
+        expires_at__lte=now
+    )
     if due_only:
         claim = claim.filter(escalate_at__lte=now)
     return claim.update(escalation_step=F("escalation_step") + 1, escalate_at=None) == 1

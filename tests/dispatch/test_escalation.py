@@ -167,3 +167,11 @@ def test_two_workers_racing_escalate_exactly_once(scene):
     alert = Alert.objects.get(pk=scene["alert_id"])
     assert (alert.radius_m, alert.escalation_step) == (2000, 1)
     assert Delivery.objects.filter(alert=alert, wave=1).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_expired_alert_never_widens(scene):
+    alert = Alert.objects.get(pk=scene["alert_id"])
+
+    assert escalate_due_alerts(alert.expires_at + timedelta(seconds=1)) == 0
+    assert Alert.objects.get(pk=alert.pk).radius_m == 1000

@@ -152,3 +152,12 @@ def test_a_located_filter_alert_tells_recipients_with_a_fresh_fix_how_far_it_is(
     assert body["recipients"] == 2
     assert round(StreamEvent.objects.get(person=placed).payload["distance_m"]) == 700
     assert StreamEvent.objects.get(person=unplaced).payload["distance_m"] is None
+
+
+def test_cancel_works_with_an_empty_body(raised):
+    coordinator, alert_id, _ = raised
+
+    response = coordinator.post(f"/api/v1/alerts/{alert_id}/cancel", raw="")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
