@@ -96,3 +96,7 @@ class BoardUpdate(Event):
     responses: dict[str, int]
     person_id: int | None = None
     state: str | None = None
+
+    def coalesce_key(self) -> str:
+        # Dashboards need only the latest counts of each alert within one update tick.
+        return f"alert.board:{self.alert_id}"

@@ -179,3 +179,23 @@ def test_the_detail_counts_deliveries_and_responses(raised):
 
     assert body["deliveries"] == {"sent": 3, "delivered": 0}
     assert body["responses"] == {"accepted": 1, "declined": 0, "en_route": 0, "on_scene": 0, "done": 0}
+
+
+def test_each_response_updates_the_board_of_dashboards_covering_the_alert(
+    raised, monkeypatch, django_capture_on_commit_callbacks
+):
+    _, alert_id, people, clients = raised
+    sent = []
+    monkeypatch.setattr("realtime.transport.announce", lambda **kw: sent.append(kw))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _respond(clients[0], alert_id, "accepted")
+
+    [board] = [kw for kw in sent if kw["body"]["type"] == "alert.board"]
+    assert board["area_code"] == QIBIN_TOWNSHIP
+    assert board["body"]["responses"]["accepted"] == 1
+    assert (board["body"]["person_id"], board["body"]["state"], board["body"]["recipients"]) == (
+        people[0].pk,
+        "accepted",
+        3,
+    )
