@@ -23,6 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.demo import SECTORS
 from core.errors import InvalidInput
 from core.geo import LatLon, distances_bearings
 from core.jurisdiction import Jurisdiction
@@ -68,16 +69,8 @@ def nearest(
 # Sectors belong to liaisons. When it provides `liaisons.selectors.people_in_sectors(*, sectors)`
 # (a QuerySet of Person), sector targeting uses it; until then sector alerts are refused
 # with a specific code rather than silently reaching nobody.
-SECTOR_CODES = (
-    "transit",
-    "sanitation",
-    "city_management",
-    "property",
-    "food_delivery",
-    "express",
-    "hospital",
-    "school",
-)
+# Until liaisons owns a Sector model, the codes are the ones core's demo population uses.
+SECTOR_CODES = SECTORS
 SectorSelector = Callable[..., QuerySet[Person]]
 
 
