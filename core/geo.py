@@ -20,10 +20,13 @@ from typing import Any
 
 import prcoords
 import pyproj
+from django.utils.translation import gettext_lazy as _
 from geopy.distance import geodesic
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import PreparedGeometry, prep
+
+from core.errors import InvalidInput
 
 
 class Datum(enum.StrEnum):
@@ -106,10 +109,6 @@ def checked_wgs84(lat: float, lon: float, datum: str | None) -> LatLon:
 
     Out-of-mainland points pass through unchanged (see the module's policy).
     """
-    from django.utils.translation import gettext_lazy as _
-
-    from core.errors import InvalidInput
-
     try:
         parsed = Datum(datum or Datum.WGS84)
     except ValueError:
@@ -123,7 +122,6 @@ def checked_wgs84(lat: float, lon: float, datum: str | None) -> LatLon:
             details={"lat": lat, "lon": lon},
         )
     return to_wgs84(lat, lon, parsed)
-
 
 
 # geopy's `geodesic` runs Karney's algorithm in pure Python (geographiclib); pyproj's Geod runs
@@ -141,8 +139,3 @@ def distances_bearings(target: LatLon, points: Sequence[LatLon]) -> list[tuple[f
         [p.lon for p in points], [p.lat for p in points], [target.lon] * count, [target.lat] * count
     )
     return [(float(d), float(a) % 360.0) for d, a in zip(distances, azimuths, strict=True)]
-
-
-def distance_bearing(origin: LatLon, target: LatLon) -> tuple[float, float]:
-    """Geodesic distance in metres from origin to target, and the bearing (0-360, clockwise from north)."""
-    return distances_bearings(target, [origin])[0]
