@@ -28,6 +28,11 @@ from shapely.prepared import PreparedGeometry, prep
 
 from core.errors import InvalidInput
 
+DATUM_HELP = (
+    "wgs84, gcj02 (Amap, Tencent, WeChat) or bd09 (Baidu); converted to WGS-84 on the way in. "
+    "Outside mainland China providers apply no offset, so such points pass through unchanged."
+)
+
 
 class Datum(enum.StrEnum):
     WGS84 = "wgs84"

@@ -152,7 +152,7 @@ def cap_export(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 @router.post(
     "/cap",
-    response={200: AlertOut, 201: AlertOut, **errors(401, 403, 404, 409, 415, 422)},
+    response={200: AlertOut, 201: AlertOut, **errors(401, 403, 404, 409, 413, 415, 422)},
     openapi_extra={
         "requestBody": {"required": True, "content": {t: {"schema": {"type": "string"}} for t in cap.CONTENT_TYPES}}
     },

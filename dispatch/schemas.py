@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from core.geo import DATUM_HELP
 from core.schemas import PageParams, StrictIn
 from dispatch.models import Alert, AlertKind, AlertStatus, ResponseState, Severity
 from dispatch.reports import Stats
@@ -21,7 +22,11 @@ class AlertIn(StrictIn):
     # Ranges and datum are checked by the service, so each gets its own error code.
     lat: float | None = None
     lon: float | None = None
-    datum: str = Field("wgs84", max_length=8, description="wgs84, gcj02 (Amap, Tencent, WeChat) or bd09 (Baidu)")
+    datum: str = Field(
+        "wgs84",
+        max_length=8,
+        description=DATUM_HELP,
+    )
     radius_m: int | None = Field(None, description="1..50000; omit for a filter alert")
     needed: int = Field(1, description="responders needed, 0..1000")
     area_codes: list[str] = Field(default_factory=list, max_length=200)

@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema
 
 from core.auth import actor_of
 from core.endpoints import errors
+from core.geo import DATUM_HELP
 from core.schemas import StrictIn
 from core.services.duty import duty_set, location_get, location_report
 
@@ -27,7 +28,11 @@ class DutyOut(Schema):
 class LocationIn(StrictIn):
     lat: float
     lon: float
-    datum: str = Field("wgs84", description="wgs84, gcj02 (Amap, Tencent, WeChat) or bd09 (Baidu)", max_length=8)
+    datum: str = Field(
+        "wgs84",
+        description=DATUM_HELP,
+        max_length=8,
+    )
     accuracy_m: float | None = None
     at: datetime | None = Field(None, description="When the fix was taken (default: now)")
 
