@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from core.jobs import periodic
+from core.positions import FRESH_FOR, positions
 from dispatch.services.alerts import alert_expire, alerts_expiring
 from dispatch.services.escalation import alert_escalate, escalations_due
 
@@ -28,3 +29,9 @@ def escalate_due_alerts(now: datetime) -> int:
 def close_expired_alerts(now: datetime) -> int:
     """Close every active alert past its expiry (recipients are told); returns how many this worker closed."""
     return sum(alert_expire(alert_id=alert_id, now=now) for alert_id in alerts_expiring(now=now))
+
+
+@periodic("dispatch.prune_positions", every_s=60)
+def prune_stale_positions(now: datetime) -> int:
+    """Forget fixes older than the freshness window: only a fresh, latest fix is ever kept."""
+    return positions().prune(before=now - FRESH_FOR)
