@@ -85,7 +85,9 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("", "core.endpoints.auth.router")
 api.add_router("", "core.endpoints.me.router")
+api.add_router("", "core.endpoints.duty.router")
 api.add_router("/areas", "core.endpoints.areas.router")
 api.add_router("/people", "core.endpoints.people.router")
 api.add_router("/teams", "core.endpoints.teams.router")
 api.add_router("/audit", "core.endpoints.audit.router")
+api.add_router("/alerts", "dispatch.api.router")

@@ -12,15 +12,26 @@ apply no offset, so neither do we: the point passes through unchanged.
 from __future__ import annotations
 
 import enum
+import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import prcoords
+import pyproj
+from django.utils.translation import gettext_lazy as _
 from geopy.distance import geodesic
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import PreparedGeometry, prep
+
+from core.errors import InvalidInput
+
+DATUM_HELP = (
+    "wgs84, gcj02 (Amap, Tencent, WeChat) or bd09 (Baidu); converted to WGS-84 on the way in. "
+    "Outside mainland China providers apply no offset, so such points pass through unchanged."
+)
 
 
 class Datum(enum.StrEnum):
@@ -96,3 +107,40 @@ def boundary_of(code: str, geometry: dict[str, Any]) -> Boundary:
     if found is None:
         found = _BOUNDARIES[code] = Boundary(geometry)
     return found
+
+
+def checked_wgs84(lat: float, lon: float, datum: str | None) -> LatLon:
+    """A client's point converted to WGS-84, or InvalidInput with a specific code (bad datum or range).
+
+    Out-of-mainland points pass through unchanged (see the module's policy).
+    """
+    try:
+        parsed = Datum(datum or Datum.WGS84)
+    except ValueError:
+        raise InvalidInput(
+            _("Unknown datum: use wgs84, gcj02 or bd09."), code="unknown_datum", details={"datum": datum}
+        ) from None
+    if not (math.isfinite(lat) and math.isfinite(lon) and valid_lat_lon(lat, lon)):
+        raise InvalidInput(
+            _("Latitude must be within -90..90 and longitude within -180..180."),
+            code="invalid_coordinates",
+            details={"lat": lat, "lon": lon},
+        )
+    return to_wgs84(lat, lon, parsed)
+
+
+# geopy's `geodesic` runs Karney's algorithm in pure Python (geographiclib); pyproj's Geod runs
+# the same algorithm in C (GeographicLib's geodesic.c), giving identical distances (the dispatch
+# benchmark checks them against geopy) about fifty times faster for a batch of candidates.
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def distances_bearings(target: LatLon, points: Sequence[LatLon]) -> list[tuple[float, float]]:
+    """For each point: the geodesic distance in metres to `target`, and the bearing to it (0-360, from north)."""
+    if not points:
+        return []
+    count = len(points)
+    azimuths, _, distances = _GEOD.inv(
+        [p.lon for p in points], [p.lat for p in points], [target.lon] * count, [target.lat] * count
+    )
+    return [(float(d), float(a) % 360.0) for d, a in zip(distances, azimuths, strict=True)]

@@ -170,3 +170,17 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["area_code"], name="audit_area_like", opclasses=["varchar_pattern_ops"]),
         ]
+
+
+class DutyStatus(models.Model):
+    """Whether a member is on duty. Their live position (core.positions) is kept only while they are."""
+
+    person = models.OneToOneField(Person, primary_key=True, on_delete=models.CASCADE, related_name="duty")
+    on_duty = models.BooleanField(default=False)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["on_duty"], name="duty_on_duty")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {'on' if self.on_duty else 'off'} duty"

@@ -40,6 +40,10 @@ class PositionStore(Protocol):
         ...
 
     def fresh(self, *, fresh_after: datetime) -> list[Fix]: ...
+    def prune(self, *, before: datetime) -> int:
+        """Forget fixes taken before `before` (privacy: a stale fix serves nobody). Returns how many."""
+        ...
+
     def clear(self) -> None: ...
 
 
@@ -95,6 +99,13 @@ class MemoryStore:
     def fresh(self, *, fresh_after: datetime) -> list[Fix]:
         with self._lock:
             return [f for f in self._fixes.values() if f.at > fresh_after]
+
+    def prune(self, *, before: datetime) -> int:
+        with self._lock:
+            stale = [pid for pid, fix in self._fixes.items() if fix.at <= before]
+            for pid in stale:
+                self._drop(pid)
+        return len(stale)
 
     def clear(self) -> None:
         with self._lock:

@@ -206,6 +206,19 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Every Redis key Zhengqi creates itself (live positions) starts with this, so
+# several deployments or parallel test runs can share one Redis server.
+REDIS_PREFIX = envstr("ZHENGQI_REDIS_PREFIX", "zq")
+
+# --- dispatch ------------------------------------------------------------------
+# An alert with fewer than `needed` acceptances this long after it was raised
+# (or after its last widening) is escalated: its radius doubles, up to the county.
+ESCALATION_DELAY_S = envint("ZHENGQI_ESCALATION_DELAY_S", 60, minimum=5, maximum=24 * 3600)
+# A raised alert expires after this long unless the coordinator says otherwise.
+ALERT_DEFAULT_TTL_MINUTES = envint("ZHENGQI_ALERT_TTL_MINUTES", 240, minimum=1, maximum=14 * 24 * 60)
+# Who Zhengqi says it is in the CAP 1.2 documents it exports.
+CAP_SENDER = envstr("ZHENGQI_CAP_SENDER", "zhengqi@hebi.example.cn")
+
 # Server processes run periodic jobs (escalation, reminders) in a background
 # thread when this is on; `make demo` and `make serve` turn it on.
 JOBS_IN_PROCESS = envbool("ZHENGQI_JOBS_IN_PROCESS", False)

@@ -1,0 +1,90 @@
+"""Going on and off duty, and reporting where one is while on duty.
+
+Privacy rule from the product: a position is kept only while its owner is on
+duty, and only the latest fix. Going off duty deletes it (after commit, so a
+rolled-back change never loses a fix).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import Conflict, InvalidInput, NotFound
+from core.geo import checked_wgs84
+from core.models import DutyStatus, Person
+from core.positions import FRESH_FOR, Fix, positions
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+MAX_ACCURACY_M = 100_000.0
+
+
+def person_of(actor: User) -> Person:
+    """The member record behind a login; a login without one (a pure API account) cannot go on duty."""
+    person = Person.objects.filter(user_id=actor.pk, is_active=True).first()
+    if person is None:
+        raise NotFound(_("This login has no member record."), code="no_member_record")
+    return person
+
+
+@transaction.atomic
+def duty_set(*, actor: User, on_duty: bool) -> DutyStatus:
+    person = person_of(actor)
+    now = timezone.now()
+    status, created = DutyStatus.objects.select_for_update().get_or_create(
+        person=person, defaults={"on_duty": on_duty, "changed_at": now}
+    )
+    if not created and status.on_duty != on_duty:
+        status.on_duty = on_duty
+        status.changed_at = now
+        status.save(update_fields=["on_duty", "changed_at"])
+    if not on_duty:
+        transaction.on_commit(lambda: positions().remove(person.pk))
+    return status
+
+
+def is_on_duty(*, person_id: int) -> bool:
+    return DutyStatus.objects.filter(person_id=person_id, on_duty=True).exists()
+
+
+def location_report(
+    *,
+    actor: User,
+    lat: float,
+    lon: float,
+    datum: str | None = None,
+    accuracy_m: float | None = None,
+    at: datetime | None = None,
+) -> Fix:
+    """Store the caller's latest fix (converted to WGS-84). Only while on duty; else Conflict."""
+    point = checked_wgs84(lat, lon, datum)
+    if accuracy_m is not None and not (0.0 <= accuracy_m <= MAX_ACCURACY_M):
+        raise InvalidInput(
+            _("Accuracy must be between 0 and 100,000 metres."),
+            code="invalid_accuracy",
+            details={"accuracy_m": accuracy_m},
+        )
+    person = person_of(actor)
+    if not is_on_duty(person_id=person.pk):
+        raise Conflict(_("Go on duty before sharing your location."), code="not_on_duty")
+    now = timezone.now()
+    # A phone's clock may run ahead; a fix is never newer than its arrival.
+    taken = min(at, now) if at is not None else now
+    if taken < now - FRESH_FOR:
+        raise InvalidInput(_("This fix is too old to use."), code="stale_fix", details={"at": taken.isoformat()})
+    fix = Fix(person_id=person.pk, lat=point.lat, lon=point.lon, accuracy_m=accuracy_m, at=taken)
+    positions().put(fix)
+    return fix
+
+
+def location_get(*, actor: User) -> Fix:
+    fix = positions().get(person_of(actor).pk)
+    if fix is None:
+        raise NotFound(_("No location is stored for you."), code="no_location")
+    return fix

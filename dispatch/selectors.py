@@ -1,0 +1,137 @@
+"""Reads of alerts, always scoped: coordinators see alerts in their jurisdiction, members those sent to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from core.errors import NotFound
+from core.jurisdiction import jurisdiction_for
+from core.roles import Capability
+from dispatch.models import Alert, Delivery, Response, ResponseState
+from realtime.models import Stream
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def _visible(actor: User) -> Q:
+    """Alerts in the actor's alerting jurisdiction, or delivered to them."""
+    sent_to_me = Exists(Delivery.objects.filter(alert=OuterRef("pk"), person__user_id=actor.pk))
+    return jurisdiction_for(actor, Capability.RAISE_ALERTS).q("area__code") | Q(sent_to_me)
+
+
+def alert_list(
+    *,
+    actor: User,
+    status: str | None = None,
+    kind: str | None = None,
+    area: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Alert]:
+    alerts = Alert.objects.filter(_visible(actor)).select_related("area")
+    if status:
+        alerts = alerts.filter(status=status)
+    if kind:
+        alerts = alerts.filter(kind=kind)
+    if area:
+        alerts = alerts.filter(area__code__startswith=area)
+    if since:
+        alerts = alerts.filter(created_at__gte=since)
+    if until:
+        alerts = alerts.filter(created_at__lt=until)
+    return alerts.order_by("-created_at", "-id")
+
+
+def alert_get(*, actor: User, alert_id: int) -> Alert:
+    alert = Alert.objects.filter(_visible(actor)).select_related("area").filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound()
+    return alert
+
+
+def alert_managed(*, actor: User, alert_id: int, for_update: bool = False) -> Alert:
+    """An alert the actor may change (inside their alerting jurisdiction); anything else is 404."""
+    alerts = Alert.objects.filter(jurisdiction_for(actor, Capability.RAISE_ALERTS).q("area__code"))
+    if for_update:
+        alerts = alerts.select_for_update()
+    alert = alerts.filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound()
+    return alert
+
+
+def delivery_counts(*, alert: Alert) -> dict[str, int]:
+    """sent (rows), delivered (the phone acknowledged the event's sequence number)."""
+    deliveries = Delivery.objects.filter(alert=alert)
+    acked = Exists(Stream.objects.filter(person_id=OuterRef("person_id"), acked_seq__gte=OuterRef("seq")))
+    return {"sent": deliveries.count(), "delivered": deliveries.filter(acked).count()}
+
+
+def response_counts(*, alert: Alert) -> dict[str, int]:
+    counts = {state: 0 for state in ResponseState.values}
+    for row in Response.objects.filter(alert=alert).values("state").annotate(n=Count("id")):
+        counts[row["state"]] = row["n"]
+    return counts
+
+
+def accepted_count(*, alert: Alert) -> int:
+    """Responders who accepted and have not declined since (en route and on scene count too)."""
+    return Response.objects.filter(
+        alert=alert,
+        state__in=[ResponseState.ACCEPTED, ResponseState.EN_ROUTE, ResponseState.ON_SCENE, ResponseState.DONE],
+    ).count()
+
+
+@dataclass
+class BoardRow:
+    person_id: int
+    name: str
+    area_code: str
+    distance_m: float | None
+    wave: int
+    state: str | None
+    accepted_at: datetime | None
+    on_scene_at: datetime | None
+
+
+@dataclass
+class Board:
+    alert: Alert
+    rows: list[BoardRow] = field(default_factory=list)
+    by_state: dict[str, int] = field(default_factory=dict)
+    time_to_first_accept_s: float | None = None
+    time_to_first_on_scene_s: float | None = None
+
+
+def alert_board(*, actor: User, alert_id: int) -> Board:
+    """Every recipient and their state, nearest first; only for coordinators of the alert's area."""
+    alert = alert_managed(actor=actor, alert_id=alert_id)
+    responses = {r.person_id: r for r in Response.objects.filter(alert=alert)}
+    board = Board(alert=alert, by_state={"no_response": 0, **{s: 0 for s in ResponseState.values}})
+    deliveries = Delivery.objects.filter(alert=alert).select_related("person").order_by("wave", "distance_m", "id")
+    for delivery in deliveries:
+        response = responses.get(delivery.person_id)
+        state = response.state if response else None
+        board.by_state[state or "no_response"] += 1
+        board.rows.append(
+            BoardRow(
+                person_id=delivery.person_id,
+                name=delivery.person.name,
+                area_code=delivery.person.home_area_id,
+                distance_m=delivery.distance_m,
+                wave=delivery.wave,
+                state=state,
+                accepted_at=response.accepted_at if response else None,
+                on_scene_at=response.on_scene_at if response else None,
+            )
+        )
+    if alert.first_accepted_at:
+        board.time_to_first_accept_s = (alert.first_accepted_at - alert.created_at).total_seconds()
+    if alert.first_on_scene_at:
+        board.time_to_first_on_scene_s = (alert.first_on_scene_at - alert.created_at).total_seconds()
+    return board

@@ -1,0 +1,1 @@
+"""Every write of dispatch: raising and changing alerts, responses, escalation, CAP import."""

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.positions import FRESH_FOR, Fix, MemoryStore, PositionStore
+from core.positions_redis import RedisGeoStore
+
+JINSHAN = (35.774691, 114.240340)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request, redis_url) -> Iterator[PositionStore]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    url = os.environ.get("ZHENGQI_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    # A prefix of its own, so parallel runs on the same Redis never see each other's keys.
+    found = RedisGeoStore(url, prefix=f"zqtest-{uuid.uuid4().hex[:8]}")
+    yield found
+    found.clear()
+
+
+def _fix(person_id: int, lat: float, lon: float, *, age_s: float = 0.0) -> Fix:
+    return Fix(person_id=person_id, lat=lat, lon=lon, accuracy_m=12.5, at=timezone.now() - timedelta(seconds=age_s))
+
+
+@pytest.mark.redis
+def test_near_finds_fresh_fixes_and_ignores_stale_ones(store):
+    store.put(_fix(1, JINSHAN[0] + 0.005, JINSHAN[1]))  # ~555 m north
+    store.put(_fix(2, JINSHAN[0], JINSHAN[1] + 0.01))  # ~900 m east
+    store.put(_fix(3, JINSHAN[0] + 0.002, JINSHAN[1], age_s=FRESH_FOR.total_seconds() + 1))  # stale
+    store.put(_fix(4, JINSHAN[0] + 0.2, JINSHAN[1]))  # ~22 km away
+
+    found = store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=1000, fresh_after=timezone.now() - FRESH_FOR)
+
+    assert sorted(f.person_id for f in found) == [1, 2]
+
+
+@pytest.mark.redis
+def test_get_returns_the_exact_point_accuracy_and_time(store):
+    fix = _fix(7, 35.7746911234, 114.2403405678)
+    store.put(fix)
+
+    found = store.get(7)
+
+    assert found is not None
+    assert (found.lat, found.lon, found.accuracy_m) == (fix.lat, fix.lon, 12.5)
+    assert abs((found.at - fix.at).total_seconds()) < 0.001
+
+
+@pytest.mark.redis
+def test_a_new_fix_replaces_the_old_one(store):
+    store.put(_fix(1, *JINSHAN))
+    store.put(_fix(1, JINSHAN[0] + 0.1, JINSHAN[1]))
+
+    near_old = store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=500, fresh_after=timezone.now() - FRESH_FOR)
+
+    assert near_old == []
+    assert store.get(1).lat == JINSHAN[0] + 0.1
+
+
+@pytest.mark.redis
+def test_remove_forgets_a_person_everywhere(store):
+    store.put(_fix(1, *JINSHAN))
+
+    store.remove(1)
+
+    assert store.get(1) is None
+    assert store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=500, fresh_after=timezone.now() - FRESH_FOR) == []
+    assert store.fresh(fresh_after=timezone.now() - FRESH_FOR) == []
+
+
+@pytest.mark.redis
+def test_fresh_lists_only_fixes_newer_than_the_cutoff(store):
+    store.put(_fix(1, *JINSHAN))
+    store.put(_fix(2, *JINSHAN, age_s=3600))
+
+    assert [f.person_id for f in store.fresh(fresh_after=timezone.now() - FRESH_FOR)] == [1]
+
+
+@pytest.mark.redis
+def test_prune_forgets_only_stale_fixes(store):
+    store.put(_fix(1, *JINSHAN))
+    store.put(_fix(2, *JINSHAN, age_s=3600))
+
+    assert store.prune(before=timezone.now() - FRESH_FOR) == 1
+    assert store.get(2) is None
+    assert store.get(1) is not None

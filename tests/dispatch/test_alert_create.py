@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import prcoords
+import pytest
+
+from core.models import AuditEntry
+from dispatch.models import Alert, Delivery
+from realtime.models import StreamEvent
+from tests.conftest import QIBIN, QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
+from tests.dispatch.conftest import JINSHAN, QIXIAN_CENTRE, XUNXIAN_CENTRE, point_at
+from tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _alert(**overrides):
+    body = {
+        "kind": "injured_person",
+        "severity": "severe",
+        "title": "老人摔倒",
+        "description": "金山街道路口",
+        "lat": JINSHAN[0],
+        "lon": JINSHAN[1],
+        "radius_m": 2000,
+        "needed": 2,
+    }
+    return {**body, **overrides}
+
+
+def test_a_2_km_alert_reaches_exactly_the_fresh_on_duty_people_within_2_km_nearest_first(as_role, on_duty):
+    far = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=1900, bearing=90))
+    near = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=300, bearing=0))
+    middle = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=1200, bearing=200))
+    on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=2100, bearing=45))  # outside
+    on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=500), age=timedelta(minutes=11))  # stale
+    on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=400), duty=False)  # off duty
+    client = as_role("county_coordinator", QIBIN)
+
+    response = client.post("/api/v1/alerts", _alert())
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["recipients"] == 3
+    assert body["status"] == "active"
+    assert body["area_code"] == QIBIN_TOWNSHIP
+    deliveries = list(Delivery.objects.filter(alert_id=body["id"]).order_by("distance_m"))
+    assert [d.person_id for d in deliveries] == [near.pk, middle.pk, far.pk]
+    assert [round(d.distance_m) for d in deliveries] == [300, 1200, 1900]
+    # Bearing is from the responder towards the alert: the one 300 m north heads south.
+    assert round(deliveries[0].bearing_deg) == 180
+
+
+def test_each_recipient_gets_a_durable_event_with_their_own_distance_bearing_and_nav_links(as_role, on_duty):
+    person = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=800, bearing=270))
+    client = as_role("county_coordinator", QIBIN)
+
+    alert_id = client.post("/api/v1/alerts", _alert()).json()["id"]
+
+    event = StreamEvent.objects.get(person=person)
+    assert event.type == "alert.created"
+    assert event.payload["alert_id"] == alert_id
+    assert round(event.payload["distance_m"]) == 800
+    assert round(event.payload["bearing_deg"]) == 90
+    assert event.payload["nav"]["amap"].startswith("https://uri.amap.com/marker?position=")
+    assert "coord_type=bd09ll" in event.payload["nav"]["baidu"]
+    assert Delivery.objects.get(person=person).seq == event.seq
+
+
+def test_raising_an_alert_is_audited(as_role, on_duty):
+    on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=100))
+    client = as_role("county_coordinator", QIBIN)
+
+    alert_id = client.post("/api/v1/alerts", _alert()).json()["id"]
+
+    entry = AuditEntry.objects.get(action="alert_action")
+    assert (entry.object_type, entry.object_id, entry.area_code) == ("alert", str(alert_id), QIBIN_TOWNSHIP)
+    assert entry.details == {"action": "create", "recipients": 1, "source": "api"}
+
+
+def test_a_gcj02_alert_location_is_stored_in_wgs84(as_role):
+    amap = prcoords.wgs_gcj(JINSHAN)
+    client = as_role("county_coordinator", QIBIN)
+
+    body = client.post("/api/v1/alerts", _alert(lat=amap.lat, lon=amap.lon, datum="gcj02")).json()
+
+    assert abs(body["lat"] - JINSHAN[0]) < 1e-5
+    assert abs(body["lon"] - JINSHAN[1]) < 1e-5
+
+
+def test_recipients_stay_inside_the_raisers_jurisdiction(as_role, on_duty):
+    # A 淇滨区 volunteer standing 200 m from a 淇县 alert is not rung by 淇县's coordinator.
+    spot = point_at(QIXIAN_CENTRE, metres=10)
+    ours = on_duty(QIXIAN_TOWNSHIP, at=point_at(spot, metres=500))
+    on_duty(QIBIN_TOWNSHIP, at=point_at(spot, metres=200))
+    client = as_role("county_coordinator", QIXIAN)
+
+    body = client.post("/api/v1/alerts", _alert(lat=spot[0], lon=spot[1])).json()
+
+    assert list(Delivery.objects.filter(alert_id=body["id"]).values_list("person_id", flat=True)) == [ours.pk]
+
+
+def test_a_qixian_coordinator_cannot_raise_an_alert_in_xunxian(as_role):
+    client = as_role("county_coordinator", QIXIAN)
+
+    response = client.post("/api/v1/alerts", _alert(lat=XUNXIAN_CENTRE[0], lon=XUNXIAN_CENTRE[1]))
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "location_outside_jurisdiction"
+    assert not Alert.objects.exists()
+
+
+def test_a_qixian_coordinator_cannot_target_a_xunxian_team(as_role):
+    team = TeamFactory(area_id=XUNXIAN_TOWNSHIP)
+    client = as_role("county_coordinator", QIXIAN)
+
+    response = client.post(
+        "/api/v1/alerts", _alert(lat=QIXIAN_CENTRE[0], lon=QIXIAN_CENTRE[1], radius_m=None, team_ids=[team.pk])
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "unknown_team"
+    assert not Alert.objects.exists()
+
+
+def test_a_qixian_coordinator_cannot_target_a_xunxian_area(as_role):
+    client = as_role("county_coordinator", QIXIAN)
+
+    response = client.post("/api/v1/alerts", _alert(lat=None, lon=None, radius_m=None, area_codes=[XUNXIAN]))
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "area_outside_jurisdiction"
+    assert not Alert.objects.exists()
+
+
+def test_a_volunteer_cannot_raise_an_alert(as_role):
+    response = as_role("volunteer", QIBIN_TOWNSHIP).post("/api/v1/alerts", _alert())
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "code"),
+    [
+        ({"lat": 95.0}, 422, "invalid_coordinates"),
+        ({"lon": 200.0}, 422, "invalid_coordinates"),
+        ({"lat": 39.9042, "lon": 116.4074}, 422, "location_outside_service_area"),  # Beijing
+        ({"radius_m": 0}, 422, "invalid_radius"),
+        ({"radius_m": 50_001}, 422, "invalid_radius"),
+        ({"datum": "mars"}, 422, "unknown_datum"),
+        ({"lon": None}, 422, "incomplete_location"),
+        ({"lat": None, "lon": None}, 422, "radius_needs_location"),
+        ({"radius_m": None}, 422, "no_target"),
+        ({"needed": -1}, 422, "invalid_needed"),
+        ({"area_codes": ["419999"]}, 422, "unknown_area"),
+        ({"roles": ["wizard"]}, 422, "unknown_role"),
+        ({"sectors": ["mining"]}, 422, "unknown_sector"),
+        ({"expires_at": "2020-01-01T00:00:00+08:00"}, 422, "invalid_expiry"),
+        ({"title": "   "}, 422, "missing_title"),
+        ({"kind": "alien_invasion"}, 422, "invalid_input"),
+        ({"surprise": 1}, 422, "invalid_input"),
+    ],
+)
+def test_bad_input_gets_a_specific_code_and_writes_nothing(as_role, on_duty, overrides, status, code):
+    on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=100))
+    client = as_role("county_coordinator", QIBIN)
+    events_before = StreamEvent.objects.count()
+
+    response = client.post("/api/v1/alerts", _alert(**overrides))
+
+    assert response.status_code == status, response.content
+    assert response.json()["code"] == code
+    assert not Alert.objects.exists()
+    assert not Delivery.objects.exists()
+    assert StreamEvent.objects.count() == events_before
+    assert not AuditEntry.objects.filter(action="alert_action").exists()
+
+
+def test_a_filter_alert_reaches_everyone_in_the_areas_on_duty_or_not(as_role, make_person):
+    inside = [make_person("volunteer", QIBIN_TOWNSHIP) for _ in range(2)]
+    make_person("volunteer", "410611002")  # another 淇滨区 street
+    client = as_role("county_coordinator", QIBIN)
+
+    body = client.post("/api/v1/alerts", _alert(lat=None, lon=None, radius_m=None, area_codes=[QIBIN_TOWNSHIP])).json()
+
+    assert body["recipients"] == 2
+    assert body["area_code"] == QIBIN_TOWNSHIP
+    assert set(Delivery.objects.filter(alert_id=body["id"]).values_list("person_id", flat=True)) == {
+        p.pk for p in inside
+    }
+
+
+def test_a_filter_alert_by_team_and_role(as_role, make_person):
+    team = TeamFactory(area_id=QIBIN_TOWNSHIP)
+    member = make_person("volunteer", QIBIN_TOWNSHIP, team=team)
+    make_person("liaison", QIBIN_TOWNSHIP, team=team)
+    make_person("volunteer", QIBIN_TOWNSHIP)
+    client = as_role("county_coordinator", QIBIN)
+
+    body = client.post(
+        "/api/v1/alerts", _alert(lat=None, lon=None, radius_m=None, team_ids=[team.pk], roles=["volunteer"])
+    ).json()
+
+    assert list(Delivery.objects.filter(alert_id=body["id"]).values_list("person_id", flat=True)) == [member.pk]
+
+
+def test_sector_targeting_is_refused_until_the_liaisons_app_provides_it(as_role, monkeypatch):
+    monkeypatch.setattr("dispatch.recipients.sector_selector", lambda: None)
+    client = as_role("county_coordinator", QIBIN)
+
+    response = client.post("/api/v1/alerts", _alert(radius_m=None, sectors=["hospital"]))
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "sector_targeting_unavailable"
+
+
+def test_sector_targeting_uses_the_liaisons_selector_when_there_is_one(as_role, make_person, monkeypatch):
+    from core.models import Person
+
+    nurse = make_person("liaison", QIBIN_TOWNSHIP)
+    make_person("liaison", QIBIN_TOWNSHIP)
+    asked = []
+
+    def people_in_sectors(*, sectors):
+        asked.append(sectors)
+        return Person.objects.filter(pk=nurse.pk)
+
+    monkeypatch.setattr("dispatch.recipients.sector_selector", lambda: people_in_sectors)
+    client = as_role("county_coordinator", QIBIN)
+
+    body = client.post("/api/v1/alerts", _alert(lat=None, lon=None, radius_m=None, sectors=["hospital"])).json()
+
+    assert asked == [["hospital"]]
+    assert list(Delivery.objects.filter(alert_id=body["id"]).values_list("person_id", flat=True)) == [nurse.pk]
+
+
+def test_the_raiser_is_never_their_own_recipient(make_person, login, on_duty):
+    coordinator = on_duty(QIBIN_TOWNSHIP, at=JINSHAN, role="township_coordinator")
+    client = login(coordinator)
+
+    body = client.post("/api/v1/alerts", _alert()).json()
+
+    assert body["recipients"] == 0
+
+
+def test_errors_are_explained_in_chinese_by_default(as_role):
+    client = as_role("county_coordinator", QIXIAN)
+
+    response = client.post("/api/v1/alerts", _alert(lat=XUNXIAN_CENTRE[0], lon=XUNXIAN_CENTRE[1]))
+
+    assert response.json()["message"] == "该位置不在您的管辖范围内。"
+
+
+def test_the_event_carries_a_banded_distance_and_compass_bearing_while_the_delivery_keeps_exact_ones(as_role, on_duty):
+    a = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=1234, bearing=260))  # alert lies at ~80°: east
+    b = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=1190, bearing=275))
+    client = as_role("county_coordinator", QIBIN)
+
+    client.post("/api/v1/alerts", _alert())
+
+    events = {e.person_id: e.payload for e in StreamEvent.objects.filter(type="alert.created")}
+    assert (events[a.pk]["distance_m"], events[a.pk]["bearing_deg"]) == (1000.0, 90.0)
+    assert events[a.pk] == events[b.pk]
+    exact = dict(Delivery.objects.values_list("person_id", "distance_m"))
+    assert (round(exact[a.pk]), round(exact[b.pk])) == (1234, 1190)
