@@ -1,0 +1,16 @@
+"""Typed real-time events of the liaison network (ephemeral: announced to dashboards, never replayed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from realtime.events import Event
+
+
+class CoverageChanged(Event):
+    """Coverage in a county changed (duty, positions or members): dashboards covering it refetch."""
+
+    type: Literal["coverage.changed"] = "coverage.changed"
+    area_code: str
+    at: datetime
