@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from core.auth import actor_of
 from core.endpoints import errors
@@ -80,9 +81,9 @@ def employers(request: HttpRequest, filters: Query[EmployerFilter]) -> dict[str,
 
 
 @router.post("/liaisons/employers", response={201: EmployerOut, **errors(401, 403, 409, 422)})
-def employer_new(request: HttpRequest, payload: EmployerIn) -> tuple[int, EmployerOut]:
+def employer_new(request: HttpRequest, payload: EmployerIn) -> Status[EmployerOut]:
     employer = employer_create(actor=actor_of(request), **payload.model_dump())
-    return 201, EmployerOut.build(employer)
+    return Status(201, EmployerOut.build(employer))
 
 
 @router.get("/liaisons/stations", response={200: Page[StationOut], **errors(401, 403, 422)})
@@ -92,9 +93,9 @@ def stations(request: HttpRequest, filters: Query[StationFilter]) -> dict[str, A
 
 
 @router.post("/liaisons/stations", response={201: StationOut, **errors(401, 403, 409, 422)})
-def station_new(request: HttpRequest, payload: StationIn) -> tuple[int, StationOut]:
+def station_new(request: HttpRequest, payload: StationIn) -> Status[StationOut]:
     station = station_create(actor=actor_of(request), **payload.model_dump())
-    return 201, StationOut.build(station_get(actor=actor_of(request), station_id=station.pk))
+    return Status(201, StationOut.build(station_get(actor=actor_of(request), station_id=station.pk)))
 
 
 @router.put("/liaisons/stations/{int:station_id}/head", response={200: StationOut, **errors(401, 403, 404, 422)})
@@ -137,14 +138,12 @@ class ImportParams(Schema):
     "`?dry_run=false` imports all rows or none (422 `import_has_errors` with the report in details). "
     "People are matched by ID number, so importing the same file again changes nothing.",
 )
-def import_file(
-    request: HttpRequest, params: Query[ImportParams], file: File[UploadedFile]
-) -> tuple[int, ImportReportOut]:
+def import_file(request: HttpRequest, params: Query[ImportParams], file: File[UploadedFile]) -> Status[ImportReportOut]:
     actor = actor_of(request)
     if file.size is not None and file.size > settings.API_MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(code="import_too_large", details={"max_bytes": settings.API_MAX_UPLOAD_BYTES})
     report = liaison_import(actor=actor, content=file.read(), dry_run=params.dry_run)
-    return (200 if params.dry_run else 201), ImportReportOut.build(report)
+    return Status(200 if params.dry_run else 201, ImportReportOut.build(report))
 
 
 class ExportParams(Schema):

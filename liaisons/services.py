@@ -180,7 +180,7 @@ def coverage_changed(*, area_code: str, now: datetime | None = None) -> bool:
     return False
 
 
-def coverage_flush(*, county_codes: list[str], now: datetime) -> int:
+def coverage_flush(*, county_codes: list[str], now: datetime | None = None) -> int:
     """Announce the counties marked dirty whose throttle window has ended; returns how many."""
     sent = 0
     for county in county_codes:
