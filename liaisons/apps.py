@@ -27,14 +27,14 @@ class LiaisonsConfig(AppConfig):
     verbose_name = "Liaisons and coverage"
 
     def seed_demo(self, population: DemoPopulation) -> None:
-        """Liaison profiles for the demo liaisons, employers per sector and county, shifts, one station per township.
+        """Liaison profiles for the demo liaisons, employers per sector and county, one station per township.
 
         Bulk inserts only: a few thousand rows in well under a second or two.
         """
         from core.models import Area, AreaLevel, Person, RoleGrant
         from core.roles import Role
-        from liaisons.models import Employer, Liaison, ShiftWindow, Station
-        from liaisons.sectors import DEFAULT_SHIFTS, employer_kind_for
+        from liaisons.models import Employer, Liaison, Station
+        from liaisons.sectors import employer_kind_for
 
         demo = [p for p in population.everyone() if p.role == "liaison" and p.sector]
         person_ids = dict(
@@ -76,18 +76,16 @@ class LiaisonsConfig(AppConfig):
         liaisons = dict(
             Liaison.objects.filter(person_id__in=person_ids.values()).values_list("person__user__username", "pk")
         )
+        # Riders and couriers also work the next township of their county (their sector's shifts apply).
+        townships = list(Area.objects.filter(level=AreaLevel.TOWNSHIP).order_by("code").values_list("code", flat=True))
         through = Liaison.work_areas.through
         through.objects.bulk_create(
-            [through(liaison_id=liaisons[p.username], area_id=p.area_code) for p in demo if p.username in liaisons],
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
-        ShiftWindow.objects.bulk_create(
             [
-                ShiftWindow(liaison_id=liaisons[p.username], starts=start, ends=end)
+                through(liaison_id=liaisons[p.username], area_id=extra)
                 for p in demo
-                if p.username in liaisons
-                for start, end in DEFAULT_SHIFTS.get(p.sector or "", ())
+                if p.username in liaisons and p.sector in ("food_delivery", "express")
+                for extra in [_neighbour(townships, p.area_code)]
+                if extra
             ],
             batch_size=1000,
             ignore_conflicts=True,
@@ -98,7 +96,6 @@ class LiaisonsConfig(AppConfig):
         for p in demo:
             if p.username in person_ids:
                 first_liaison.setdefault(p.area_code, (person_ids[p.username], p.username))
-        townships = list(Area.objects.filter(level=AreaLevel.TOWNSHIP).order_by("code"))
         Station.objects.bulk_create(
             [
                 Station(
@@ -108,7 +105,7 @@ class LiaisonsConfig(AppConfig):
                     if i % _VACANT_EVERY == _VACANT_EVERY - 1
                     else first_liaison.get(t.code, (None, ""))[0],
                 )
-                for i, t in enumerate(townships)
+                for i, t in enumerate(Area.objects.filter(level=AreaLevel.TOWNSHIP).order_by("code"))
             ],
             ignore_conflicts=True,
         )
@@ -123,6 +120,13 @@ class LiaisonsConfig(AppConfig):
 
 
 DemoPersonRef = tuple[int | None, str]
+
+
+def _neighbour(townships: list[str], code: str) -> str | None:
+    """The next township code in the same county, if any."""
+    index = townships.index(code) if code in townships else -1
+    following = townships[index + 1] if 0 <= index < len(townships) - 1 else None
+    return following if following and following[:6] == code[:6] else None
 
 
 def _pick(choices: list[int], index: int) -> int | None:

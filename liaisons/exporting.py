@@ -41,7 +41,7 @@ def liaison_export(*, actor: User, sector: str | None = None, area: str | None =
                     liaison.sector.name_zh,
                     liaison.employer.name if liaison.employer else "",
                     person.home_area.name,
-                    ";".join(str(s) for s in liaison.shifts.all()),
+                    ";".join(liaison.effective_shifts()),
                     liaison.station.name if liaison.station else "",
                 )
             ]

@@ -20,7 +20,7 @@ from core.models import Person, RoleGrant
 from core.roles import Role
 from liaisons.importing import CheckedRow
 from liaisons.models import Employer, Liaison, ShiftWindow
-from liaisons.sectors import DEFAULT_SHIFTS, employer_kind_for
+from liaisons.sectors import employer_kind_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -53,10 +53,6 @@ def _employers(rows: list[CheckedRow]) -> dict[tuple[str, str], int]:
             ).values_list("pk", "area_id", "name")
         }
     return found
-
-
-def _shifts_for(row: CheckedRow) -> tuple[tuple[time, time], ...]:
-    return row.shifts or DEFAULT_SHIFTS.get(row.sector, ())
 
 
 def apply_rows(
@@ -110,15 +106,11 @@ def _create(*, actor: User, rows: list[CheckedRow], employers: dict[tuple[str, s
         batch_size=_BATCH,
     )
     liaison_ids = dict(Liaison.objects.filter(person_id__in=person_ids.values()).values_list("person_id", "pk"))
-    through = Liaison.work_areas.through
-    through.objects.bulk_create(
-        [through(liaison_id=liaison_ids[person_ids[r.phone]], area_id=r.township) for r in rows], batch_size=_BATCH
-    )
     ShiftWindow.objects.bulk_create(
         [
             ShiftWindow(liaison_id=liaison_ids[person_ids[r.phone]], starts=s, ends=e)
             for r in rows
-            for s, e in _shifts_for(r)
+            for s, e in r.shifts  # without shifts of their own, their sector's apply
         ],
         batch_size=_BATCH,
     )
@@ -130,12 +122,6 @@ def _update(*, actor: User, rows: list[CheckedRow], employers: dict[tuple[str, s
         return 0
     ids = [r.existing_person_id for r in rows if r.existing_person_id is not None]
     people = {p.pk: p for p in Person.objects.filter(pk__in=ids).select_related("liaison")}
-    work = {
-        (pid, code)
-        for pid, code in Liaison.work_areas.through.objects.filter(liaison__person_id__in=ids).values_list(
-            "liaison__person_id", "area_id"
-        )
-    }
     shifts: dict[int, set[tuple[time, time]]] = {}
     for pid, s, e in ShiftWindow.objects.filter(liaison__person_id__in=ids).values_list(
         "liaison__person_id", "starts", "ends"
@@ -164,17 +150,9 @@ def _update(*, actor: User, rows: list[CheckedRow], employers: dict[tuple[str, s
                 sector_id=row.sector, employer_id=employer_id or liaison.employer_id, updated_at=now
             )
             wrote = True
-        if (person.pk, row.township) not in work:
-            liaison.work_areas.through.objects.create(liaison_id=liaison.pk, area_id=row.township)
-            wrote = True
-        wanted = set(row.shifts) if row.shifts else None
-        if (wanted is not None and shifts.get(person.pk, set()) != wanted) or (
-            wanted is None and person.pk not in shifts
-        ):
+        if row.shifts and shifts.get(person.pk, set()) != set(row.shifts):
             ShiftWindow.objects.filter(liaison=liaison).delete()
-            ShiftWindow.objects.bulk_create(
-                [ShiftWindow(liaison=liaison, starts=s, ends=e) for s, e in _shifts_for(row)]
-            )
+            ShiftWindow.objects.bulk_create([ShiftWindow(liaison=liaison, starts=s, ends=e) for s, e in row.shifts])
             wrote = True
         if (person.pk, row.township) not in grants and person.user_id is not None:
             RoleGrant.objects.get_or_create(

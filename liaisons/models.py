@@ -78,7 +78,7 @@ class Liaison(models.Model):
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="liaison")
     sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="liaisons")
     employer = models.ForeignKey(Employer, null=True, blank=True, on_delete=models.SET_NULL, related_name="liaisons")
-    # Where they are out and about (a rider's delivery townships); always includes their home township.
+    # Where else they are out and about (a rider's other delivery townships); home always counts too.
     work_areas = models.ManyToManyField(Area, related_name="liaisons_working", blank=True)
     station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.SET_NULL, related_name="liaisons")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -91,9 +91,35 @@ class Liaison(models.Model):
     def __str__(self) -> str:
         return f"{self.person} ({self.sector_id})"
 
+    def effective_shifts(self) -> list[str]:
+        """Their own shift windows, else their sector's usual ones, as HH:MM-HH:MM."""
+        own = [str(s) for s in self.shifts.all()]
+        return own or [str(s) for s in self.sector.shifts.all()]
+
+
+class SectorShift(models.Model):
+    """When a sector's liaisons are normally out (riders 10:00-14:00 and 17:00-21:00), unless they have their own.
+
+    Asia/Shanghai wall-clock time; an end before the start wraps midnight.
+    """
+
+    sector = models.ForeignKey(Sector, on_delete=models.CASCADE, related_name="shifts")
+    starts = models.TimeField(_("starts"))
+    ends = models.TimeField(_("ends"))
+
+    class Meta:
+        ordering = ["sector_id", "starts"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(starts=F("ends")), name="sector_shift_not_empty"),
+            models.UniqueConstraint(fields=["sector", "starts", "ends"], name="sector_shift_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts:%H:%M}-{self.ends:%H:%M}"
+
 
 class ShiftWindow(models.Model):
-    """When a liaison is normally out, in Asia/Shanghai wall-clock time. An end before the start wraps midnight."""
+    """A liaison's own shift, replacing their sector's. Asia/Shanghai wall-clock; an end before the start wraps."""
 
     liaison = models.ForeignKey(Liaison, on_delete=models.CASCADE, related_name="shifts")
     starts = models.TimeField(_("starts"))

@@ -133,8 +133,12 @@ class LiaisonOut(Schema):
     employer_id: int | None
     employer_name: str | None
     station_id: int | None
-    work_area_codes: list[str]
-    shifts: list[str] = Field(..., description="HH:MM-HH:MM, Asia/Shanghai; an end before the start wraps midnight")
+    work_area_codes: list[str] = Field(..., description="where else they work, besides their home area")
+    shifts: list[str] = Field(
+        ...,
+        description="HH:MM-HH:MM, Asia/Shanghai (an end before the start wraps midnight); their own or their sector's",
+    )
+    own_shifts: bool
 
     @staticmethod
     def build(liaison: Liaison) -> LiaisonOut:
@@ -148,7 +152,8 @@ class LiaisonOut(Schema):
             employer_name=liaison.employer.name if liaison.employer else None,
             station_id=liaison.station_id,
             work_area_codes=sorted(a.code for a in liaison.work_areas.all()),
-            shifts=[str(s) for s in liaison.shifts.all()],
+            shifts=liaison.effective_shifts(),
+            own_shifts=bool(liaison.shifts.all()),
         )
 
 

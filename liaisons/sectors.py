@@ -31,7 +31,7 @@ ALIASES: dict[str, str] = {
     "教育": "school",
 }
 
-# When each sector is normally out (Asia/Shanghai), used for new liaisons without their own shifts.
+# When each sector is normally out (Asia/Shanghai): the seeded SectorShift rows.
 DEFAULT_SHIFTS: dict[str, tuple[tuple[time, time], ...]] = {
     "transit": ((time(6), time(21)),),
     "sanitation": ((time(5), time(11)), (time(14), time(18))),
@@ -46,10 +46,12 @@ DEFAULT_SHIFTS: dict[str, tuple[tuple[time, time], ...]] = {
 CITY_CODE = "410600"
 
 
-def seed_sectors(sector_model: Any, target_model: Any, area_model: Any) -> None:
-    """Create the eight sectors and a city-wide target of one liaison per sector per township. Idempotent."""
+def seed_sectors(sector_model: Any, shift_model: Any, target_model: Any, area_model: Any) -> None:
+    """Create the eight sectors, their usual shifts and a city-wide target of one liaison per sector. Idempotent."""
     for order, (code, zh, en, _kind) in enumerate(SECTORS):
         sector_model.objects.update_or_create(code=code, defaults={"name_zh": zh, "name_en": en, "order": order})
+        for starts, ends in DEFAULT_SHIFTS[code]:
+            shift_model.objects.get_or_create(sector_id=code, starts=starts, ends=ends)
     if area_model.objects.filter(code=CITY_CODE).exists():
         for code, *_rest in SECTORS:
             target_model.objects.get_or_create(area_id=CITY_CODE, sector_id=code, defaults={"min_liaisons": 1})

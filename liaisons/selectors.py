@@ -13,7 +13,7 @@ from core.jurisdiction import Jurisdiction, require
 from core.models import Area, AreaLevel, Person
 from core.roles import Capability, Role
 from liaisons.coverage import Member
-from liaisons.models import CoverageTarget, Employer, Liaison, Sector, ShiftWindow, Station
+from liaisons.models import CoverageTarget, Employer, Liaison, Sector, SectorShift, ShiftWindow, Station
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -29,12 +29,14 @@ def sector_codes() -> list[str]:
     return list(sector_list().values_list("code", flat=True))
 
 
-def _on_shift(at: datetime) -> Exists:
-    """Liaisons with a shift covering `at` in Shanghai wall-clock time (a window may wrap midnight)."""
+def _on_shift(at: datetime) -> Q:
+    """Liaisons with a shift covering `at` in Shanghai wall-clock time: their own shifts, else their sector's."""
     t = at.astimezone(SHANGHAI).time()
     same_day = Q(starts__lt=F("ends")) & Q(starts__lte=t, ends__gt=t)
     wraps = Q(starts__gt=F("ends")) & (Q(starts__lte=t) | Q(ends__gt=t))
-    return Exists(ShiftWindow.objects.filter(liaison=OuterRef("pk")).filter(same_day | wraps))
+    own = ShiftWindow.objects.filter(liaison=OuterRef("pk"))
+    by_sector = SectorShift.objects.filter(sector=OuterRef("sector")).filter(same_day | wraps)
+    return Q(Exists(own.filter(same_day | wraps))) | (~Q(Exists(own)) & Q(Exists(by_sector)))
 
 
 def liaison_person_ids(
@@ -47,8 +49,8 @@ def liaison_person_ids(
       when their home or any work area lies under one of them. None means anywhere: the caller
       scopes by its own jurisdiction.
     - `on_shift_at`: keep only liaisons with a shift window covering this instant, read as
-      Asia/Shanghai wall-clock time (windows that end before they start wrap midnight). None
-      means regardless of shifts.
+      Asia/Shanghai wall-clock time (windows that end before they start wrap midnight): their
+      own windows if they have any, else their sector's usual ones. None means regardless of shifts.
     Not scoped to an actor: dispatch passes the alert's already-authorised areas.
     """
     liaisons = Liaison.objects.filter(person__is_active=True)
@@ -77,7 +79,7 @@ def liaison_list(
     liaisons = (
         Liaison.objects.filter(jurisdiction.q("person__home_area__code"))
         .select_related("person", "sector", "employer", "station")
-        .prefetch_related("work_areas", "shifts")
+        .prefetch_related("work_areas", "shifts", "sector__shifts")
     )
     if sector:
         liaisons = liaisons.filter(sector_id=sector)

@@ -4,7 +4,12 @@ from django.db import migrations
 def seed(apps, schema_editor):
     from liaisons.sectors import seed_sectors
 
-    seed_sectors(apps.get_model("liaisons", "Sector"), apps.get_model("liaisons", "CoverageTarget"), apps.get_model("core", "Area"))
+    seed_sectors(
+        apps.get_model("liaisons", "Sector"),
+        apps.get_model("liaisons", "SectorShift"),
+        apps.get_model("liaisons", "CoverageTarget"),
+        apps.get_model("core", "Area"),
+    )
 
 
 class Migration(migrations.Migration):

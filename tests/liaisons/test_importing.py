@@ -97,7 +97,8 @@ def test_the_fixed_file_imports_and_importing_it_again_changes_nothing(coordinat
         "淇县外卖配送2队",
     )
     assert sorted(str(s) for s in rider.shifts.all()) == ["10:00-14:00", "17:00-21:00"]
-    assert list(rider.work_areas.values_list("code", flat=True)) == ["410622101"]
+    cleaner = Liaison.objects.get(person__phone=liaison_row(1)[2])
+    assert (cleaner.shifts.count(), cleaner.effective_shifts()) == (0, ["05:00-11:00", "14:00-18:00"])
     assert rider.person.user.role_grants.get().role == "liaison"
 
 

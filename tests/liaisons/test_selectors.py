@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def make_liaison(make_person: Callable[..., Person]) -> Callable[..., Liaison]:
     def make(sector: str, township: str, *shifts: tuple[int, int], work: tuple[str, ...] = ()) -> Liaison:
         liaison = Liaison.objects.create(person=make_person("liaison", township), sector_id=sector)
-        liaison.work_areas.add(township, *work)
+        liaison.work_areas.add(*work)
         for start, end in shifts:
             ShiftWindow.objects.create(liaison=liaison, starts=time(start), ends=time(end))
         return liaison
@@ -57,6 +57,15 @@ def test_a_night_shift_wraps_midnight(make_liaison: Callable[..., Liaison]) -> N
     assert liaison_person_ids(sectors=["hospital"], on_shift_at=_at(23, 30)) == {nurse.person_id}
     assert liaison_person_ids(sectors=["hospital"], on_shift_at=_at(3)) == {nurse.person_id}
     assert liaison_person_ids(sectors=["hospital"], on_shift_at=_at(12)) == set()
+
+
+def test_without_shifts_of_their_own_a_liaison_works_their_sectors_usual_hours(
+    make_liaison: Callable[..., Liaison],
+) -> None:
+    rider = make_liaison("food_delivery", "410622101")  # the sector's 10:00-14:00 and 17:00-21:00
+
+    assert liaison_person_ids(sectors=["food_delivery"], on_shift_at=_at(18)) == {rider.person_id}
+    assert liaison_person_ids(sectors=["food_delivery"], on_shift_at=_at(15)) == set()
 
 
 def test_a_work_area_counts_like_home_and_an_empty_sector_list_means_every_sector(
