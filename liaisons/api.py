@@ -114,7 +114,7 @@ class AreaParam(Schema):
     area: str | None = Field(None, pattern=r"^\d{6,12}$")
 
 
-@router.get("/liaisons/vacancies", response={200: VacanciesOut, **errors(401, 403, 404)})
+@router.get("/liaisons/vacancies", response={200: VacanciesOut, **errors(401, 403, 404, 422)})
 def vacancy_list(request: HttpRequest, params: Query[AreaParam]) -> VacanciesOut:
     found = vacancies(actor=actor_of(request), area=params.area)
     return VacanciesOut(
@@ -151,7 +151,7 @@ class ExportParams(Schema):
     area: str | None = Field(None, pattern=r"^\d{6,12}$")
 
 
-@router.get("/liaisons/export.csv", response={200: None, **errors(401, 403)}, summary="Liaisons as CSV")
+@router.get("/liaisons/export.csv", response={200: None, **errors(401, 403, 422)}, summary="Liaisons as CSV")
 def export(request: HttpRequest, params: Query[ExportParams]) -> HttpResponse:
     body = liaison_export(actor=actor_of(request), sector=params.sector, area=params.area)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")

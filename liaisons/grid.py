@@ -4,10 +4,11 @@ Pure functions of plain data (polygons, points, arrays): no database, no clock,
 so the map, the tests and the benchmark all run the same code.
 
 Nearest responder, fast and exact: cells and responders become unit vectors
-and one matrix product gives every cell's great-circle nearest responder. The
-sphere is off from the WGS-84 ellipsoid by under 0.7 % in any direction, so
-every responder within 1 % (+10 m) of the spherical best is a candidate, and
-the candidates' exact ellipsoidal distances (core.geo.distances_m, Vincenty)
+and matrix products of small blocks of cells against the responders that can
+matter to them give each cell's great-circle nearest responder. The sphere is
+off from the WGS-84 ellipsoid by under 0.7 % in any direction, so every
+responder within 1 % (+10 m) of the spherical best is a candidate, and the
+candidates' exact ellipsoidal distances (core.geo.distances_m, Vincenty)
 decide. The answer is then the true geodesic nearest, not an approximation.
 """
 
@@ -27,7 +28,7 @@ from core.geo import distances_m
 MEAN_EARTH_RADIUS_M = 6_371_008.8
 _SLACK = 1.01
 _SLACK_ANGLE = 10.0 / MEAN_EARTH_RADIUS_M
-_CHUNK = 1024  # cells per matrix product: bounds memory at CHUNK x responders floats
+_BLOCK_DEG = 0.05  # cells are handled in blocks of about 5 km
 
 
 @dataclass(frozen=True)
@@ -115,25 +116,50 @@ def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 def nearest_distances_m(
     *, cell_lat: np.ndarray, cell_lon: np.ndarray, point_lat: np.ndarray, point_lon: np.ndarray
 ) -> np.ndarray:
-    """For each cell, the geodesic distance in metres to the nearest point (NaN everywhere if there is none)."""
+    """For each cell, the geodesic distance in metres to the nearest point (NaN everywhere if there is none).
+
+    Cells are taken a few kilometres at a time (a block). For a block with centre c and
+    angular radius r, no cell can be nearer to a point than angle(c, point) - r, and none is
+    farther from its nearest than min(angle(c, point)) + r; so only the points within that
+    bound (with the ellipsoid's slack) can be anyone's nearest, and only those enter the
+    block's matrix product. With responders spread over a city that keeps each product small.
+    """
     n = len(cell_lat)
-    out = np.full(n, np.nan)
     if n == 0 or len(point_lat) == 0:
-        return out
-    cells = _unit_vectors(np.asarray(cell_lat), np.asarray(cell_lon))
-    points = _unit_vectors(np.asarray(point_lat), np.asarray(point_lon))
+        return np.full(n, np.nan)
+    clat, clon = np.asarray(cell_lat, dtype=float), np.asarray(cell_lon, dtype=float)
     plat, plon = np.asarray(point_lat, dtype=float), np.asarray(point_lon, dtype=float)
-    for start in range(0, n, _CHUNK):
-        stop = min(start + _CHUNK, n)
-        dots = cells[start:stop] @ points.T
+    cells, points = _unit_vectors(clat, clon), _unit_vectors(plat, plon)
+    pair_cells: list[np.ndarray] = []
+    pair_points: list[np.ndarray] = []
+    for block in _blocks(clat, clon):
+        members = cells[block]
+        centre = members.mean(axis=0)
+        centre /= np.linalg.norm(centre)
+        radius = float(np.arccos(np.clip((members @ centre).min(), -1.0, 1.0)))
+        from_centre = np.arccos(np.clip(points @ centre, -1.0, 1.0))
+        reach = (from_centre.min() + radius) * _SLACK + _SLACK_ANGLE + radius
+        near = np.flatnonzero(from_centre <= reach)
+        dots = members @ points[near].T
         best = np.arccos(np.clip(dots.max(axis=1), -1.0, 1.0))
         threshold = np.cos(np.minimum(best * _SLACK + _SLACK_ANGLE, np.pi))
         rows, cols = np.nonzero(dots >= threshold[:, None])
-        exact = distances_m(cell_lat[start:stop][rows], cell_lon[start:stop][rows], plat[cols], plon[cols])
-        chunk = np.full(stop - start, np.inf)
-        np.minimum.at(chunk, rows, exact)
-        out[start:stop] = chunk
-    return out
+        pair_cells.append(block[rows])
+        pair_points.append(near[cols])
+    # One vectorised pass of exact distances over every candidate pair of every block.
+    which_cell, which_point = np.concatenate(pair_cells), np.concatenate(pair_points)
+    exact = distances_m(clat[which_cell], clon[which_cell], plat[which_point], plon[which_point])
+    nearest = np.full(n, np.inf)
+    np.minimum.at(nearest, which_cell, exact)
+    return nearest
+
+
+def _blocks(lat: np.ndarray, lon: np.ndarray) -> list[np.ndarray]:
+    """Cell positions grouped by a _BLOCK_DEG square of latitude and longitude."""
+    keys = np.floor(lat / _BLOCK_DEG).astype(np.int64) * 100_000 + np.floor(lon / _BLOCK_DEG).astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    starts = np.flatnonzero(np.diff(keys[order])) + 1
+    return np.split(order, starts)
 
 
 @dataclass(frozen=True)
