@@ -142,7 +142,7 @@ def main() -> None:
         import django
 
         django.setup()
-        _grid_, plat, plon = pure(args)
+        _, plat, plon = pure(args)
         if args.with_database:
             with_database(args, plat, plon)
 
