@@ -124,6 +124,7 @@ def read_rows(content: bytes) -> Iterator[list[str]]:
 
 def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -131,7 +132,7 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
         for values in sheet.iter_rows(values_only=True):
             yield [_cell(v) for v in values]
         book.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, IndexError, OSError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, IndexError, OSError) as exc:
         raise _unreadable(f"xlsx: {type(exc).__name__}") from None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 
 import pytest
@@ -151,9 +153,21 @@ def test_a_sheet_without_the_id_number_column_is_refused(coordinator: Person) ->
     assert (refused.value.code, refused.value.details) == ("missing_columns", {"missing": ["身份证号"]})
 
 
-def test_a_file_that_is_neither_text_nor_a_workbook_is_unreadable(coordinator: Person) -> None:
+def _zip_without_a_workbook() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"PK\x03\x04 not really a zip", _zip_without_a_workbook(), b"\x81\x30\xff\xfe\xfd" * 50, b"\x00\x01binary"],
+    ids=["broken zip", "zip without a workbook", "neither utf-8 nor gbk", "binary"],
+)
+def test_a_file_that_is_neither_text_nor_a_workbook_is_unreadable(coordinator: Person, content: bytes) -> None:
     with pytest.raises(InvalidInput) as refused:
-        liaison_import(actor=coordinator.user, content=b"PK\x03\x04 not really a zip", dry_run=True)
+        liaison_import(actor=coordinator.user, content=content, dry_run=True)
 
     assert refused.value.code == "unreadable_file"
 
