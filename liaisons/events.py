@@ -12,5 +12,6 @@ class CoverageChanged(Event):
     """Coverage in a county changed (duty, positions or members): dashboards covering it refetch."""
 
     type: Literal["coverage.changed"] = "coverage.changed"
-    area_code: str
+    area_code: str  # the county
     at: datetime
+    on_duty: int | None = None  # people on duty in the county now, when the sender counted them

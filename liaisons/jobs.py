@@ -1,4 +1,4 @@
-"""Periodic work of the liaisons app: the trailing edge of throttled coverage updates."""
+"""Periodic work of the liaisons app: live coverage updates for dashboards."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from django.conf import settings
 
 from core.jobs import periodic
 from core.models import Area, AreaLevel
-from liaisons.services import coverage_flush
+from liaisons.live import coverage_flush, coverage_watch
 
 
-@periodic("coverage_flush", every_s=settings.COVERAGE_ANNOUNCE_EVERY_S)
-def flush_coverage_updates(now: datetime) -> int:
-    # coverage_changed's cache.add claims each announcement, so two workers never both send it.
+@periodic("coverage_live", every_s=settings.COVERAGE_ANNOUNCE_EVERY_S)
+def coverage_live(now: datetime) -> int:
+    """Announce duty/position changes per county, and the trailing edge of throttled ones.
+
+    Safe in several worker processes: the cache's atomic add lets only one announce per window.
+    """
     counties = list(Area.objects.filter(level=AreaLevel.COUNTY).values_list("code", flat=True))
-    return coverage_flush(county_codes=counties, now=now)
+    return coverage_watch(county_codes=counties, now=now) + coverage_flush(county_codes=counties, now=now)

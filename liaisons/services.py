@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import time
 from functools import partial
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, InvalidInput, NotFound
@@ -21,10 +18,9 @@ from core.models import Area, AuditAction, Person
 from core.roles import Capability, Role
 from core.services.audit import audit_record
 from core.services.people import role_grant
-from liaisons.events import CoverageChanged
+from liaisons.live import coverage_changed
 from liaisons.models import Employer, Liaison, Sector, ShiftWindow, Station
 from liaisons.sectors import employer_kind_for
-from realtime.events import announce
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -159,37 +155,6 @@ def liaison_set_shifts(*, actor: User, person_id: int, shifts: list[tuple[time, 
     return liaison
 
 
-# --- live coverage ---------------------------------------------------------------------------
-
-
-def coverage_changed(*, area_code: str, now: datetime | None = None) -> bool:
-    """Tell the dashboards covering `area_code`'s county that coverage changed; throttled.
-
-    Call it after going on/off duty, a new position fix, or a change of members. At most one
-    announcement per county per COVERAGE_ANNOUNCE_EVERY_S, across every server process (the
-    cache's atomic add decides); a change inside the window marks the county dirty and the
-    `coverage_flush` job announces it when the window ends, so the last change is never lost.
-    Returns whether it announced now.
-    """
-    county = area_code[:6]
-    every = settings.COVERAGE_ANNOUNCE_EVERY_S
-    if cache.add(f"zq:coverage:sent:{county}", 1, timeout=every):
-        announce(CoverageChanged(area_code=county, at=now or timezone.now()), area_code=county)
-        return True
-    cache.set(f"zq:coverage:dirty:{county}", 1, timeout=every * 10)
-    return False
-
-
-def coverage_flush(*, county_codes: list[str], now: datetime | None = None) -> int:
-    """Announce the counties marked dirty whose throttle window has ended; returns how many."""
-    sent = 0
-    for county in county_codes:
-        if cache.get(f"zq:coverage:dirty:{county}") and coverage_changed(area_code=county, now=now):
-            cache.delete(f"zq:coverage:dirty:{county}")
-            sent += 1
-    return sent
-
-
 # --- import ----------------------------------------------------------------------------------
 
 
@@ -245,5 +210,5 @@ def liaison_import(
         )
         if report.created or report.updated:
             for county in sorted({code[:6] for code in touched}):
-                transaction.on_commit(partial(coverage_changed, area_code=county))
+                transaction.on_commit(partial(coverage_changed, area_code=county))  # counts changed
     return report

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
-from liaisons.services import coverage_changed
+from liaisons.live import coverage_changed
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 

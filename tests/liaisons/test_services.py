@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Area, Person, RoleGrant
 from liaisons.models import CoverageTarget, Liaison
-from liaisons.services import coverage_changed, coverage_flush
 from tests.conftest import QIXIAN, XUNXIAN_TOWNSHIP, ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -122,31 +119,6 @@ def test_sectors_are_the_eight_seeded_ones(as_role: Callable[..., ApiClient]) ->
         "school",
     ]
     assert body["items"][4]["name_zh"] == "外卖配送"
-
-
-def test_coverage_updates_are_throttled_per_county_and_the_last_one_is_flushed(
-    django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        "realtime.transport.announce", lambda *, body, area_code: sent.append((body["type"], area_code))
-    )
-
-    with django_capture_on_commit_callbacks(execute=True):
-        first = coverage_changed(area_code="410622101")
-        second = coverage_changed(area_code="410622102")
-        other = coverage_changed(area_code="410621101")
-    flushed_early = coverage_flush(
-        county_codes=["410622", "410621"],
-    )
-
-    assert (first, second, other) == (True, False, True)
-    assert sent == [("coverage.changed", "410622"), ("coverage.changed", "410621")]
-    assert flushed_early == 0
-    cache.delete("zq:coverage:sent:410622")  # the throttle window ends
-    with django_capture_on_commit_callbacks(execute=True):
-        assert coverage_flush(county_codes=["410622", "410621"], now=None) == 1  # type: ignore[arg-type]
-    assert sent[-1] == ("coverage.changed", "410622")
 
 
 def test_errors_are_domain_errors(make_person: Callable[..., Person]) -> None:

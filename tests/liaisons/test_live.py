@@ -1,0 +1,67 @@
+"""Live coverage announcements: throttled per county, the last change flushed, position changes detected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from core.models import Person
+from core.positions import Fix, positions
+from liaisons.live import coverage_changed, coverage_flush, coverage_watch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """What was handed to realtime's announce: (event type, county), in order."""
+    found: list[tuple[str, str]] = []
+    monkeypatch.setattr("liaisons.live.announce", lambda event, *, area_code: found.append((event.type, area_code)))
+    return found
+
+
+def _window_ends(county: str) -> None:
+    cache.delete(f"zq:coverage:sent:{county}")
+
+
+def test_coverage_updates_are_throttled_per_county_and_the_last_one_is_flushed(
+    sent: list[tuple[str, str]],
+) -> None:
+    first = coverage_changed(area_code="410622101")
+    second = coverage_changed(area_code="410622102")
+    other = coverage_changed(area_code="410621101")
+    flushed_early = coverage_flush(county_codes=["410622", "410621"])
+
+    assert (first, second, other) == (True, False, True)
+    assert sent == [("coverage.changed", "410622"), ("coverage.changed", "410621")]
+    assert flushed_early == 0
+    _window_ends("410622")
+    flushed = coverage_flush(county_codes=["410622", "410621"])
+
+    assert flushed == 1
+    assert sent[-1] == ("coverage.changed", "410622")
+
+
+def test_going_on_duty_moving_and_going_off_duty_are_announced_by_the_watch(
+    sent: list[tuple[str, str]], make_person: Callable[..., Person]
+) -> None:
+    volunteer = make_person("volunteer", "410622101")
+    counties = ["410622", "410621"]
+    now = timezone.now()
+
+    quiet_start = coverage_watch(county_codes=counties, now=now)
+    positions().put(Fix(person_id=volunteer.pk, lat=35.60, lon=114.25, accuracy_m=5.0, at=now))
+    on_duty = coverage_watch(county_codes=counties, now=now)
+    unchanged = coverage_watch(county_codes=counties, now=now)
+    _window_ends("410622")
+    positions().put(Fix(person_id=volunteer.pk, lat=35.61, lon=114.25, accuracy_m=5.0, at=now))
+    moved = coverage_watch(county_codes=counties, now=now)
+    _window_ends("410622")
+    positions().remove(volunteer.pk)
+    off_duty = coverage_watch(county_codes=counties, now=now)
+
+    assert (quiet_start, on_duty, unchanged, moved, off_duty) == (0, 1, 0, 1, 1)
+    assert sent == [("coverage.changed", "410622")] * 3
