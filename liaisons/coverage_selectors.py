@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 ConnectedFn = Callable[[Iterable[int]], set[int]]
 
 
+_LOOKUP_BATCH = 5000  # ids per IN (...) query, well under every backend's parameter limit
+
+
 @lru_cache(maxsize=2)
 def city_grid(resolution: int) -> Grid:
     """The grid over every county polygon. Divisions change only on reload, which restarts the server."""
@@ -61,11 +64,14 @@ def on_duty_fixes(*, jurisdiction: Jurisdiction, now: datetime) -> list[tuple[Fi
     fixes = positions().fresh(fresh_after=now - FRESH_FOR)
     if not fixes:
         return []
-    homes = dict(
-        Person.objects.filter(pk__in=[f.person_id for f in fixes])
-        .filter(jurisdiction.q("home_area__code"))
-        .values_list("pk", "home_area_id")
-    )
+    ids = [f.person_id for f in fixes]
+    homes: dict[int, str] = {}
+    for start in range(0, len(ids), _LOOKUP_BATCH):
+        homes.update(
+            Person.objects.filter(pk__in=ids[start : start + _LOOKUP_BATCH])
+            .filter(jurisdiction.q("home_area__code"))
+            .values_list("pk", "home_area_id")
+        )
     return [(f, homes[f.person_id]) for f in fixes if f.person_id in homes]
 
 

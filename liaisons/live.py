@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from core.models import Person
-from core.positions import FRESH_FOR, positions
+from core.jurisdiction import Jurisdiction
+from liaisons.coverage_selectors import on_duty_fixes
 from liaisons.events import CoverageChanged
 from realtime.events import announce
 
@@ -58,13 +58,9 @@ def coverage_flush(*, county_codes: list[str], now: datetime | None = None) -> i
 
 def coverage_watch(*, county_codes: list[str], now: datetime) -> int:
     """Announce each county whose on-duty people or their positions changed since the last look."""
-    fixes = positions().fresh(fresh_after=now - FRESH_FOR)
-    homes = dict(Person.objects.filter(pk__in=[f.person_id for f in fixes]).values_list("pk", "home_area_id"))
     by_county: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
-    for fix in fixes:
-        home = homes.get(fix.person_id)
-        if home is not None:
-            by_county[home[:6]].append((fix.person_id, round(fix.lat, 3), round(fix.lon, 3)))
+    for fix, home in on_duty_fixes(jurisdiction=Jurisdiction.from_prefixes(county_codes), now=now):
+        by_county[home[:6]].append((fix.person_id, round(fix.lat, 3), round(fix.lon, 3)))
     sent = 0
     for county in county_codes:
         seen = sorted(by_county.get(county, ()))

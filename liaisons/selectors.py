@@ -144,32 +144,32 @@ def township_codes(*, jurisdiction: Jurisdiction) -> list[str]:
 
 
 def members_in(*, jurisdiction: Jurisdiction) -> list[Member]:
-    """Active volunteers and liaisons homed inside the jurisdiction, as plain records."""
-    volunteer_ids = set(
+    """Active volunteers and liaisons homed inside the jurisdiction, as plain records (three queries)."""
+    volunteers = dict(
         Person.objects.filter(jurisdiction.q("home_area__code"), is_active=True, user__role_grants__role=Role.VOLUNTEER)
-        .values_list("pk", flat=True)
+        .values_list("pk", "home_area_id")
         .distinct()
     )
-    homes = dict(
-        Person.objects.filter(jurisdiction.q("home_area__code"), is_active=True)
-        .filter(Q(pk__in=volunteer_ids) | Q(liaison__isnull=False))
-        .values_list("pk", "home_area_id")
-    )
-    liaisons = dict(Liaison.objects.filter(person_id__in=homes).values_list("person_id", "sector_id"))
+    liaisons = {
+        pid: (sector, home)
+        for pid, sector, home in Liaison.objects.filter(
+            jurisdiction.q("person__home_area__code"), person__is_active=True
+        ).values_list("person_id", "sector_id", "person__home_area_id")
+    }
     work: dict[int, list[str]] = {}
-    for person_id, code in Liaison.work_areas.through.objects.filter(liaison__person_id__in=homes).values_list(
-        "liaison__person_id", "area_id"
-    ):
-        work.setdefault(person_id, []).append(code)
+    for pid, code in Liaison.work_areas.through.objects.filter(
+        jurisdiction.q("liaison__person__home_area__code"), liaison__person__is_active=True
+    ).values_list("liaison__person_id", "area_id"):
+        work.setdefault(pid, []).append(code)
     return [
         Member(
             person_id=pid,
-            home_code=home,
-            is_volunteer=pid in volunteer_ids,
-            sector=liaisons.get(pid),
+            home_code=volunteers.get(pid) or liaisons[pid][1],
+            is_volunteer=pid in volunteers,
+            sector=liaisons[pid][0] if pid in liaisons else None,
             work_codes=tuple(sorted(work.get(pid, ()))),
         )
-        for pid, home in homes.items()
+        for pid in sorted(volunteers.keys() | liaisons.keys())
     ]
 
 
