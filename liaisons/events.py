@@ -9,9 +9,9 @@ from realtime.events import Event
 
 
 class CoverageChanged(Event):
-    """Coverage in a county changed (duty, positions or members): dashboards covering it refetch."""
+    """Coverage in a township or county changed (duty, positions or members): dashboards covering it refetch."""
 
     type: Literal["coverage.changed"] = "coverage.changed"
-    area_code: str  # the county
+    area_code: str  # the township (or county) whose coverage changed
     at: datetime
-    on_duty: int | None = None  # people on duty in the county now, when the sender counted them
+    on_duty: int | None = None  # people homed there on duty now, when the sender counted them

@@ -13,9 +13,10 @@ from liaisons.live import coverage_flush, coverage_watch
 
 @periodic("coverage_live", every_s=settings.COVERAGE_ANNOUNCE_EVERY_S)
 def coverage_live(now: datetime) -> int:
-    """Announce duty/position changes per county, and the trailing edge of throttled ones.
+    """Announce duty/position changes per township, and the trailing edge of throttled ones.
 
     Safe in several worker processes: the cache's atomic add lets only one announce per window.
     """
-    counties = list(Area.objects.filter(level=AreaLevel.COUNTY).values_list("code", flat=True))
-    return coverage_watch(county_codes=counties, now=now) + coverage_flush(county_codes=counties, now=now)
+    areas = dict(Area.objects.filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP]).values_list("code", "level"))
+    townships = sorted(code for code, level in areas.items() if level == AreaLevel.TOWNSHIP)
+    return coverage_watch(township_codes=townships, now=now) + coverage_flush(area_codes=sorted(areas), now=now)

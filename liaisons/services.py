@@ -209,6 +209,6 @@ def liaison_import(
             details={"rows": report.rows, "created": report.created, "updated": report.updated},
         )
         if report.created or report.updated:
-            for county in sorted({code[:6] for code in touched}):
-                transaction.on_commit(partial(coverage_changed, area_code=county))  # counts changed
+            for township in touched:  # their member counts changed
+                transaction.on_commit(partial(coverage_changed, area_code=township))
     return report

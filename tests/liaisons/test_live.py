@@ -1,8 +1,9 @@
-"""Live coverage announcements: throttled per county, the last change flushed, position changes detected."""
+"""Live coverage announcements: throttled per area, the last change flushed, position changes detected."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -11,6 +12,8 @@ from django.utils import timezone
 from core.models import Person
 from core.positions import Fix, positions
 from liaisons.live import coverage_changed, coverage_flush, coverage_watch
+from liaisons.services import liaison_import
+from tests.liaisons.sheets import liaison_row, to_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -31,37 +34,55 @@ def test_coverage_updates_are_throttled_per_county_and_the_last_one_is_flushed(
     sent: list[tuple[str, str]],
 ) -> None:
     first = coverage_changed(area_code="410622101")
-    second = coverage_changed(area_code="410622102")
-    other = coverage_changed(area_code="410621101")
-    flushed_early = coverage_flush(county_codes=["410622", "410621"])
+    second = coverage_changed(area_code="410622101001")  # a village of the same township
+    other = coverage_changed(area_code="410622102")
+    county = coverage_changed(area_code="410622")
+    flushed_early = coverage_flush(area_codes=["410622", "410622101", "410622102"])
 
-    assert (first, second, other) == (True, False, True)
-    assert sent == [("coverage.changed", "410622"), ("coverage.changed", "410621")]
+    assert (first, second, other, county) == (True, False, True, True)
+    assert sent == [
+        ("coverage.changed", "410622101"),
+        ("coverage.changed", "410622102"),
+        ("coverage.changed", "410622"),
+    ]
     assert flushed_early == 0
-    _window_ends("410622")
-    flushed = coverage_flush(county_codes=["410622", "410621"])
+    _window_ends("410622101")
+    flushed = coverage_flush(area_codes=["410622", "410622101", "410622102"])
 
     assert flushed == 1
-    assert sent[-1] == ("coverage.changed", "410622")
+    assert sent[-1] == ("coverage.changed", "410622101")
 
 
 def test_going_on_duty_moving_and_going_off_duty_are_announced_by_the_watch(
     sent: list[tuple[str, str]], make_person: Callable[..., Person]
 ) -> None:
     volunteer = make_person("volunteer", "410622101")
-    counties = ["410622", "410621"]
+    townships = ["410622101", "410622102"]
     now = timezone.now()
 
-    quiet_start = coverage_watch(county_codes=counties, now=now)
+    quiet_start = coverage_watch(township_codes=townships, now=now)
     positions().put(Fix(person_id=volunteer.pk, lat=35.60, lon=114.25, accuracy_m=5.0, at=now))
-    on_duty = coverage_watch(county_codes=counties, now=now)
-    unchanged = coverage_watch(county_codes=counties, now=now)
-    _window_ends("410622")
+    on_duty = coverage_watch(township_codes=townships, now=now)
+    unchanged = coverage_watch(township_codes=townships, now=now)
+    _window_ends("410622101")
     positions().put(Fix(person_id=volunteer.pk, lat=35.61, lon=114.25, accuracy_m=5.0, at=now))
-    moved = coverage_watch(county_codes=counties, now=now)
-    _window_ends("410622")
+    moved = coverage_watch(township_codes=townships, now=now)
+    _window_ends("410622101")
     positions().remove(volunteer.pk)
-    off_duty = coverage_watch(county_codes=counties, now=now)
+    off_duty = coverage_watch(township_codes=townships, now=now)
 
     assert (quiet_start, on_duty, unchanged, moved, off_duty) == (0, 1, 0, 1, 1)
-    assert sent == [("coverage.changed", "410622")] * 3
+    assert sent == [("coverage.changed", "410622101")] * 3
+
+
+def test_an_import_announces_the_townships_whose_members_changed_after_commit(
+    sent: list[tuple[str, str]], make_person: Callable[..., Person], django_capture_on_commit_callbacks: Any
+) -> None:
+    actor = make_person("county_coordinator", "410622")
+    content = to_csv([liaison_row(n) for n in range(2)])  # 朝歌街道 and 桥盟街道
+
+    with django_capture_on_commit_callbacks(execute=True):
+        liaison_import(actor=actor.user, content=content, dry_run=False)
+        assert sent == []  # nothing before the commit
+
+    assert sent == [("coverage.changed", "410622001"), ("coverage.changed", "410622002")]

@@ -1,4 +1,4 @@
-"""The coverage throttle on a real Redis cache: one announcement per county per window across processes."""
+"""The coverage throttle on a real Redis cache: one announcement per area per window across processes."""
 
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ def test_a_second_server_process_is_throttled_by_the_first_ones_announcement(
 
     with django_capture_on_commit_callbacks(execute=True):
         first = coverage_changed(area_code="410622101")
-        other_holds_it = other_process.add("zq:coverage:sent:410622", 1, timeout=5)
-        second = coverage_changed(area_code="410622001")
+        other_holds_it = other_process.add("zq:coverage:sent:410622101", 1, timeout=5)
+        second = coverage_changed(area_code="410622101")
 
     assert (first, other_holds_it, second) == (True, False, False)
-    assert sent == ["410622"]
-    assert other_process.get("zq:coverage:dirty:410622") == 1
+    assert sent == ["410622101"]
+    assert other_process.get("zq:coverage:dirty:410622101") == 1
     caches["default"].clear()
