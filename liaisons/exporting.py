@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from typing import TYPE_CHECKING
 
 from core.exports import spreadsheet_safe
@@ -13,7 +12,7 @@ from core.jurisdiction import jurisdiction_for
 from core.models import AuditAction
 from core.roles import Capability
 from core.services.audit import audit_record
-from liaisons.importing import COLUMNS
+from liaisons.importing import COLUMNS, common_area
 from liaisons.selectors import liaison_list
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def liaison_export(*, actor: User, sector: str | None = None, area: str | None =
         actor=actor,
         action=AuditAction.EXPORT,
         object_type="liaison_list",
-        area_code=os.path.commonprefix(codes) if codes else "",  # noqa: RUF071 (digit strings)
+        area_code=common_area(codes),
         details={"rows": len(liaisons), "sector": sector, "area": area},
     )
     return out.getvalue()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -71,6 +72,14 @@ class Checked:
 
 
 # --- reading ---------------------------------------------------------------------------------
+
+
+def common_area(codes: list[str]) -> str:
+    """The narrowest division (city, county or township prefix) containing every code, for audit entries."""
+    if not codes:
+        return ""
+    shared = os.path.commonprefix(codes)  # noqa: RUF071 (division codes are digit strings: char-wise is right)
+    return next((shared[:n] for n in (12, 9, 6, 4) if len(shared) >= n), "")
 
 
 def _unreadable(reason: str) -> InvalidInput:

@@ -8,7 +8,6 @@ home), in bulk, because an association's sheet has thousands of rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import time
 from typing import TYPE_CHECKING
 
@@ -55,16 +54,12 @@ def _employers(rows: list[CheckedRow]) -> dict[tuple[str, str], int]:
     return found
 
 
-def apply_rows(
-    *, actor: User, rows: list[CheckedRow], progress: Callable[[int], object] | None = None
-) -> tuple[int, int, int]:
+def apply_rows(*, actor: User, rows: list[CheckedRow]) -> tuple[int, int, int]:
     """Create or update each row's person and liaison profile. Returns (created, updated, unchanged)."""
     employers = _employers(rows)
     new = [r for r in rows if r.existing_person_id is None]
     old = [r for r in rows if r.existing_person_id is not None]
     _create(actor=actor, rows=new, employers=employers)
-    if progress is not None:
-        progress(0)
     updated = _update(actor=actor, rows=old, employers=employers)
     return len(new), updated, len(old) - updated
 

@@ -179,11 +179,11 @@ class RowErrorOut(Schema):
 
 class ImportReportOut(Schema):
     dry_run: bool
-    rows: int
+    rows: int = Field(..., description="data rows read (blank lines skipped)")
     valid: int
-    created: int
-    updated: int
-    unchanged: int
+    created: int = Field(..., description="new people (in a dry run: who would be new)")
+    updated: int = Field(..., description="people already registered whose data changed (0 in a dry run)")
+    unchanged: int = Field(..., description="people already registered exactly as in the file (0 in a dry run)")
     error_count: int
     errors: list[RowErrorOut] = Field(..., description="the first 1,000 problems, by line")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
@@ -18,14 +17,14 @@ from core.models import Area, AuditAction, Person
 from core.roles import Capability, Role
 from core.services.audit import audit_record
 from core.services.people import role_grant
+from liaisons.importing import MAX_REPORTED_ERRORS, RowError, check_rows, common_area, read_rows
+from liaisons.importing_apply import apply_rows
 from liaisons.live import coverage_changed
 from liaisons.models import Employer, Liaison, Sector, ShiftWindow, Station
 from liaisons.sectors import employer_kind_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-    from liaisons.importing import RowError
 
 
 def _area_within(jurisdiction: Jurisdiction, code: str) -> Area:
@@ -177,9 +176,6 @@ def liaison_import(
     Any bad row makes the real run refuse (InvalidInput `import_has_errors`, with the per-row
     report in details) before anything is written. Importing the same file again changes nothing.
     """
-    from liaisons.importing import MAX_REPORTED_ERRORS, check_rows, read_rows
-    from liaisons.importing_apply import apply_rows
-
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
     checked = check_rows(rows=read_rows(content), jurisdiction=jurisdiction, progress=progress)
     report = ImportReport(dry_run=dry_run, rows=checked.rows, valid=len(checked.valid), errors=checked.errors)
@@ -197,15 +193,13 @@ def liaison_import(
         report.created = sum(1 for r in checked.valid if r.existing_person_id is None)
         return report
     with transaction.atomic():
-        report.created, report.updated, report.unchanged = apply_rows(
-            actor=actor, rows=checked.valid, progress=progress
-        )
+        report.created, report.updated, report.unchanged = apply_rows(actor=actor, rows=checked.valid)
         touched = sorted({r.township for r in checked.valid})
         audit_record(
             actor=actor,
             action=AuditAction.PERSON_CREATE,
             object_type="liaison_import",
-            area_code=os.path.commonprefix(touched) if touched else "",  # noqa: RUF071 (digit strings)
+            area_code=common_area(touched),
             details={"rows": report.rows, "created": report.created, "updated": report.updated},
         )
         if report.created or report.updated:

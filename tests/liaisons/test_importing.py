@@ -9,8 +9,9 @@ from collections.abc import Callable
 import pytest
 
 from core.errors import InvalidInput, PayloadTooLarge
-from core.models import Person, RoleGrant
+from core.models import AuditEntry, Person, RoleGrant
 from liaisons.models import Employer, Liaison, ShiftWindow
+from liaisons.importing import common_area
 from liaisons.services import liaison_import
 from tests.conftest import QIXIAN
 from tests.factories import valid_id_number
@@ -223,3 +224,21 @@ def test_progress_is_reported_for_every_row(coordinator: Person) -> None:
     )
 
     assert sum(ticks) == 12
+
+
+def test_a_real_import_is_audited_in_the_narrowest_area_covering_its_rows(coordinator: Person) -> None:
+    liaison_import(actor=coordinator.user, content=to_csv([liaison_row(n) for n in range(3)]), dry_run=False)
+
+    entry = AuditEntry.objects.get(object_type="liaison_import")
+    assert (entry.actor_id, entry.area_code, entry.details) == (
+        coordinator.user_id,
+        QIXIAN,
+        {"rows": 3, "created": 3, "updated": 0},
+    )
+
+
+def test_common_area_cuts_to_a_real_division_level() -> None:
+    assert common_area(["410622001", "410622002"]) == "410622"
+    assert common_area(["410622001", "410621101"]) == "4106"
+    assert common_area(["410622101"]) == "410622101"
+    assert common_area([]) == ""
