@@ -10,8 +10,8 @@ import pytest
 
 from core.errors import InvalidInput, PayloadTooLarge
 from core.models import AuditEntry, Person, RoleGrant
-from liaisons.models import Employer, Liaison, ShiftWindow
 from liaisons.importing import common_area
+from liaisons.models import Employer, Liaison, ShiftWindow
 from liaisons.services import liaison_import
 from tests.conftest import QIXIAN
 from tests.factories import valid_id_number
