@@ -127,9 +127,10 @@ def coverage_jurisdiction(*, actor: User, area: str | None = None) -> Jurisdicti
     jurisdiction = require(actor, Capability.VIEW_PEOPLE)
     if area is None:
         return jurisdiction
-    if not jurisdiction.covers(area) or not Area.objects.filter(code=area).exists():
+    found = Area.objects.filter(code=area).only("prefix").first()
+    if found is None or not jurisdiction.covers(area):
         raise NotFound(details={"area": area})
-    return Jurisdiction.from_prefixes([Area.objects.get(code=area).prefix])
+    return Jurisdiction.from_prefixes([found.prefix])
 
 
 def areas_in(*, jurisdiction: Jurisdiction, level: str | None = None) -> QuerySet[Area]:
