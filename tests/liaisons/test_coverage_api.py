@@ -12,7 +12,7 @@ from geopy.distance import geodesic
 from shapely.geometry import Point, shape
 
 from core.models import Area, Person
-from core.positions import FRESH_FOR, Fix, positions
+from core.positions import FRESH_FOR, Fix, MemoryStore
 from liaisons.models import Liaison
 from tests.conftest import QIBIN_TOWNSHIP, QIXIAN, XUNXIAN, XUNXIAN_TOWNSHIP, ApiClient
 
@@ -25,24 +25,24 @@ RESPONDERS = {  # township -> a known point where its volunteer is on duty
 }
 
 
-def _on_duty(person: Person, lat: float, lon: float, *, age: timedelta = timedelta(0)) -> None:
-    positions().put(Fix(person_id=person.pk, lat=lat, lon=lon, accuracy_m=10.0, at=timezone.now() - age))
+def _on_duty(store: MemoryStore, person: Person, lat: float, lon: float, *, age: timedelta = timedelta(0)) -> None:
+    store.put(Fix(person_id=person.pk, lat=lat, lon=lon, accuracy_m=10.0, at=timezone.now() - age))
 
 
 @pytest.fixture
-def three_on_duty(make_person: Callable[..., Person]) -> list[tuple[float, float]]:
+def three_on_duty(store: MemoryStore, make_person: Callable[..., Person]) -> list[tuple[float, float]]:
     for township, (lat, lon) in RESPONDERS.items():
-        _on_duty(make_person("volunteer", township), lat, lon)
+        _on_duty(store, make_person("volunteer", township), lat, lon)
     # Off duty for long enough that the fix is stale: not on duty.
-    _on_duty(make_person("volunteer", "410622102"), 35.61, 114.22, age=FRESH_FOR + timedelta(minutes=1))
+    _on_duty(store, make_person("volunteer", "410622102"), 35.61, 114.22, age=FRESH_FOR + timedelta(minutes=1))
     return list(RESPONDERS.values())
 
 
 @pytest.fixture
-def elsewhere_on_duty(make_person: Callable[..., Person]) -> None:
+def elsewhere_on_duty(store: MemoryStore, make_person: Callable[..., Person]) -> None:
     """Members and on-duty responders in 浚县 and 淇滨区; one stands right inside 淇县."""
-    _on_duty(make_person("volunteer", XUNXIAN_TOWNSHIP), 35.60, 114.24)
-    _on_duty(make_person("volunteer", QIBIN_TOWNSHIP), 35.74, 114.29)
+    _on_duty(store, make_person("volunteer", XUNXIAN_TOWNSHIP), 35.60, 114.24)
+    _on_duty(store, make_person("volunteer", QIBIN_TOWNSHIP), 35.74, 114.29)
     make_person("liaison", XUNXIAN_TOWNSHIP)
 
 
@@ -155,10 +155,10 @@ def test_another_countys_grid_or_counts_are_404_for_a_qixian_coordinator(as_role
 
 
 def test_on_duty_positions_are_masked_for_a_township_coordinator(
-    as_role: Callable[..., ApiClient], make_person: Callable[..., Person]
+    as_role: Callable[..., ApiClient], make_person: Callable[..., Person], store: MemoryStore
 ) -> None:
     volunteer = make_person("volunteer", "410622101")
-    _on_duty(volunteer, 35.6012345, 114.2488765)
+    _on_duty(store, volunteer, 35.6012345, 114.2488765)
 
     masked = as_role("township_coordinator", "410622101").get("/api/v1/coverage/layers/on-duty").json()["features"]
     exact = as_role("county_coordinator", QIXIAN).get("/api/v1/coverage/layers/on-duty").json()["features"]

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from core.models import Person
-from core.positions import Fix, positions
+from core.positions import Fix, MemoryStore
 from liaisons.live import coverage_changed, coverage_flush, coverage_watch
 from liaisons.services import liaison_import
 from tests.liaisons.sheets import liaison_row, to_csv
@@ -54,21 +54,21 @@ def test_coverage_updates_are_throttled_per_county_and_the_last_one_is_flushed(
 
 
 def test_going_on_duty_moving_and_going_off_duty_are_announced_by_the_watch(
-    sent: list[tuple[str, str]], make_person: Callable[..., Person]
+    sent: list[tuple[str, str]], make_person: Callable[..., Person], store: MemoryStore
 ) -> None:
     volunteer = make_person("volunteer", "410622101")
     townships = ["410622101", "410622102"]
     now = timezone.now()
 
     quiet_start = coverage_watch(township_codes=townships, now=now)
-    positions().put(Fix(person_id=volunteer.pk, lat=35.60, lon=114.25, accuracy_m=5.0, at=now))
+    store.put(Fix(person_id=volunteer.pk, lat=35.60, lon=114.25, accuracy_m=5.0, at=now))
     on_duty = coverage_watch(township_codes=townships, now=now)
     unchanged = coverage_watch(township_codes=townships, now=now)
     _window_ends("410622101")
-    positions().put(Fix(person_id=volunteer.pk, lat=35.61, lon=114.25, accuracy_m=5.0, at=now))
+    store.put(Fix(person_id=volunteer.pk, lat=35.61, lon=114.25, accuracy_m=5.0, at=now))
     moved = coverage_watch(township_codes=townships, now=now)
     _window_ends("410622101")
-    positions().remove(volunteer.pk)
+    store.remove(volunteer.pk)
     off_duty = coverage_watch(township_codes=townships, now=now)
 
     assert (quiet_start, on_duty, unchanged, moved, off_duty) == (0, 1, 0, 1, 1)
