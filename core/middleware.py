@@ -25,8 +25,13 @@ class BodySizeLimitMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0
-            if length > settings.API_MAX_BODY_BYTES:
-                error = PayloadTooLarge(details={"max_bytes": settings.API_MAX_BODY_BYTES})
+            limit = (
+                settings.API_MAX_UPLOAD_BYTES
+                if request.path.startswith(settings.API_UPLOAD_PATHS)
+                else settings.API_MAX_BODY_BYTES
+            )
+            if length > limit:
+                error = PayloadTooLarge(details={"max_bytes": limit})
                 return HttpResponse(
                     json.dumps(error.as_dict(), ensure_ascii=False),
                     status=error.status,

@@ -295,6 +295,17 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # JSON bodies beyond this are refused with 413 before they are read.
 API_MAX_BODY_BYTES = envint("ZHENGQI_API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# Spreadsheet uploads (liaison imports) may be larger than a JSON body; the importer
+# refuses anything over this with a clear error, and the middleware lets these paths through up to it.
+API_UPLOAD_PATHS = ("/api/v1/liaisons/imports",)
+API_MAX_UPLOAD_BYTES = envint("ZHENGQI_API_MAX_UPLOAD_BYTES", 8 * 1024 * 1024, minimum=1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = API_MAX_UPLOAD_BYTES
+
+# --- liaisons and coverage -------------------------------------------------------
+LIAISON_IMPORT_MAX_ROWS = envint("ZHENGQI_LIAISON_IMPORT_MAX_ROWS", 50_000, minimum=1)
+COVERAGE_H3_RESOLUTION = envint("ZHENGQI_COVERAGE_H3_RESOLUTION", 8, minimum=5, maximum=10)
+# At most one live coverage update per county per this many seconds (dashboards refetch on it).
+COVERAGE_ANNOUNCE_EVERY_S = envint("ZHENGQI_COVERAGE_ANNOUNCE_EVERY_S", 5, minimum=1)
 
 # --- security headers ----------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,0 +1,159 @@
+"""The liaison network's endpoints: sectors, employers, stations, liaisons, vacancies, import, export.
+
+Coverage and map layers are in liaisons/api_coverage.py, mounted below at /coverage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, File, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+
+from core.auth import actor_of
+from core.endpoints import errors
+from core.errors import PayloadTooLarge
+from core.pagination import paginate
+from core.schemas import Page
+from liaisons.api_coverage import router as coverage_router
+from liaisons.coverage_selectors import vacancies
+from liaisons.exporting import liaison_export
+from liaisons.schemas import (
+    EmployerFilter,
+    EmployerIn,
+    EmployerOut,
+    ImportReportOut,
+    LiaisonFilter,
+    LiaisonOut,
+    PersonRefIn,
+    SectorGapOut,
+    SectorOut,
+    ShiftsIn,
+    StationFilter,
+    StationHeadIn,
+    StationIn,
+    StationOut,
+    VacanciesOut,
+)
+from liaisons.selectors import employer_list, liaison_list, sector_list, station_get, station_list
+from liaisons.services import (
+    employer_create,
+    liaison_import,
+    liaison_set_shifts,
+    station_add_liaison,
+    station_create,
+    station_set_head,
+)
+
+router = Router(tags=["liaisons"])
+router.add_router("/coverage", coverage_router)
+
+
+@router.get("/liaisons/sectors", response={200: Page[SectorOut], **errors(401)})
+def sectors(request: HttpRequest) -> dict[str, Any]:
+    actor_of(request)
+    found = [SectorOut.build(s) for s in sector_list()]
+    return {"items": found, "count": len(found)}
+
+
+@router.get("/liaisons", response={200: Page[LiaisonOut], **errors(401, 403, 422)})
+def liaisons(request: HttpRequest, filters: Query[LiaisonFilter]) -> dict[str, Any]:
+    found = liaison_list(
+        actor=actor_of(request), sector=filters.sector, area=filters.area, on_shift_at=filters.on_shift_at
+    )
+    items, count = paginate(found, filters)
+    return {"items": [LiaisonOut.build(item) for item in items], "count": count}
+
+
+@router.put("/liaisons/{int:person_id}/shifts", response={200: LiaisonOut, **errors(401, 403, 404, 422)})
+def shifts(request: HttpRequest, person_id: int, payload: ShiftsIn) -> LiaisonOut:
+    liaison_set_shifts(actor=actor_of(request), person_id=person_id, shifts=payload.windows())
+    return LiaisonOut.build(liaison_list(actor=actor_of(request)).get(person_id=person_id))
+
+
+@router.get("/liaisons/employers", response={200: Page[EmployerOut], **errors(401, 403, 422)})
+def employers(request: HttpRequest, filters: Query[EmployerFilter]) -> dict[str, Any]:
+    items, count = paginate(employer_list(actor=actor_of(request), sector=filters.sector, area=filters.area), filters)
+    return {"items": [EmployerOut.build(e) for e in items], "count": count}
+
+
+@router.post("/liaisons/employers", response={201: EmployerOut, **errors(401, 403, 409, 422)})
+def employer_new(request: HttpRequest, payload: EmployerIn) -> Status[EmployerOut]:
+    employer = employer_create(actor=actor_of(request), **payload.model_dump())
+    return Status(201, EmployerOut.build(employer))
+
+
+@router.get("/liaisons/stations", response={200: Page[StationOut], **errors(401, 403, 422)})
+def stations(request: HttpRequest, filters: Query[StationFilter]) -> dict[str, Any]:
+    items, count = paginate(station_list(actor=actor_of(request), area=filters.area, vacant=filters.vacant), filters)
+    return {"items": [StationOut.build(s) for s in items], "count": count}
+
+
+@router.post("/liaisons/stations", response={201: StationOut, **errors(401, 403, 409, 422)})
+def station_new(request: HttpRequest, payload: StationIn) -> Status[StationOut]:
+    station = station_create(actor=actor_of(request), **payload.model_dump())
+    return Status(201, StationOut.build(station_get(actor=actor_of(request), station_id=station.pk)))
+
+
+@router.put("/liaisons/stations/{int:station_id}/head", response={200: StationOut, **errors(401, 403, 404, 422)})
+def station_head(request: HttpRequest, station_id: int, payload: StationHeadIn) -> StationOut:
+    station_set_head(actor=actor_of(request), station_id=station_id, person_id=payload.person_id)
+    return StationOut.build(station_get(actor=actor_of(request), station_id=station_id))
+
+
+@router.post("/liaisons/stations/{int:station_id}/liaisons", response={200: LiaisonOut, **errors(401, 403, 404, 422)})
+def station_liaison(request: HttpRequest, station_id: int, payload: PersonRefIn) -> LiaisonOut:
+    station_add_liaison(actor=actor_of(request), station_id=station_id, person_id=payload.person_id)
+    return LiaisonOut.build(liaison_list(actor=actor_of(request)).get(person_id=payload.person_id))
+
+
+class AreaParam(Schema):
+    area: str | None = Field(None, pattern=r"^\d{6,12}$")
+
+
+@router.get("/liaisons/vacancies", response={200: VacanciesOut, **errors(401, 403, 404, 422)})
+def vacancy_list(request: HttpRequest, params: Query[AreaParam]) -> VacanciesOut:
+    found = vacancies(actor=actor_of(request), area=params.area)
+    return VacanciesOut(
+        stations_without_head=found.stations_without_head,
+        stations=[StationOut.build(s) for s in found.stations],
+        townships_missing_a_sector=len(found.gaps),
+        sector_vacancies=sum(len(v) for v in found.gaps.values()),
+        gaps=[SectorGapOut(area_code=code, missing_sectors=missing) for code, missing in found.gaps.items()],
+    )
+
+
+class ImportParams(Schema):
+    dry_run: bool = True
+
+
+@router.post(
+    "/liaisons/imports",
+    response={200: ImportReportOut, 201: ImportReportOut, **errors(401, 403, 413, 422)},
+    summary="Import liaisons from CSV (UTF-8 or GBK) or XLSX",
+    description="Multipart upload `file`. `?dry_run=true` (the default) only checks and reports each bad row; "
+    "`?dry_run=false` imports all rows or none (422 `import_has_errors` with the report in details). "
+    "People are matched by ID number, so importing the same file again changes nothing.",
+)
+def import_file(request: HttpRequest, params: Query[ImportParams], file: File[UploadedFile]) -> Status[ImportReportOut]:
+    actor = actor_of(request)
+    if file.size is not None and file.size > settings.API_MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(code="import_too_large", details={"max_bytes": settings.API_MAX_UPLOAD_BYTES})
+    report = liaison_import(actor=actor, content=file.read(), dry_run=params.dry_run)
+    return Status(200 if params.dry_run else 201, ImportReportOut.build(report))
+
+
+class ExportParams(Schema):
+    sector: str | None = Field(None, max_length=32)
+    area: str | None = Field(None, pattern=r"^\d{6,12}$")
+
+
+@router.get("/liaisons/export.csv", response={200: None, **errors(401, 403, 422)}, summary="Liaisons as CSV")
+def export(request: HttpRequest, params: Query[ExportParams]) -> HttpResponse:
+    body = liaison_export(actor=actor_of(request), sector=params.sector, area=params.area)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="liaisons.csv"'
+    return response

@@ -1,0 +1,246 @@
+"""Coverage reads: the database and the live positions gathered, scoped, and handed to the pure functions.
+
+On duty = a fresh fix in core.positions (a fix exists only while its person is on
+duty). Only people homed inside the viewer's jurisdiction count, so a 淇县
+coordinator's numbers, grid distances and map layers hold nothing of other counties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from django.conf import settings
+
+from core.jurisdiction import Jurisdiction, jurisdiction_for
+from core.models import Area, AreaLevel, Person
+from core.positions import FRESH_FOR, Fix, positions
+from core.roles import Capability
+from liaisons.coverage import AreaCount, Shortfall, area_counts, sector_gaps, shortfalls, townships_without_on_duty
+from liaisons.grid import CountyShape, Grid, GridSummary, TownshipPoint, build_grid, cell_polygon, nearest_distances_m
+from liaisons.grid import summarise as summarise_grid
+from liaisons.selectors import (
+    areas_in,
+    coverage_jurisdiction,
+    members_in,
+    sector_codes,
+    station_list,
+    targets_in,
+    township_codes,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+# Who is connected now: given person ids, the subset with a live socket (realtime's presence).
+ConnectedFn = Callable[[Iterable[int]], set[int]]
+
+
+_LOOKUP_BATCH = 5000  # ids per IN (...) query, well under every backend's parameter limit
+
+
+@lru_cache(maxsize=2)
+def city_grid(resolution: int) -> Grid:
+    """The grid over every county polygon. Divisions change only on reload, which restarts the server."""
+    areas = list(Area.objects.filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP]).order_by("code"))
+    return build_grid(
+        counties=[CountyShape(a.code, a.boundary) for a in areas if a.level == AreaLevel.COUNTY and a.boundary],
+        townships=[TownshipPoint(a.code, a.lat, a.lon) for a in areas if a.level == AreaLevel.TOWNSHIP],
+        resolution=resolution,
+    )
+
+
+@lru_cache(maxsize=8192)
+def _polygon(cell: str) -> list[list[float]]:
+    return cell_polygon(cell)
+
+
+def on_duty_fixes(*, jurisdiction: Jurisdiction, now: datetime) -> list[tuple[Fix, str]]:
+    """Fresh fixes of people homed inside the jurisdiction, with each person's home area code."""
+    fixes = positions().fresh(fresh_after=now - FRESH_FOR)
+    if not fixes:
+        return []
+    ids = [f.person_id for f in fixes]
+    homes: dict[int, str] = {}
+    for start in range(0, len(ids), _LOOKUP_BATCH):
+        homes.update(
+            Person.objects.filter(pk__in=ids[start : start + _LOOKUP_BATCH])
+            .filter(jurisdiction.q("home_area__code"))
+            .values_list("pk", "home_area_id")
+        )
+    return [(f, homes[f.person_id]) for f in fixes if f.person_id in homes]
+
+
+def coverage_by_area(
+    *, actor: User, level: str | None, area: str | None, now: datetime, connected: ConnectedFn | None = None
+) -> list[AreaCount]:
+    jurisdiction = coverage_jurisdiction(actor=actor, area=area)
+    members = members_in(jurisdiction=jurisdiction)
+    on_duty = {fix.person_id for fix, _home in on_duty_fixes(jurisdiction=jurisdiction, now=now)}
+    online = connected([m.person_id for m in members]) if connected is not None else None
+    areas = [(a.code, a.prefix) for a in areas_in(jurisdiction=jurisdiction, level=level)]
+    return area_counts(areas=areas, members=members, on_duty=on_duty, connected=online)
+
+
+@dataclass(frozen=True)
+class GridView:
+    grid: Grid
+    indices: np.ndarray
+    distances: np.ndarray  # one per index; NaN when nobody is on duty
+    responders: int
+
+
+def coverage_grid(*, actor: User, area: str | None, now: datetime) -> GridView:
+    jurisdiction = coverage_jurisdiction(actor=actor, area=area)
+    grid = city_grid(settings.COVERAGE_H3_RESOLUTION)
+    indices = grid.indices_within(jurisdiction.prefixes)
+    # Responders who may reach a cell are everyone the actor may see, not only those homed in `area`.
+    fixes = [fix for fix, _home in on_duty_fixes(jurisdiction=coverage_jurisdiction(actor=actor), now=now)]
+    distances = nearest_distances_m(
+        cell_lat=grid.lat[indices],
+        cell_lon=grid.lon[indices],
+        point_lat=np.array([f.lat for f in fixes], dtype=float),
+        point_lon=np.array([f.lon for f in fixes], dtype=float),
+    )
+    return GridView(grid=grid, indices=indices, distances=distances, responders=len(fixes))
+
+
+def grid_geojson(view: GridView) -> dict[str, Any]:
+    features = []
+    for i, index in enumerate(view.indices):
+        distance = view.distances[i]
+        features.append(
+            {
+                "type": "Feature",
+                "id": view.grid.cells[index],
+                "geometry": {"type": "Polygon", "coordinates": [_polygon(view.grid.cells[index])]},
+                "properties": {
+                    "cell": view.grid.cells[index],
+                    "township": view.grid.township[index],
+                    "distance_m": None if np.isnan(distance) else round(float(distance), 1),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+@dataclass(frozen=True)
+class CoverageSummary:
+    grid: GridSummary
+    townships_without_on_duty: list[str]
+
+
+def coverage_summary(*, actor: User, area: str | None, now: datetime, worst: int = 10) -> CoverageSummary:
+    view = coverage_grid(actor=actor, area=area, now=now)
+    counts = coverage_by_area(actor=actor, level=AreaLevel.TOWNSHIP, area=area, now=now)
+    jurisdiction = coverage_jurisdiction(actor=actor, area=area)
+    return CoverageSummary(
+        grid=summarise_grid(
+            grid=view.grid, indices=view.indices, distances=view.distances, responders=view.responders, worst=worst
+        ),
+        townships_without_on_duty=townships_without_on_duty(
+            townships=township_codes(jurisdiction=jurisdiction), counts=counts
+        ),
+    )
+
+
+def coverage_shortfalls(*, actor: User, area: str | None) -> list[Shortfall]:
+    jurisdiction = coverage_jurisdiction(actor=actor, area=area)
+    return shortfalls(
+        townships=township_codes(jurisdiction=jurisdiction),
+        sectors=sector_codes(),
+        liaisons=[m for m in members_in(jurisdiction=jurisdiction) if m.sector],
+        targets=targets_in(jurisdiction=jurisdiction),
+    )
+
+
+# --- map layers (GeoJSON) --------------------------------------------------------------------
+
+
+def county_layer(*, actor: User) -> dict[str, Any]:
+    jurisdiction = coverage_jurisdiction(actor=actor)
+    counties = Area.objects.filter(jurisdiction.q("code"), level=AreaLevel.COUNTY).order_by("code")
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": a.code, "geometry": a.boundary, "properties": {"code": a.code, "name": a.name}}
+            for a in counties
+            if a.boundary
+        ],
+    }
+
+
+def township_layer(*, actor: User, now: datetime) -> dict[str, Any]:
+    counts = {c.area_code: c for c in coverage_by_area(actor=actor, level=AreaLevel.TOWNSHIP, area=None, now=now)}
+    jurisdiction = coverage_jurisdiction(actor=actor)
+    features = []
+    for a in areas_in(jurisdiction=jurisdiction, level=AreaLevel.TOWNSHIP):
+        count = counts[a.code]
+        features.append(
+            {
+                "type": "Feature",
+                "id": a.code,
+                "geometry": {"type": "Point", "coordinates": [a.lon, a.lat]},
+                "properties": {
+                    "code": a.code,
+                    "name": a.name,
+                    "volunteers": count.volunteers,
+                    "liaisons": count.liaisons,
+                    "on_duty": count.on_duty,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# About 110 m: enough to see coverage, not enough to find someone's door.
+_MASKED_DECIMALS = 3
+
+
+def on_duty_layer(*, actor: User, now: datetime) -> dict[str, Any]:
+    """On-duty positions; exact and named only for viewers whose role may see personal data of that person."""
+    jurisdiction = coverage_jurisdiction(actor=actor)
+    reveal = jurisdiction_for(actor, Capability.VIEW_PERSONAL_DATA)
+    fixes = on_duty_fixes(jurisdiction=jurisdiction, now=now)
+    names = dict(
+        Person.objects.filter(pk__in=[f.person_id for f, home in fixes if reveal.covers(home)]).values_list(
+            "pk", "name"
+        )
+    )
+    features = []
+    for fix, home in sorted(fixes, key=lambda pair: pair[0].person_id):
+        exact = reveal.covers(home)
+        lat, lon = (fix.lat, fix.lon) if exact else (round(fix.lat, _MASKED_DECIMALS), round(fix.lon, _MASKED_DECIMALS))
+        properties: dict[str, Any] = {"area_code": home[:9], "at": fix.at.isoformat(), "exact": exact}
+        if exact:
+            properties.update(person_id=fix.person_id, name=names.get(fix.person_id, ""), accuracy_m=fix.accuracy_m)
+        features.append(
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": properties}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+@dataclass(frozen=True)
+class Vacancies:
+    stations_without_head: int
+    stations: list[Any]
+    gaps: dict[str, list[str]]
+
+
+def vacancies(*, actor: User, area: str | None) -> Vacancies:
+    """Stations without a head, and townships with no liaison in a sector."""
+    jurisdiction = coverage_jurisdiction(actor=actor, area=area)
+    stations = station_list(actor=actor, area=area, vacant=True)
+    return Vacancies(
+        stations_without_head=stations.count(),
+        stations=list(stations[:200]),
+        gaps=sector_gaps(
+            townships=township_codes(jurisdiction=jurisdiction),
+            sectors=sector_codes(),
+            liaisons=[m for m in members_in(jurisdiction=jurisdiction) if m.sector],
+        ),
+    )

@@ -1,0 +1,81 @@
+"""Live coverage for dashboards: throttled `coverage.changed` announcements per township.
+
+Two ways in, so that no app has to import another against the dependency rules:
+- `coverage_changed(area_code=...)`: anyone allowed to call liaisons' services (the import
+  here; a duty or location service that may import liaisons) nudges the dashboards at once;
+- the `coverage_live` job (liaisons/jobs.py) watches the position store itself: when the set
+  of on-duty people homed in a township, or their positions (to ~100 m), changes, it
+  announces, so going on/off duty and moving are seen without anyone calling in.
+An announcement for a township reaches the dashboards of that township, its county and the
+city (realtime fans out to every covering prefix). At most one per township (or per county,
+for county-wide changes) per COVERAGE_ANNOUNCE_EVERY_S, across every server process (the
+shared cache's atomic add decides); a change inside the window marks the area dirty and the
+job announces it when the window ends, so the last change is never lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from core.jurisdiction import Jurisdiction
+from liaisons.coverage_selectors import on_duty_fixes
+from liaisons.events import CoverageChanged
+from realtime.events import announce
+
+_SENT = "zq:coverage:sent:{}"
+_DIRTY = "zq:coverage:dirty:{}"
+_DIGEST = "zq:coverage:digest:{}"
+_DIGEST_TTL_S = 24 * 3600
+
+
+def _unit(area_code: str) -> str:
+    """The area an announcement is about: the township (a village's too), or the county/city given."""
+    return area_code[:9] if len(area_code) >= 9 else area_code
+
+
+def coverage_changed(*, area_code: str, now: datetime | None = None, on_duty: int | None = None) -> bool:
+    """Tell the dashboards covering `area_code` (a township, or a county) that its coverage changed; throttled.
+
+    Returns whether it announced now (False: throttled, and the area is marked dirty).
+    """
+    unit = _unit(area_code)
+    every = settings.COVERAGE_ANNOUNCE_EVERY_S
+    if cache.add(_SENT.format(unit), 1, timeout=every):
+        announce(CoverageChanged(area_code=unit, at=now or timezone.now(), on_duty=on_duty), area_code=unit)
+        return True
+    cache.set(_DIRTY.format(unit), 1, timeout=every * 10)
+    return False
+
+
+def coverage_flush(*, area_codes: list[str], now: datetime | None = None) -> int:
+    """Announce the areas marked dirty whose throttle window has ended; returns how many."""
+    sent = 0
+    for code in area_codes:
+        if cache.get(_DIRTY.format(code)) and coverage_changed(area_code=code, now=now):
+            cache.delete(_DIRTY.format(code))
+            sent += 1
+    return sent
+
+
+def coverage_watch(*, township_codes: list[str], now: datetime) -> int:
+    """Announce each township whose on-duty people or their positions changed since the last look."""
+    by_township: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+    for fix, home in on_duty_fixes(jurisdiction=Jurisdiction.from_prefixes(township_codes), now=now):
+        by_township[home[:9]].append((fix.person_id, round(fix.lat, 3), round(fix.lon, 3)))
+    sent = 0
+    for township in township_codes:
+        seen = sorted(by_township.get(township, ()))
+        digest = hashlib.sha256(repr(seen).encode()).hexdigest()
+        before = cache.get(_DIGEST.format(township))
+        if before == digest:
+            continue
+        cache.set(_DIGEST.format(township), digest, timeout=_DIGEST_TTL_S)
+        if before is not None or seen:  # a first look at an empty township is no change
+            sent += coverage_changed(area_code=township, now=now, on_duty=len(seen))
+    return sent

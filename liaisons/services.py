@@ -1,0 +1,208 @@
+"""Every write to the liaison network: keyword-only, inside the actor's jurisdiction, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import time
+from functools import partial
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import Conflict, InvalidInput, NotFound
+from core.jurisdiction import Jurisdiction, require
+from core.models import Area, AuditAction, Person
+from core.roles import Capability, Role
+from core.services.audit import audit_record
+from core.services.people import role_grant
+from liaisons.importing import MAX_REPORTED_ERRORS, RowError, check_rows, common_area, read_rows
+from liaisons.importing_apply import apply_rows
+from liaisons.live import coverage_changed
+from liaisons.models import Employer, Liaison, Sector, ShiftWindow, Station
+from liaisons.sectors import employer_kind_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def _area_within(jurisdiction: Jurisdiction, code: str) -> Area:
+    area = Area.objects.filter(code=code).first()
+    if area is None or not jurisdiction.covers(area.code):
+        raise InvalidInput(
+            _("Unknown area, or outside your jurisdiction."), code="unknown_area", details={"area_code": code}
+        )
+    return area
+
+
+def _sector(code: str) -> Sector:
+    sector = Sector.objects.filter(code=code).first()
+    if sector is None:
+        raise InvalidInput(_("Unknown sector."), code="unknown_sector", details={"sector": code})
+    return sector
+
+
+@transaction.atomic
+def employer_create(
+    *, actor: User, name: str, sector: str, area_code: str, kind: str | None = None, address: str = ""
+) -> Employer:
+    area = _area_within(require(actor, Capability.MANAGE_PEOPLE), area_code)
+    found = _sector(sector)
+    if Employer.objects.filter(area=area, name=name.strip()).exists():
+        raise Conflict(_("An employer with this name already exists here."), code="duplicate_employer")
+    employer = Employer.objects.create(
+        name=name.strip(), sector=found, area=area, kind=kind or employer_kind_for(found.code), address=address.strip()
+    )
+    audit_record(
+        actor=actor, action=AuditAction.TEAM_CREATE, object_type="employer", object_id=employer.pk, area_code=area.code
+    )
+    return employer
+
+
+@transaction.atomic
+def station_create(*, actor: User, name: str, area_code: str, address: str = "") -> Station:
+    area = _area_within(require(actor, Capability.MANAGE_PEOPLE), area_code)
+    if area.level not in ("township", "village"):
+        raise InvalidInput(
+            _("A work station belongs to a township or a village."),
+            code="station_area_level",
+            details={"area_code": area_code},
+        )
+    try:
+        with transaction.atomic():
+            station = Station.objects.create(name=name.strip(), area=area, address=address.strip())
+    except IntegrityError:
+        raise Conflict(_("A station with this name already exists here."), code="duplicate_station") from None
+    audit_record(
+        actor=actor, action=AuditAction.TEAM_CREATE, object_type="station", object_id=station.pk, area_code=area.code
+    )
+    return station
+
+
+def _station_for_update(actor: User, station_id: int) -> tuple[Station, Jurisdiction]:
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    station = Station.objects.select_for_update().filter(jurisdiction.q("area__code")).filter(pk=station_id).first()
+    if station is None:
+        raise NotFound()
+    return station, jurisdiction
+
+
+@transaction.atomic
+def station_set_head(*, actor: User, station_id: int, person_id: int | None) -> Station:
+    """Make a person the station's head (granting them station_head over its area), or leave it vacant."""
+    station, jurisdiction = _station_for_update(actor, station_id)
+    if person_id is not None:
+        head = Person.objects.filter(jurisdiction.q("home_area__code"), pk=person_id, is_active=True).first()
+        if head is None:
+            raise InvalidInput(_("Unknown person."), code="unknown_person", details={"person_id": person_id})
+        role_grant(actor=actor, person_id=head.pk, role=Role.STATION_HEAD, area_code=station.area_id)
+    station.head_id = person_id
+    station.save(update_fields=["head"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        object_type="station",
+        object_id=station.pk,
+        area_code=station.area_id,
+        details={"head": person_id},
+    )
+    return station
+
+
+@transaction.atomic
+def station_add_liaison(*, actor: User, station_id: int, person_id: int) -> Liaison:
+    station, jurisdiction = _station_for_update(actor, station_id)
+    liaison = Liaison.objects.filter(jurisdiction.q("person__home_area__code"), person_id=person_id).first()
+    if liaison is None:
+        raise InvalidInput(
+            _("That person is not a liaison here."), code="unknown_liaison", details={"person_id": person_id}
+        )
+    liaison.station = station
+    liaison.save(update_fields=["station", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        object_type="person",
+        object_id=person_id,
+        area_code=liaison.person.home_area_id,
+        details={"station": station.pk},
+    )
+    return liaison
+
+
+@transaction.atomic
+def liaison_set_shifts(*, actor: User, person_id: int, shifts: list[tuple[time, time]]) -> Liaison:
+    """Replace a liaison's shift windows (Asia/Shanghai wall-clock; an end before the start wraps midnight)."""
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    liaison = Liaison.objects.filter(jurisdiction.q("person__home_area__code"), person_id=person_id).first()
+    if liaison is None:
+        raise NotFound()
+    windows = sorted(set(shifts))
+    if any(start == end for start, end in windows):
+        raise InvalidInput(_("A shift must not start and end at the same time."), code="invalid_shifts")
+    ShiftWindow.objects.filter(liaison=liaison).delete()
+    ShiftWindow.objects.bulk_create([ShiftWindow(liaison=liaison, starts=s, ends=e) for s, e in windows])
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        object_type="person",
+        object_id=person_id,
+        area_code=liaison.person.home_area_id,
+        details={"fields": ["shifts"]},
+    )
+    return liaison
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    rows: int = 0
+    valid: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def liaison_import(
+    *, actor: User, content: bytes, dry_run: bool, progress: Callable[[int], object] | None = None
+) -> ImportReport:
+    """Check a CSV/XLSX of liaisons and, unless a dry run, upsert them by ID number: all or nothing.
+
+    Any bad row makes the real run refuse (InvalidInput `import_has_errors`, with the per-row
+    report in details) before anything is written. Importing the same file again changes nothing.
+    """
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    checked = check_rows(rows=read_rows(content), jurisdiction=jurisdiction, progress=progress)
+    report = ImportReport(dry_run=dry_run, rows=checked.rows, valid=len(checked.valid), errors=checked.errors)
+    if checked.errors and not dry_run:
+        raise InvalidInput(
+            _("Some rows are not valid; nothing was imported."),
+            code="import_has_errors",
+            details={
+                "rows": checked.rows,
+                "error_count": len(checked.errors),
+                "errors": [e.__dict__ for e in checked.errors[:MAX_REPORTED_ERRORS]],
+            },
+        )
+    if dry_run:
+        report.created = sum(1 for r in checked.valid if r.existing_person_id is None)
+        return report
+    with transaction.atomic():
+        report.created, report.updated, report.unchanged = apply_rows(actor=actor, rows=checked.valid)
+        touched = sorted({r.township for r in checked.valid})
+        audit_record(
+            actor=actor,
+            action=AuditAction.PERSON_CREATE,
+            object_type="liaison_import",
+            area_code=common_area(touched),
+            details={"rows": report.rows, "created": report.created, "updated": report.updated},
+        )
+        if report.created or report.updated:
+            for township in touched:  # their member counts changed
+                transaction.on_commit(partial(coverage_changed, area_code=township))
+    return report

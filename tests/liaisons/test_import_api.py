@@ -1,0 +1,103 @@
+"""POST /api/v1/liaisons/imports: multipart upload, dry run by default, counts in the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from core.models import Person
+from liaisons.models import Liaison
+from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, ApiClient
+from tests.liaisons.sheets import liaison_row, to_csv
+
+pytestmark = pytest.mark.django_db
+
+
+def _upload(client: ApiClient, content: bytes, **params: str) -> object:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.client.post(
+        f"/api/v1/liaisons/imports?{query}",
+        {"file": SimpleUploadedFile("liaisons.csv", content, content_type="text/csv")},
+        HTTP_AUTHORIZATION=f"Bearer {client.token}",
+    )
+
+
+def test_an_upload_is_a_dry_run_unless_asked_otherwise(as_role: Callable[..., ApiClient]) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    rows = [liaison_row(n) for n in range(3)]
+    rows[1][2] = "12345"
+
+    response = _upload(client, to_csv(rows))
+
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert {k: body[k] for k in ("dry_run", "rows", "valid", "created", "error_count")} == {
+        "dry_run": True,
+        "rows": 3,
+        "valid": 2,
+        "created": 2,
+        "error_count": 1,
+    }
+    assert [(e["row"], e["field"], e["code"]) for e in body["errors"]] == [(3, "phone", "invalid_phone")]
+    assert Liaison.objects.count() == 0
+
+
+def test_a_real_run_with_a_bad_row_is_422_with_the_report(as_role: Callable[..., ApiClient]) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    rows = [liaison_row(n) for n in range(3)]
+    rows[2][4] = "航天"
+
+    response = _upload(client, to_csv(rows), dry_run="false")
+
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert body["code"] == "import_has_errors"
+    assert [(e["row"], e["code"]) for e in body["details"]["errors"]] == [(4, "unknown_sector")]
+    assert Liaison.objects.count() == 0
+
+
+def test_a_real_run_imports_and_answers_201_with_counts(as_role: Callable[..., ApiClient]) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+
+    response = _upload(client, to_csv([liaison_row(n) for n in range(5)]), dry_run="false")
+
+    assert response.status_code == 201  # type: ignore[attr-defined]
+    assert response.json()["created"] == 5  # type: ignore[attr-defined]
+    assert Liaison.objects.count() == 5
+
+
+def test_a_volunteer_may_not_import(as_role: Callable[..., ApiClient]) -> None:
+    response = _upload(as_role("volunteer", QIXIAN_TOWNSHIP), to_csv([liaison_row(1)]))
+
+    assert response.status_code == 403  # type: ignore[attr-defined]
+
+
+def test_an_upload_over_the_limit_is_413_before_it_is_read(as_role: Callable[..., ApiClient], settings: object) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    settings.API_MAX_UPLOAD_BYTES = 4096  # type: ignore[attr-defined]
+
+    response = _upload(client, b"x" * 8192)
+
+    assert response.status_code == 413  # type: ignore[attr-defined]
+    assert response.json()["code"] == "payload_too_large"  # type: ignore[attr-defined]
+    assert Person.objects.filter(liaison__isnull=False).count() == 0
+
+
+def test_the_export_neutralises_cells_that_would_start_a_formula(as_role: Callable[..., ApiClient]) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    rows = [liaison_row(n) for n in range(2)]
+    rows[0][1] = "=HYPERLINK(1)"
+    rows[1][5] = "@SUM(A1)"
+    _upload(client, to_csv(rows), dry_run="false")
+
+    response = client.get("/api/v1/liaisons/export.csv")
+
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in text
+    assert "'@SUM(A1)" in text
+    assert "\n=" not in text
+    assert ",=" not in text
+    assert ",@" not in text

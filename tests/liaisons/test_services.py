@@ -1,0 +1,134 @@
+"""Stations, heads, employers, vacancies and shortfalls; throttled live coverage updates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import Area, Person, RoleGrant
+from liaisons.models import CoverageTarget, Liaison
+from tests.conftest import QIXIAN, XUNXIAN_TOWNSHIP, ApiClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_coordinator_creates_a_station_and_makes_a_liaison_its_head(
+    as_role: Callable[..., ApiClient], make_person: Callable[..., Person]
+) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    head = make_person("liaison", "410622101")
+
+    created = client.post("/api/v1/liaisons/stations", {"name": "高村镇工作站", "area_code": "410622101"})
+    station_id = created.json()["id"]
+    vacant = client.get("/api/v1/liaisons/vacancies").json()
+    led = client.send("put", f"/api/v1/liaisons/stations/{station_id}/head", {"person_id": head.pk})
+    after = client.get("/api/v1/liaisons/vacancies").json()
+
+    assert created.status_code == 201
+    assert (vacant["stations_without_head"], [s["id"] for s in vacant["stations"]]) == (1, [station_id])
+    assert led.status_code == 200
+    assert (led.json()["head_id"], led.json()["head_name"]) == (head.pk, head.name)
+    assert after["stations_without_head"] == 0
+    assert RoleGrant.objects.filter(user=head.user, role="station_head", area_id="410622101").exists()
+
+
+def test_a_station_in_another_county_is_404_and_a_duplicate_name_409(as_role: Callable[..., ApiClient]) -> None:
+    qixian = as_role("county_coordinator", QIXIAN)
+    xunxian = as_role("county_coordinator", "410621")
+    theirs = xunxian.post("/api/v1/liaisons/stations", {"name": "善堂镇工作站", "area_code": XUNXIAN_TOWNSHIP}).json()
+
+    again = xunxian.post("/api/v1/liaisons/stations", {"name": "善堂镇工作站", "area_code": XUNXIAN_TOWNSHIP})
+    head = qixian.send("put", f"/api/v1/liaisons/stations/{theirs['id']}/head", {"person_id": None})
+    outside = qixian.post("/api/v1/liaisons/stations", {"name": "x", "area_code": XUNXIAN_TOWNSHIP})
+
+    assert (again.status_code, again.json()["code"]) == (409, "duplicate_station")
+    assert head.status_code == 404
+    assert (outside.status_code, outside.json()["code"]) == (422, "unknown_area")
+
+
+def test_vacancies_list_each_township_missing_a_sector(
+    as_role: Callable[..., ApiClient], make_person: Callable[..., Person]
+) -> None:
+    client = as_role("township_coordinator", "410622101")
+    for sector in ("transit", "sanitation", "city_management", "property", "food_delivery", "express", "hospital"):
+        Liaison.objects.create(person=make_person("liaison", "410622101"), sector_id=sector)
+
+    body = client.get("/api/v1/liaisons/vacancies").json()
+
+    assert body["gaps"] == [{"area_code": "410622101", "missing_sectors": ["school"]}]
+    assert (body["townships_missing_a_sector"], body["sector_vacancies"]) == (1, 1)
+
+
+def test_shortfalls_use_the_most_specific_target(
+    as_role: Callable[..., ApiClient], make_person: Callable[..., Person]
+) -> None:
+    client = as_role("township_coordinator", "410622101")
+    CoverageTarget.objects.create(area=Area.objects.get(code=QIXIAN), sector_id="food_delivery", min_liaisons=3)
+    Liaison.objects.create(person=make_person("liaison", "410622101"), sector_id="food_delivery")
+    Liaison.objects.create(person=make_person("liaison", "410622101"), sector_id="school")
+
+    items = client.get("/api/v1/coverage/shortfalls").json()["items"]
+
+    assert {(i["sector"], i["required"], i["actual"], i["missing"]) for i in items} == {
+        ("food_delivery", 3, 1, 2),
+        *((s, 1, 0, 1) for s in ("transit", "sanitation", "city_management", "property", "express", "hospital")),
+    }
+
+
+def test_employers_are_created_in_the_jurisdiction_with_the_sectors_kind(as_role: Callable[..., ApiClient]) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+
+    created = client.post(
+        "/api/v1/liaisons/employers", {"name": "淇县美团配送站", "sector": "food_delivery", "area_code": QIXIAN}
+    )
+    unknown = client.post("/api/v1/liaisons/employers", {"name": "x", "sector": "mining", "area_code": QIXIAN})
+    listed = client.get("/api/v1/liaisons/employers", sector="food_delivery").json()
+
+    assert created.status_code == 201
+    assert (created.json()["kind"], created.json()["area_code"]) == ("delivery_station", QIXIAN)
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "unknown_sector")
+    assert [e["name"] for e in listed["items"]] == ["淇县美团配送站"]
+
+
+def test_shifts_are_replaced_and_a_malformed_one_is_422(
+    as_role: Callable[..., ApiClient], make_person: Callable[..., Person]
+) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    rider = Liaison.objects.create(person=make_person("liaison", "410622101"), sector_id="food_delivery")
+
+    ok = client.send("put", f"/api/v1/liaisons/{rider.person_id}/shifts", {"shifts": ["17:00-21:00", "10:00-14:00"]})
+    bad = client.send("put", f"/api/v1/liaisons/{rider.person_id}/shifts", {"shifts": ["lunch"]})
+
+    assert (ok.status_code, ok.json()["shifts"]) == (200, ["10:00-14:00", "17:00-21:00"])
+    assert bad.status_code == 422
+
+
+def test_sectors_are_the_eight_seeded_ones(as_role: Callable[..., ApiClient]) -> None:
+    body = as_role("volunteer", "410622101").get("/api/v1/liaisons/sectors").json()
+
+    assert [s["code"] for s in body["items"]] == [
+        "transit",
+        "sanitation",
+        "city_management",
+        "property",
+        "food_delivery",
+        "express",
+        "hospital",
+        "school",
+    ]
+    assert body["items"][4]["name_zh"] == "外卖配送"
+
+
+def test_errors_are_domain_errors(make_person: Callable[..., Person]) -> None:
+    from liaisons.services import employer_create, liaison_set_shifts, station_create
+
+    actor = make_person("county_coordinator", QIXIAN).user
+    with pytest.raises(InvalidInput):
+        station_create(actor=actor, name="县级站", area_code=QIXIAN)
+    with pytest.raises(NotFound):
+        liaison_set_shifts(actor=actor, person_id=999_999, shifts=[])
+    employer_create(actor=actor, name="同名", sector="school", area_code=QIXIAN)
+    with pytest.raises(Conflict):
+        employer_create(actor=actor, name="同名", sector="school", area_code=QIXIAN)
