@@ -73,3 +73,11 @@ def create_session(client: ApiClient, body: dict[str, Any]) -> dict[str, Any]:
     response = client.post("/api/v1/sessions", body)
     assert response.status_code == 201, response.content
     return dict(response.json())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    # Person ids are reused between tests; wrong-code counters must not leak across them.
+    from django.core.cache import cache
+
+    cache.clear()
