@@ -29,7 +29,10 @@ def test_the_private_feed_parses_and_follows_a_reschedule_and_a_cancellation(
 
     [before] = feed_events(anon, url)
     later = T0 + timedelta(days=3)
-    host.patch(f"/api/v1/sessions/{created['id']}", {"start": later.isoformat(), "end": (later + timedelta(hours=1)).isoformat()})
+    host.patch(
+        f"/api/v1/sessions/{created['id']}",
+        {"start": later.isoformat(), "end": (later + timedelta(hours=1)).isoformat()},
+    )
     [moved] = feed_events(anon, url)
     host.post(f"/api/v1/sessions/{created['id']}/cancel", {"reason": ""})
     [cancelled] = feed_events(anon, url)
