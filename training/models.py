@@ -157,6 +157,29 @@ class Attendance(models.Model):
         ]
 
 
+class TallyDimension(models.TextChoices):
+    AREA = "area", _("By area")
+    SECTOR = "sector", _("By sector")
+
+
+class AttendanceTally(models.Model):
+    """Counts of one closed session's attendance, by township (area rows) or by county and sector
+    (sector rows). Rebuilt when a session closes and whenever a closed session's attendance changes,
+    so a year's roll-up reads some 100,000 small rows instead of 600,000 invitations."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="tallies")
+    session_start = models.DateTimeField()
+    dimension = models.CharField(max_length=8, choices=TallyDimension.choices)
+    county_code = models.CharField(max_length=6)
+    township_code = models.CharField(max_length=9, blank=True, default="")
+    sector = models.CharField(max_length=32, blank=True, default="")
+    status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["dimension", "session_start"], name="tally_dimension_start")]
+
+
 class LeaveStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     APPROVED = "approved", _("Approved")

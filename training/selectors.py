@@ -79,7 +79,7 @@ def audience(
     team_ids: list[int],
     sectors: list[str],
     roles: list[str],
-    host_id: int | None = None,
+    host_id: int,
 ) -> list[Invitee]:
     """Active people under `within` who live in one of the areas, are in one of the teams or sectors;
     narrowed to holders of one of the roles when roles are given. No filter at all: everyone under `within`.

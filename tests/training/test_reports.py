@@ -10,8 +10,9 @@ from openpyxl import load_workbook
 from core.models import AuditEntry
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
 from tests.training.conftest import T0, create_session
-from training.models import Attendance
+from training.models import Attendance, AttendanceTally
 from training.reports import safe_cell
+from training.services.attendance import sessions_close_due
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,29 @@ def test_the_city_roll_up_goes_township_county_city(city_year):
         ("township", QIXIAN_TOWNSHIP),
         ("township", XUNXIAN_TOWNSHIP),
     }
+
+
+def test_a_closed_session_reports_the_same_from_its_tally(city_year):
+    url = "/api/v1/sessions/reports/attendance"
+    before = {by: city_year["admin"].get(url, by=by, **RANGE).json() for by in ("rollup", "sector", "county")}
+
+    sessions_close_due(now=T0 + timedelta(days=2))
+    after = {by: city_year["admin"].get(url, by=by, **RANGE).json() for by in ("rollup", "sector", "county")}
+
+    assert AttendanceTally.objects.filter(session_id=city_year["session"]).count() > 0
+    assert after == before
+
+
+def test_marking_a_closed_session_by_hand_updates_its_tally(city_year):
+    sessions_close_due(now=T0 + timedelta(days=2))
+    absent = Attendance.objects.get(session_id=city_year["session"], status="absent").person_id
+
+    city_year["admin"].send(
+        "put", f"/api/v1/sessions/{city_year['session']}/attendance/{absent}", {"status": "excused"}
+    )
+    rows = rows_by_key(city_year["admin"].get("/api/v1/sessions/reports/attendance", by="city", **RANGE))
+
+    assert (rows[("city", CITY)]["absent"], rows[("city", CITY)]["excused"]) == (0, 2)
 
 
 @pytest.mark.parametrize(("by", "key"), [("county", QIXIAN), ("township", QIXIAN_TOWNSHIP), ("city", CITY)])
@@ -129,7 +153,9 @@ def test_safe_cell_prefixes_formula_starts(raw, safe):
     assert safe_cell(raw) == safe
 
 
-def test_the_annual_picture_per_county_has_monthly_rates(city_year):
+def test_the_annual_picture_per_county_has_monthly_rates_of_closed_sessions(city_year):
+    sessions_close_due(now=T0 + timedelta(days=2))
+
     response = city_year["admin"].get("/api/v1/sessions/reports/annual", year=2026)
 
     rows = {r["key"]: r for r in response.json()}

@@ -28,6 +28,7 @@ from training.models import (
 )
 from training.selectors import attendance_counts, hosting, manages, session_get
 from training.services.common import acting_person, audit_session
+from training.services.tallies import tally_rebuild
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -146,6 +147,8 @@ def attendance_mark(*, actor: User, session_id: int, person_id: int, status: str
     if status not in _CHECKED_IN:
         attendance.checked_in_at = None
     attendance.save(update_fields=["status", "marked_by", "checked_in_at"])
+    if session.closed_at is not None:
+        tally_rebuild(session=session)
     audit_session(
         actor=actor,
         session=session,
@@ -193,6 +196,8 @@ def leave_decide(*, actor: User, session_id: int, leave_id: int, approve: bool) 
         Attendance.objects.filter(session=leave.session, person=leave.person).exclude(status__in=_CHECKED_IN).update(
             status=AttendanceStatus.EXCUSED, marked_by=decider
         )
+        if leave.session.closed_at is not None:
+            tally_rebuild(session=leave.session)
         _announce_counts(leave.session)
     audit_session(actor=actor, session=leave.session, what="leave_decide", person_id=leave.person_id, approve=approve)
     return leave
@@ -209,9 +214,11 @@ def sessions_close_due(*, now: datetime) -> int:
             session = Session.objects.get(pk=session_id)
             if session.status != SessionStatus.CANCELLED:
                 Session.objects.filter(pk=session_id).update(status=SessionStatus.ENDED)
+                session.status = SessionStatus.ENDED
                 Attendance.objects.filter(session=session, status=AttendanceStatus.INVITED).update(
                     status=AttendanceStatus.ABSENT
                 )
+                tally_rebuild(session=session)
                 _announce_counts(session)
             closed += 1
     return closed
