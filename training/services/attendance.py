@@ -91,11 +91,14 @@ def checkin(
 ) -> Attendance:
     """An invitee checks in with the code on the host's screen; present or late by the clock."""
     now = timezone.now()
-    person = acting_person(actor)
-    session = session_get(actor=actor, session_id=session_id)
-    attendance = Attendance.objects.filter(session=session, person=person).first()
+    # The hot path of a burst: the invitee's row and its session in one query.
+    attendance = (
+        Attendance.objects.select_related("session").filter(session_id=session_id, person__user_id=actor.pk).first()
+    )
     if attendance is None:
+        session_get(actor=actor, session_id=session_id)  # 404 unless the caller may see the session at all
         raise Forbidden(_("You are not invited to this session."), code="not_invited")
+    session, person_id = attendance.session, attendance.person_id
     if session.status == SessionStatus.CANCELLED:
         raise Conflict(_("This session was cancelled."), code="session_cancelled")
     if now >= session.end or session.status == SessionStatus.ENDED:
@@ -104,11 +107,11 @@ def checkin(
         raise Conflict(_("Check-in is not open yet."), code="checkin_not_open")
     if attendance.status in _CHECKED_IN:
         raise Conflict(_("You have already checked in."), code="already_checked_in")
-    if (cache.get(_failures_key(person.pk)) or 0) >= settings.TRAINING_CHECKIN_FAILURES_PER_MIN:
+    if (cache.get(_failures_key(person_id)) or 0) >= settings.TRAINING_CHECKIN_FAILURES_PER_MIN:
         raise RateLimited(_("Too many wrong codes; wait a minute and try again."), code="too_many_attempts")
     verdict = codes.verify(session.secret, code, now)
     if verdict is not codes.Verdict.OK:
-        _count_failure(person.pk)
+        _count_failure(person_id)
         if verdict is codes.Verdict.EXPIRED:
             raise InvalidInput(_("This check-in code has expired."), code="expired_code")
         raise InvalidInput(_("Wrong check-in code."), code="wrong_code")
