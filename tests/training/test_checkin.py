@@ -223,3 +223,14 @@ def test_an_in_person_geofenced_session_takes_check_ins_only_at_the_venue(clock,
     assert (nowhere.status_code, nowhere.json()["code"]) == (422, "location_required")
     assert (far.status_code, far.json()["code"]) == (422, "outside_geofence")
     assert near.status_code == 200
+
+
+def test_errors_speak_the_callers_language(meeting, clock, login):
+    clock.set(START)
+    client = login(meeting["people"][0])
+
+    chinese = client.post(f"{meeting['url']}/checkin", {"code": "abc"})
+    english = client.post(f"{meeting['url']}/checkin", {"code": "abc"}, headers={"HTTP_ACCEPT_LANGUAGE": "en"})
+
+    assert (chinese.json()["code"], chinese.json()["message"]) == ("wrong_code", "签到码错误。")
+    assert english.json()["message"] == "Wrong check-in code."

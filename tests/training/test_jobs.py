@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from core.jobs import registered
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP
 from tests.training.conftest import T0, create_session, events_of
 from training.models import Reminder
@@ -72,3 +73,7 @@ def test_two_workers_running_the_reminder_job_at_once_send_each_reminder_once(sc
     assert Reminder.objects.filter(session_id=scheduled["id"], sent_at__isnull=True).count() == 0
     for person in scheduled["people"]:
         assert sorted(e["minutes_before"] for e in events_of(person, "session.reminder")) == [5, 30]
+
+
+def test_the_training_jobs_are_registered_for_run_jobs():
+    assert {"training.reminders", "training.relay_deadlines", "training.close_sessions"} <= set(registered())
