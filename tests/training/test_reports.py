@@ -167,23 +167,3 @@ def test_a_report_range_must_not_be_empty(city_year):
     response = city_year["admin"].get("/api/v1/sessions/reports/attendance", since="2026-07-01", until="2026-06-01")
 
     assert (response.status_code, response.json()["code"]) == (422, "end_before_start")
-
-
-def test_the_host_dashboard_counter_follows_check_ins(clock, make_person, login, session_body, monkeypatch):
-    from training import codes
-    from training.models import Session
-    from training.services import attendance as service
-
-    announced = []
-    monkeypatch.setattr(service, "announce", lambda event, area_code: announced.append((event.counts, area_code)))
-    person = make_person("volunteer", QIXIAN_TOWNSHIP)
-    created = create_session(
-        login(make_person("county_coordinator", QIXIAN)), session_body(start=T0 + timedelta(minutes=20))
-    )
-    secret = Session.objects.get(pk=created["id"]).secret
-
-    login(person).post(
-        f"/api/v1/sessions/{created['id']}/checkin", {"code": codes.code_for(secret, codes.window_of(clock.at))}
-    )
-
-    assert announced == [({"invited": 0, "present": 1, "late": 0, "absent": 0, "excused": 0, "total": 1}, QIXIAN)]

@@ -178,3 +178,14 @@ def test_a_session_outside_the_callers_reach_is_404(clock, make_person, login, s
     assert stranger.get(f"/api/v1/sessions/{created['id']}").status_code == 404
     assert stranger.get(f"/api/v1/sessions/{created['id']}/attendance").status_code == 404
     assert stranger.get(f"/api/v1/sessions/{created['id']}/checkin-code").status_code == 404
+
+
+def test_switching_an_in_person_session_to_video_gives_its_venues_join_links(clock, make_person, login, session_body):
+    host = login(make_person("county_coordinator", QIXIAN))
+    make_person("volunteer", QIXIAN_TOWNSHIP)
+    created = create_session(host, session_body(mode="in_person"))
+
+    response = host.patch(f"/api/v1/sessions/{created['id']}", {"mode": "both"})
+
+    assert created["venues"][0]["join_url"] == ""
+    assert response.json()["venues"][0]["join_url"].startswith("https://meet.example.invalid/zhengqi-")

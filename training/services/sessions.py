@@ -25,9 +25,9 @@ from training.events import (
     SessionReminder,
     SessionStarting,
 )
-from training.models import Attendance, Reminder, Session, SessionStatus
+from training.models import Attendance, Reminder, Session, SessionMode, SessionStatus, Venue
 from training.selectors import Invitee, audience, grants_of_hosting, manages
-from training.services.common import acting_person, area_under, audit_session, venue_create
+from training.services.common import acting_person, area_under, audit_session, join_url, venue_create
 from training.services.relays import relay_to
 
 if TYPE_CHECKING:
@@ -234,6 +234,13 @@ def session_update(
     if "start" in changed:
         Attendance.objects.filter(session=session).update(session_start=session.start)
         _schedule_reminders(session, now=now)
+    if "mode" in changed:
+        # Video rooms appear (or go) with the mode; in-person venues keep their place and geofence.
+        for venue in Venue.objects.filter(session=session):
+            venue.join_url = (
+                "" if session.mode == SessionMode.IN_PERSON else join_url(session=session, venue_key=venue.key)
+            )
+            venue.save(update_fields=["join_url"])
     audit_session(actor=actor, session=session, what="update", fields=changed)
     publish(SessionChanged(session=SessionBrief.of(session), fields=changed), to=invitee_ids(session))
     return session
