@@ -36,7 +36,8 @@ class Session(models.Model):
     status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
     # The level it is hosted at, and by whom.
     host_area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
-    host = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="hosted_sessions")
+    # Kept when the host's record goes (the session and its attendance are history).
+    host = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="hosted_sessions")
     # The audience as asked for (the invitees are resolved once, into Attendance rows).
     area_codes = models.JSONField(default=list, blank=True)
     team_ids = models.JSONField(default=list, blank=True)

@@ -126,7 +126,7 @@ class SessionOut(Schema):
     status: str
     host_area_code: str
     host_area_name: str
-    host_id: int
+    host_id: int | None
     area_codes: list[str]
     team_ids: list[int]
     sectors: list[str]

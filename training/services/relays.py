@@ -96,7 +96,10 @@ def _superiors(session: Session, overdue: list[Relay]) -> dict[int, list[str]]:
     coordinators = unit_coordinators(area_codes=sorted(set(above)))
     told: dict[int, list[str]] = defaultdict(list)
     for relay in overdue:
-        people = [session.host_id] if relay.parent is None else coordinators[relay.parent.area_id]
+        if relay.parent is not None:
+            people = coordinators[relay.parent.area_id]
+        else:
+            people = [session.host_id] if session.host_id is not None else []
         for person_id in people:
             told[person_id].append(relay.area_id)
     return told
