@@ -119,8 +119,7 @@ def checkin_code(request: HttpRequest, session_id: int) -> CheckinCodeOut:
 @router.post("/sessions/{int:session_id}/checkin", response={200: CheckinOut, **errors(401, 403, 404, 409, 422, 429)})
 def checkin(request: HttpRequest, session_id: int, payload: CheckinIn) -> CheckinOut:
     done = attendance.checkin(actor=actor_of(request), session_id=session_id, **payload.model_dump())
-    assert done.checked_in_at is not None
-    return CheckinOut(status=done.status, checked_in_at=done.checked_in_at)  # type: ignore[arg-type]
+    return CheckinOut.build(done)
 
 
 @router.get("/sessions/{int:session_id}/attendance", response={200: AttendanceCountsOut, **errors(401, 404)})

@@ -238,6 +238,12 @@ class CheckinOut(Schema):
     status: Literal["present", "late"]
     checked_in_at: datetime
 
+    @staticmethod
+    def build(a: Attendance) -> CheckinOut:
+        if a.checked_in_at is None or a.status not in ("present", "late"):
+            raise ValueError("not a check-in")
+        return CheckinOut(status="present" if a.status == "present" else "late", checked_in_at=a.checked_in_at)
+
 
 class AttendanceCountsOut(Schema):
     session_id: int

@@ -22,6 +22,7 @@ from core.errors import NotFound
 from core.jurisdiction import Jurisdiction, grants_of, jurisdiction_for
 from core.models import Area, Person, RoleGrant
 from core.roles import CAPABILITIES, Capability
+from training import codes
 from training.models import Attendance, AttendanceStatus, LeaveRequest, Relay, Session, Venue
 
 if TYPE_CHECKING:
@@ -210,8 +211,6 @@ def leave_list(*, actor: User, session: Session) -> QuerySet[LeaveRequest]:
 
 def checkin_code(*, actor: User, session_id: int, now: datetime) -> tuple[str, datetime]:
     """The code on the host's screen right now, and when it rotates. Hosts only."""
-    from training import codes
-
     session = session_get(actor=actor, session_id=session_id)
     if not manages(actor, session):
         raise NotFound()

@@ -7,7 +7,7 @@ import pytest
 from core.models import Area
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN
 from tests.training.conftest import T0, create_session, events_of
-from training.models import Relay
+from training.models import Relay, Venue
 from training.services.relays import relay_deadlines_due
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,8 @@ def test_a_city_session_is_relayed_to_every_county_and_each_coordinator_is_asked
     )
     for code, person in city_training["coordinators"].items():
         assert [e["area_code"] for e in events_of(person, "session.relayed")] == [code]
+    rooms = dict(Venue.objects.filter(session_id=city_training["id"]).values_list("area_id", "contact_name"))
+    assert rooms == {"410600": "", **{code: p.name for code, p in city_training["coordinators"].items()}}
 
 
 def test_unconfirmed_counties_are_flagged_after_the_deadline_and_the_city_host_is_told_once(

@@ -25,8 +25,10 @@ def test_a_county_coordinator_schedules_a_session_and_every_invitee_gets_the_inv
     assert body["invitees"] == 3
     assert body["host_area_code"] == QIXIAN
     assert body["status"] == "scheduled"
-    assert len(body["venues"]) == 1
-    assert body["venues"][0]["join_url"].startswith("https://meet.example.invalid/zhengqi-")
+    # The host's room and one per township it is relayed to, each with its own join link.
+    assert [v["area_code"] for v in body["venues"]] == [QIXIAN, QIXIAN_TOWNSHIP]
+    assert all(v["join_url"].startswith("https://meet.example.invalid/zhengqi-") for v in body["venues"])
+    assert len({v["join_url"] for v in body["venues"]}) == 2
     for person in invitees:
         assert [e["session"]["id"] for e in events_of(person, "session.invited")] == [body["id"]]
     assert events_of(outsider, "session.invited") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, InvalidInput
@@ -43,7 +44,7 @@ def join_url(*, session: Session, venue_key: str) -> str:
 
 
 def venue_key(session: Session, area_code: str) -> str:
-    taken = Venue.objects.filter(session=session, key__startswith=area_code).count()
+    taken = Venue.objects.filter(session=session).filter(Q(key=area_code) | Q(key__startswith=f"{area_code}-")).count()
     return area_code if taken == 0 else f"{area_code}-{taken + 1}"
 
 
@@ -61,7 +62,9 @@ def area_under(code: str, within: Area, *, field: str) -> Area:
     return area
 
 
-def venue_create(*, session: Session, area: Area, by: Person, spec: VenueIn | None = None) -> Venue:
+def venue_create(
+    *, session: Session, area: Area, by: Person | None, spec: VenueIn | None = None, contact_name: str = ""
+) -> Venue:
     """A venue; video rooms get their join link from the template. Geofence needs a point."""
     lat = lon = None
     if spec is not None and spec.lat is not None and spec.lon is not None:
@@ -79,7 +82,7 @@ def venue_create(*, session: Session, area: Area, by: Person, spec: VenueIn | No
         name=name,
         key=key,
         join_url=join_url(session=session, venue_key=key) if session.mode != "in_person" else "",
-        contact_name=spec.contact_name if spec is not None else "",
+        contact_name=spec.contact_name if spec is not None else contact_name,
         contact_phone=spec.contact_phone if spec is not None else "",
         lat=lat,
         lon=lon,

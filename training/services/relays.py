@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, Forbidden, NotFound
-from core.models import PREFIX_LENGTH, AreaLevel
+from core.models import PREFIX_LENGTH, Area, AreaLevel, Person
 from realtime.events import announce, publish
 from training.events import RelayConfirmed, RelayOverdue, SessionBrief, SessionRelayed
-from training.models import Attendance, Relay, RelayStatus, Session, SessionStatus
+from training.models import Attendance, Relay, RelayStatus, Session, SessionMode, SessionStatus
 from training.selectors import grants_of_hosting, hosting, unit_coordinators
 from training.services.common import acting_person, area_under, audit_session, venue_create
 
@@ -35,8 +35,18 @@ def relay_to(*, session: Session, parent: Relay | None, unit_codes: list[str]) -
     if not unit_codes:
         return []
     Relay.objects.bulk_create([Relay(session=session, area_id=code, parent=parent) for code in unit_codes])
+    coordinators = unit_coordinators(area_codes=unit_codes)
+    if session.mode != SessionMode.IN_PERSON:
+        # Each unit follows a video session from its own conference room; its coordinator is the contact.
+        names = dict(
+            Person.objects.filter(pk__in=[p for ps in coordinators.values() for p in ps]).values_list("pk", "name")
+        )
+        areas = Area.objects.in_bulk(unit_codes)
+        for code in unit_codes:
+            contact = names.get(coordinators[code][0], "") if coordinators[code] else ""
+            venue_create(session=session, area=areas[code], by=None, contact_name=contact)
     brief = SessionBrief.of(session)
-    for code, people in unit_coordinators(area_codes=unit_codes).items():
+    for code, people in coordinators.items():
         if people:
             publish(SessionRelayed(session=brief, area_code=code, deadline=session.relay_deadline), to=people)
     return list(Relay.objects.filter(session=session, area_id__in=unit_codes))
