@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('core', '0003_alter_auditentry_action'),
+        ('core', '0002_load_hebi_divisions'),
     ]
 
     operations = [
