@@ -55,6 +55,8 @@ def _failures_key(person_id: int) -> str:
 
 
 def _count_failure(person_id: int) -> None:
+    # The cache is Redis when REDIS_URL is set, so the limit holds across server processes;
+    # the embedded default (one process, local memory) counts per process.
     key = _failures_key(person_id)
     # A fixed one-minute window that starts at the first wrong code.
     cache.add(key, 0, timeout=60)
