@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from core.auth import actor_of
 from core.endpoints import errors
@@ -52,10 +52,10 @@ def _out(request: HttpRequest, session_id: int) -> SessionOut:
 
 
 @router.post("/sessions", response={201: SessionOut, **errors(401, 403, 422)})
-def create(request: HttpRequest, payload: SessionIn) -> tuple[int, SessionOut]:
+def create(request: HttpRequest, payload: SessionIn) -> Status[SessionOut]:
     data = payload.model_dump(exclude={"venues"})
     session = sessions.session_create(actor=actor_of(request), venues=payload.venues, **data)
-    return 201, _out(request, session.pk)
+    return Status(201, _out(request, session.pk))
 
 
 @router.get("/sessions", response={200: Page[SessionItem], **errors(401, 422)})
@@ -147,9 +147,10 @@ def mark(request: HttpRequest, session_id: int, person_id: int, payload: MarkIn)
 
 
 @router.post("/sessions/{int:session_id}/leave", response={201: LeaveOut, **errors(401, 403, 404, 409, 422)})
-def leave(request: HttpRequest, session_id: int, payload: LeaveIn) -> tuple[int, LeaveOut]:
-    return 201, LeaveOut.build(
-        attendance.leave_request(actor=actor_of(request), session_id=session_id, reason=payload.reason)
+def leave(request: HttpRequest, session_id: int, payload: LeaveIn) -> Status[LeaveOut]:
+    return Status(
+        201,
+        LeaveOut.build(attendance.leave_request(actor=actor_of(request), session_id=session_id, reason=payload.reason)),
     )
 
 
@@ -184,16 +185,16 @@ def session_ics(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @router.post("/me/calendar", response={201: CalendarOut, **errors(401, 403)})
-def calendar_issue(request: HttpRequest) -> tuple[int, CalendarOut]:
+def calendar_issue(request: HttpRequest) -> Status[CalendarOut]:
     """A new private feed URL; the previous one stops working. Keep it secret: it needs no login."""
     raw = calendars.calendar_feed_issue(actor=actor_of(request))
-    return 201, CalendarOut(url=request.build_absolute_uri(f"/api/v1/calendar/{raw}.ics"))
+    return Status(201, CalendarOut(url=request.build_absolute_uri(f"/api/v1/calendar/{raw}.ics")))
 
 
 @router.delete("/me/calendar", response={204: None, **errors(401, 403)})
-def calendar_revoke(request: HttpRequest) -> tuple[int, None]:
+def calendar_revoke(request: HttpRequest) -> Status[None]:
     calendars.calendar_feed_revoke(actor=actor_of(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/calendar/{token}.ics", auth=None, response={404: Any})
