@@ -93,3 +93,5 @@ api.add_router("/audit", "core.endpoints.audit.router")
 api.add_router("/alerts", "dispatch.api.router")
 
 api.add_router("", "liaisons.api.router")
+
+api.add_router("", "training.api.router")

@@ -149,6 +149,7 @@ class AuditAction(models.TextChoices):
     TEAM_CREATE = "team_create", _("Created a team")
     EXPORT = "export", _("Exported data")
     ALERT_ACTION = "alert_action", _("Alert action")
+    SESSION_ACTION = "session_action", _("Training or meeting action")
 
 
 class AuditEntry(models.Model):

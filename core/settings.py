@@ -241,6 +241,25 @@ PRESENCE_TTL_SECONDS = envint("ZHENGQI_PRESENCE_TTL_SECONDS", 30, minimum=3)
 # Proxies whose X-Forwarded-For/-Proto `manage.py serve` trusts (comma-separated addresses).
 ZHENGQI_FORWARDED_ALLOW_IPS = envstr("ZHENGQI_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
+# --- training and meetings (issue 5) -----------------------------------------
+# Join link of a venue's video room: {session} is the session's room key, {venue} the venue's.
+TRAINING_VIDEO_URL_TEMPLATE = envstr(
+    "ZHENGQI_VIDEO_URL_TEMPLATE", "https://meet.example.invalid/zhengqi-{session}-{venue}"
+)
+try:
+    TRAINING_REMINDER_OFFSETS_MIN = sorted(
+        {int(m) for m in envlist("ZHENGQI_REMINDER_OFFSETS_MIN", ["30", "5"])}, reverse=True
+    )
+except ValueError:
+    raise ImproperlyConfigured("ZHENGQI_REMINDER_OFFSETS_MIN must be comma-separated minutes, e.g. 30,5") from None
+TRAINING_CHECKIN_OPENS_MIN = envint("ZHENGQI_CHECKIN_OPENS_MIN", 30, maximum=24 * 60)
+TRAINING_GRACE_MIN = envint("ZHENGQI_CHECKIN_GRACE_MIN", 10, maximum=24 * 60)
+TRAINING_CHECKIN_FAILURES_PER_MIN = envint("ZHENGQI_CHECKIN_FAILURES_PER_MIN", 5, minimum=1)
+# Default receipt deadline for relayed units: this long before the start.
+TRAINING_RELAY_LEAD_MIN = envint("ZHENGQI_RELAY_LEAD_MIN", 120)
+# Dotted path of `fn(*, sectors, person_ids) -> {person_id: sector}`; empty until liaisons models sectors.
+TRAINING_SECTOR_LOOKUP = envstr("ZHENGQI_SECTOR_LOOKUP", "")
+
 # --- auth --------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -1,0 +1,236 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.models import AuditEntry
+from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP
+from tests.training.conftest import T0, create_session
+from training import codes
+from training.models import Attendance, Session
+from training.services.attendance import sessions_close_due
+
+pytestmark = pytest.mark.django_db
+
+START = T0 + timedelta(hours=1)
+
+
+@pytest.fixture
+def meeting(clock, make_person, login, session_body):
+    host = make_person("county_coordinator", QIXIAN)
+    people = [make_person("volunteer", QIXIAN_TOWNSHIP) for _ in range(3)]
+    created = create_session(login(host), session_body(start=START, end=START + timedelta(hours=1)))
+    session = Session.objects.get(pk=created["id"])
+    return {"session": session, "host": login(host), "people": people, "url": f"/api/v1/sessions/{session.pk}"}
+
+
+def code_back(session: Session, at, windows: int) -> str:
+    return codes.code_for(session.secret, codes.window_of(at) - windows)
+
+
+def test_the_current_and_the_previous_code_work_and_an_older_one_has_expired(meeting, clock, login):
+    clock.set(START - timedelta(minutes=5))
+    a, b, c = (login(p) for p in meeting["people"])
+
+    current = a.post(f"{meeting['url']}/checkin", {"code": code_back(meeting["session"], clock.at, 0)})
+    previous = b.post(f"{meeting['url']}/checkin", {"code": code_back(meeting["session"], clock.at, 1)})
+    older = c.post(f"{meeting['url']}/checkin", {"code": code_back(meeting["session"], clock.at, 2)})
+
+    assert (current.status_code, current.json()["status"]) == (200, "present")
+    assert (previous.status_code, previous.json()["status"]) == (200, "present")
+    assert (older.status_code, older.json()["code"]) == (422, "expired_code")
+    assert Attendance.objects.get(session=meeting["session"], person=meeting["people"][2]).status == "invited"
+
+
+def test_the_host_gets_the_current_code_with_its_rotation_time_and_a_qr_image(meeting, clock):
+    clock.set(START - timedelta(minutes=1, seconds=7))
+
+    response = meeting["host"].get(f"{meeting['url']}/checkin-code")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["code"] == code_back(meeting["session"], clock.at, 0)
+    assert len(body["code"]) == 6
+    rotates = datetime.fromtimestamp((codes.window_of(clock.at) + 1) * codes.WINDOW_S, tz=UTC)
+    assert datetime.fromisoformat(body["valid_until"]) == rotates
+    assert body["qr_svg"].startswith("data:image/svg+xml")
+
+
+def test_an_invitee_may_not_fetch_the_code(meeting, login):
+    assert login(meeting["people"][0]).get(f"{meeting['url']}/checkin-code").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("after_start", "expected"),
+    [
+        (timedelta(minutes=-30), "present"),
+        (timedelta(minutes=10), "present"),
+        (timedelta(minutes=10, seconds=1), "late"),
+        (timedelta(minutes=59, seconds=59), "late"),
+    ],
+)
+def test_present_up_to_start_plus_grace_and_late_after(meeting, clock, login, after_start, expected):
+    clock.set(START + after_start)
+
+    response = login(meeting["people"][0]).post(
+        f"{meeting['url']}/checkin", {"code": code_back(meeting["session"], clock.at, 0)}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == expected
+
+
+def test_whoever_never_checked_in_is_absent_when_the_session_closes(meeting, clock, login):
+    clock.set(START)
+    login(meeting["people"][0]).post(f"{meeting['url']}/checkin", {"code": code_back(meeting["session"], clock.at, 0)})
+    clock.set(START + timedelta(minutes=25))
+    login(meeting["people"][1]).post(f"{meeting['url']}/checkin", {"code": code_back(meeting["session"], clock.at, 0)})
+
+    clock.set(START + timedelta(hours=1))
+    closed = (sessions_close_due(now=clock.at), sessions_close_due(now=clock.at))
+
+    assert closed == (1, 0)
+    assert meeting["host"].get(f"{meeting['url']}/attendance").json() == {
+        "session_id": meeting["session"].pk,
+        "invited": 0,
+        "present": 1,
+        "late": 1,
+        "absent": 1,
+        "excused": 0,
+        "total": 3,
+    }
+
+
+@pytest.mark.parametrize(
+    ("at", "status", "code"),
+    [
+        (START - timedelta(minutes=31), 409, "checkin_not_open"),
+        (START + timedelta(hours=1), 409, "session_ended"),
+    ],
+)
+def test_check_in_is_open_from_30_minutes_before_until_the_end(meeting, clock, login, at, status, code):
+    clock.set(at)
+
+    response = login(meeting["people"][0]).post(
+        f"{meeting['url']}/checkin", {"code": code_back(meeting["session"], clock.at, 0)}
+    )
+
+    assert (response.status_code, response.json()["code"]) == (status, code)
+
+
+def test_a_second_check_in_conflicts(meeting, clock, login):
+    clock.set(START)
+    client = login(meeting["people"][0])
+    code = code_back(meeting["session"], clock.at, 0)
+
+    first = client.post(f"{meeting['url']}/checkin", {"code": code})
+    second = client.post(f"{meeting['url']}/checkin", {"code": code})
+
+    assert first.status_code == 200
+    assert (second.status_code, second.json()["code"]) == (409, "already_checked_in")
+
+
+def test_someone_not_invited_cannot_check_in(meeting, clock, login, make_person):
+    clock.set(START)
+    code = code_back(meeting["session"], clock.at, 0)
+
+    stranger = login(make_person("volunteer", XUNXIAN_TOWNSHIP)).post(f"{meeting['url']}/checkin", {"code": code})
+    colleague = login(make_person("township_coordinator", QIXIAN_TOWNSHIP, home=XUNXIAN_TOWNSHIP)).post(
+        f"{meeting['url']}/checkin", {"code": code}
+    )
+
+    assert stranger.status_code == 404
+    assert (colleague.status_code, colleague.json()["code"]) == (403, "not_invited")
+
+
+def test_a_cancelled_session_takes_no_check_ins(meeting, clock, login):
+    meeting["host"].post(f"{meeting['url']}/cancel", {"reason": ""})
+    clock.set(START)
+
+    response = login(meeting["people"][0]).post(
+        f"{meeting['url']}/checkin", {"code": code_back(meeting["session"], clock.at, 0)}
+    )
+
+    assert (response.status_code, response.json()["code"]) == (409, "session_cancelled")
+
+
+def test_wrong_codes_are_rate_limited_per_person(meeting, clock, login):
+    clock.set(START)
+    guesser, other = login(meeting["people"][0]), login(meeting["people"][1])
+    right = code_back(meeting["session"], clock.at, 0)
+    wrong = "000000" if right != "000000" else "111111"
+
+    answers = [guesser.post(f"{meeting['url']}/checkin", {"code": wrong}).json()["code"] for _ in range(5)]
+    blocked = guesser.post(f"{meeting['url']}/checkin", {"code": right})
+    unaffected = other.post(f"{meeting['url']}/checkin", {"code": right})
+    clock.advance(seconds=61)
+
+    assert answers == ["wrong_code"] * 5
+    assert (blocked.status_code, blocked.json()["code"]) == (429, "too_many_attempts")
+    assert unaffected.status_code == 200
+
+
+def test_an_approved_leave_request_excuses_and_a_rejected_one_does_not(meeting, clock, login):
+    first, second = login(meeting["people"][0]), login(meeting["people"][1])
+    asked = first.post(f"{meeting['url']}/leave", {"reason": "值班"}).json()
+    other = second.post(f"{meeting['url']}/leave", {"reason": "出差"}).json()
+
+    approved = meeting["host"].post(f"{meeting['url']}/leave/{asked['id']}/decision", {"approve": True})
+    rejected = meeting["host"].post(f"{meeting['url']}/leave/{other['id']}/decision", {"approve": False})
+    again = meeting["host"].post(f"{meeting['url']}/leave/{asked['id']}/decision", {"approve": False})
+
+    assert approved.json()["status"] == "approved"
+    assert rejected.json()["status"] == "rejected"
+    assert (again.status_code, again.json()["code"]) == (409, "leave_already_decided")
+    statuses = dict(Attendance.objects.filter(session=meeting["session"]).values_list("person_id", "status"))
+    assert statuses[meeting["people"][0].pk] == "excused"
+    assert statuses[meeting["people"][1].pk] == "invited"
+
+
+def test_the_host_marks_attendance_by_hand_and_it_is_audited(meeting, login):
+    person = meeting["people"][2]
+
+    response = meeting["host"].send(
+        "put", f"{meeting['url']}/attendance/{person.pk}", {"status": "present", "note": "视频点名"}
+    )
+    invitee = login(meeting["people"][0]).send("put", f"{meeting['url']}/attendance/{person.pk}", {"status": "absent"})
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "present"
+    entry = AuditEntry.objects.get(details__what="attendance_mark")
+    assert entry.details["person_id"] == person.pk
+    assert (entry.details["before"], entry.details["after"]) == ("invited", "present")
+    assert invitee.status_code == 404
+
+
+def test_an_in_person_geofenced_session_takes_check_ins_only_at_the_venue(clock, make_person, login, session_body):
+    host = make_person("county_coordinator", QIXIAN)
+    person = make_person("volunteer", QIXIAN_TOWNSHIP)
+    venue = {"area_code": QIXIAN_TOWNSHIP, "name": "派出所", "lat": 35.6, "lon": 114.2, "geofence_m": 200}
+    created = create_session(
+        login(host), session_body(mode="in_person", venues=[venue], start=START, end=START + timedelta(hours=1))
+    )
+    session = Session.objects.get(pk=created["id"])
+    clock.set(START)
+    client, url = login(person), f"/api/v1/sessions/{session.pk}/checkin"
+    code = code_back(session, clock.at, 0)
+
+    nowhere = client.post(url, {"code": code})
+    far = client.post(url, {"code": code, "lat": 35.61, "lon": 114.2})
+    near = client.post(url, {"code": code, "lat": 35.6005, "lon": 114.2})
+
+    assert (nowhere.status_code, nowhere.json()["code"]) == (422, "location_required")
+    assert (far.status_code, far.json()["code"]) == (422, "outside_geofence")
+    assert near.status_code == 200
+
+
+def test_errors_speak_the_callers_language(meeting, clock, login):
+    clock.set(START)
+    client = login(meeting["people"][0])
+
+    chinese = client.post(f"{meeting['url']}/checkin", {"code": "abc"})
+    english = client.post(f"{meeting['url']}/checkin", {"code": "abc"}, headers={"HTTP_ACCEPT_LANGUAGE": "en"})
+
+    assert (chinese.json()["code"], chinese.json()["message"]) == ("wrong_code", "签到码错误。")
+    assert english.json()["message"] == "Wrong check-in code."

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from core.models import AuditEntry
+from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
+from tests.training.conftest import T0, create_session, events_of
+from training.models import Attendance, Reminder, Session
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_county_coordinator_schedules_a_session_and_every_invitee_gets_the_invitation(
+    clock, make_person, login, session_body, django_capture_on_commit_callbacks
+):
+    host = make_person("county_coordinator", QIXIAN)
+    invitees = [make_person("volunteer", QIXIAN_TOWNSHIP) for _ in range(3)]
+    outsider = make_person("volunteer", XUNXIAN_TOWNSHIP)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        body = create_session(login(host), session_body(area_codes=[QIXIAN]))
+
+    assert body["invitees"] == 3
+    assert body["host_area_code"] == QIXIAN
+    assert body["status"] == "scheduled"
+    # The host's room and one per township it is relayed to, each with its own join link.
+    assert [v["area_code"] for v in body["venues"]] == [QIXIAN, QIXIAN_TOWNSHIP]
+    assert all(v["join_url"].startswith("https://meet.example.invalid/zhengqi-") for v in body["venues"])
+    assert len({v["join_url"] for v in body["venues"]}) == 2
+    for person in invitees:
+        assert [e["session"]["id"] for e in events_of(person, "session.invited")] == [body["id"]]
+    assert events_of(outsider, "session.invited") == []
+    assert sorted(Reminder.objects.filter(session_id=body["id"]).values_list("minutes_before", flat=True)) == [5, 30]
+    assert AuditEntry.objects.filter(object_type="session", object_id=str(body["id"])).count() == 1
+
+
+def test_roles_narrow_the_audience_and_teams_add_to_it(clock, make_person, login, session_body, team_in):
+    host = make_person("county_coordinator", QIXIAN)
+    team = team_in(QIXIAN_TOWNSHIP)
+    volunteer = make_person("volunteer", QIXIAN_TOWNSHIP)
+    make_person("liaison", QIXIAN_TOWNSHIP)
+    member = make_person("liaison", QIXIAN_TOWNSHIP, team=team)
+
+    by_role = create_session(login(host), session_body(roles=["volunteer"]))
+    by_team = create_session(login(host), session_body(team_ids=[team.pk]))
+
+    assert set(Attendance.objects.filter(session_id=by_role["id"]).values_list("person_id", flat=True)) == {
+        volunteer.pk
+    }
+    assert set(Attendance.objects.filter(session_id=by_team["id"]).values_list("person_id", flat=True)) == {member.pk}
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"end": T0 + timedelta(days=1)}, "end_before_start"),
+        ({"start": T0 - timedelta(hours=1), "end": T0 + timedelta(hours=1)}, "start_in_past"),
+        ({"area_codes": [XUNXIAN]}, "audience_outside_jurisdiction"),
+        ({"area_codes": ["999999"]}, "unknown_area"),
+        ({"team_ids": [987654]}, "unknown_team"),
+        ({"sectors": ["astronauts"]}, "unknown_sector"),
+        ({"start": T0 + timedelta(days=1), "end": T0 + timedelta(days=3)}, "session_too_long"),
+        ({"kind": "party"}, "invalid_input"),
+        ({"start": "2026-06-02T09:00:00"}, "invalid_input"),
+        ({"surprise": 1}, "invalid_input"),
+    ],
+)
+def test_bad_input_is_a_specific_422_and_writes_nothing(clock, make_person, login, session_body, change, code):
+    host = make_person("county_coordinator", QIXIAN)
+    make_person("volunteer", QIXIAN_TOWNSHIP)
+
+    times = {k: v for k, v in change.items() if isinstance(v, datetime)}
+    body = {**session_body(**times), **{k: v for k, v in change.items() if k not in times}}
+
+    response = login(host).post("/api/v1/sessions", body)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == code
+    assert Session.objects.count() == 0
+    assert Attendance.objects.count() == 0
+
+
+def test_a_volunteer_may_not_host(clock, make_person, login, session_body):
+    response = login(make_person("volunteer", QIXIAN_TOWNSHIP)).post("/api/v1/sessions", session_body())
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+
+
+def test_a_qixian_township_coordinator_cannot_invite_xunxian_teams(clock, make_person, login, session_body, team_in):
+    host = make_person("township_coordinator", QIXIAN_TOWNSHIP)
+    make_person("volunteer", QIXIAN_TOWNSHIP)
+    xunxian_team = team_in(XUNXIAN_TOWNSHIP)
+
+    response = login(host).post("/api/v1/sessions", session_body(team_ids=[xunxian_team.pk]))
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "audience_outside_jurisdiction"
+    assert response.json()["details"] == {"team_ids": xunxian_team.pk}
+    assert Session.objects.count() == 0
+
+
+def test_a_reschedule_reaches_invitees_bumps_the_sequence_and_moves_reminders(
+    clock, make_person, login, session_body, django_capture_on_commit_callbacks
+):
+    host = make_person("county_coordinator", QIXIAN)
+    invitee = make_person("volunteer", QIXIAN_TOWNSHIP)
+    client = login(host)
+    created = create_session(client, session_body())
+    later = T0 + timedelta(days=2)
+
+    response = client.patch(
+        f"/api/v1/sessions/{created['id']}",
+        {"start": later.isoformat(), "end": (later + timedelta(hours=1)).isoformat()},
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["sequence"] == 1
+    assert [e["fields"] for e in events_of(invitee, "session.changed")] == [["start", "end"]]
+    assert set(Reminder.objects.filter(session_id=created["id"]).values_list("due_at", flat=True)) == {
+        later - timedelta(minutes=30),
+        later - timedelta(minutes=5),
+    }
+    assert Attendance.objects.get(session_id=created["id"]).session_start == later
+
+
+def test_cancelling_pushes_the_cancellation_and_a_second_cancel_conflicts(clock, make_person, login, session_body):
+    host = make_person("county_coordinator", QIXIAN)
+    invitee = make_person("volunteer", QIXIAN_TOWNSHIP)
+    client = login(host)
+    created = create_session(client, session_body())
+
+    first = client.post(f"/api/v1/sessions/{created['id']}/cancel", {"reason": "暴雨"})
+    second = client.post(f"/api/v1/sessions/{created['id']}/cancel", {"reason": "again"})
+
+    assert first.status_code == 200
+    assert first.json()["status"] == "cancelled"
+    assert [e["reason"] for e in events_of(invitee, "session.cancelled")] == ["暴雨"]
+    assert second.status_code == 409
+    assert second.json()["code"] == "session_closed"
+
+
+def test_starting_pushes_starting_now_only_when_it_is_time(clock, make_person, login, session_body):
+    host = make_person("county_coordinator", QIXIAN)
+    invitee = make_person("volunteer", QIXIAN_TOWNSHIP)
+    client = login(host)
+    created = create_session(client, session_body(start=T0 + timedelta(hours=2)))
+
+    early = client.post(f"/api/v1/sessions/{created['id']}/start")
+    clock.advance(hours=1, minutes=45)
+    on_time = client.post(f"/api/v1/sessions/{created['id']}/start")
+
+    assert early.status_code == 409
+    assert early.json()["code"] == "not_startable"
+    assert on_time.status_code == 200
+    assert [e["session"]["status"] for e in events_of(invitee, "session.starting")] == ["started"]
+
+
+def test_my_sessions_lists_what_i_am_invited_to(clock, make_person, login, session_body):
+    host = make_person("county_coordinator", QIXIAN)
+    invitee = make_person("volunteer", QIXIAN_TOWNSHIP)
+    created = create_session(login(host), session_body())
+
+    response = login(invitee).get("/api/v1/me/sessions")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert response.json()["items"][0]["id"] == created["id"]
+    assert response.json()["items"][0]["attendance"] == "invited"
+
+
+def test_a_session_outside_the_callers_reach_is_404(clock, make_person, login, session_body):
+    host = make_person("county_coordinator", QIXIAN)
+    make_person("volunteer", QIXIAN_TOWNSHIP)
+    created = create_session(login(host), session_body())
+    stranger = login(make_person("county_coordinator", XUNXIAN))
+
+    assert stranger.get(f"/api/v1/sessions/{created['id']}").status_code == 404
+    assert stranger.get(f"/api/v1/sessions/{created['id']}/attendance").status_code == 404
+    assert stranger.get(f"/api/v1/sessions/{created['id']}/checkin-code").status_code == 404
+
+
+def test_switching_an_in_person_session_to_video_gives_its_venues_join_links(clock, make_person, login, session_body):
+    host = login(make_person("county_coordinator", QIXIAN))
+    make_person("volunteer", QIXIAN_TOWNSHIP)
+    created = create_session(host, session_body(mode="in_person"))
+
+    response = host.patch(f"/api/v1/sessions/{created['id']}", {"mode": "both"})
+
+    assert created["venues"][0]["join_url"] == ""
+    assert response.json()["venues"][0]["join_url"].startswith("https://meet.example.invalid/zhengqi-")

@@ -1,0 +1,102 @@
+"""Typed real-time events of trainings and meetings (published by training.services only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from realtime.events import Event
+from training.models import Session
+
+
+class SessionBrief(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int
+    kind: str
+    title: str
+    start: datetime
+    end: datetime
+    mode: str
+    status: str
+    host_area_code: str
+    sequence: int
+
+    @staticmethod
+    def of(session: Session) -> SessionBrief:
+        return SessionBrief(
+            id=session.pk,
+            kind=session.kind,
+            title=session.title,
+            start=session.start,
+            end=session.end,
+            mode=session.mode,
+            status=session.status,
+            host_area_code=session.host_area_id,
+            sequence=session.sequence,
+        )
+
+
+class SessionInvited(Event):
+    type: Literal["session.invited"] = "session.invited"
+    session: SessionBrief
+
+
+class SessionChanged(Event):
+    type: Literal["session.changed"] = "session.changed"
+    session: SessionBrief
+    fields: list[str]
+
+
+class SessionCancelled(Event):
+    type: Literal["session.cancelled"] = "session.cancelled"
+    session: SessionBrief
+    reason: str
+
+
+class SessionReminder(Event):
+    type: Literal["session.reminder"] = "session.reminder"
+    session: SessionBrief
+    minutes_before: int
+
+
+class SessionStarting(Event):
+    type: Literal["session.starting"] = "session.starting"
+    session: SessionBrief
+
+
+class SessionRelayed(Event):
+    """To a unit's coordinators: this session was passed down to you; confirm receipt."""
+
+    type: Literal["session.relayed"] = "session.relayed"
+    session: SessionBrief
+    area_code: str
+    deadline: datetime | None
+
+
+class RelayConfirmed(Event):
+    """Ephemeral, to the host's dashboard: a unit confirmed receipt."""
+
+    type: Literal["session.relay_confirmed"] = "session.relay_confirmed"
+    session_id: int
+    area_code: str
+    confirmed: int
+    pending: int
+
+
+class RelayOverdue(Event):
+    """To a superior: these units below you did not confirm receipt by the deadline."""
+
+    type: Literal["session.relay_overdue"] = "session.relay_overdue"
+    session: SessionBrief
+    area_codes: list[str]
+
+
+class AttendanceCounter(Event):
+    """Ephemeral, to the host's dashboard: the live counts by status."""
+
+    type: Literal["session.attendance"] = "session.attendance"
+    session_id: int
+    counts: dict[str, int]

@@ -1,0 +1,330 @@
+"""Request and response shapes of the session endpoints (explicit fields, never __all__)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+from pydantic import StringConstraints, field_validator
+
+from core.geo import Datum
+from core.roles import Role
+from core.schemas import PageParams, StrictIn
+from training.models import Attendance, AttendanceStatus, LeaveRequest, Relay, Session, SessionKind, SessionMode, Venue
+
+AreaCode = Annotated[str, StringConstraints(min_length=4, max_length=12, pattern=r"^\d+$")]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("a time zone is required, e.g. 2026-05-01T09:00:00+08:00")
+    return value
+
+
+class VenueIn(StrictIn):
+    area_code: AreaCode
+    name: str = Field("", max_length=80)
+    lat: float | None = None
+    lon: float | None = None
+    datum: Datum = Datum.WGS84
+    geofence_m: int | None = Field(None, ge=20, le=5000)
+    contact_name: str = Field("", max_length=64)
+    contact_phone: str = Field("", max_length=32)
+
+
+class SessionIn(StrictIn):
+    kind: SessionKind
+    title: str = Field(..., min_length=1, max_length=120)
+    agenda: str = Field("", max_length=4000)
+    start: datetime
+    end: datetime
+    mode: SessionMode
+    area_codes: list[AreaCode] = Field(default_factory=list, max_length=100)
+    team_ids: list[int] = Field(default_factory=list, max_length=200)
+    sectors: list[Annotated[str, StringConstraints(max_length=32)]] = Field(default_factory=list, max_length=20)
+    roles: list[Role] = Field(default_factory=list, max_length=6)
+    host_area_code: AreaCode | None = None
+    relay_deadline: datetime | None = None
+    venues: list[VenueIn] = Field(default_factory=list, max_length=100)
+
+    _aware_times = field_validator("start", "end", "relay_deadline")(_aware)
+
+
+class SessionPatch(StrictIn):
+    title: str | None = Field(None, min_length=1, max_length=120)
+    agenda: str | None = Field(None, max_length=4000)
+    start: datetime | None = None
+    end: datetime | None = None
+    mode: SessionMode | None = None
+
+    _aware_times = field_validator("start", "end")(_aware)
+
+
+class CancelIn(StrictIn):
+    reason: str = Field("", max_length=200)
+
+
+class RelayConfirmIn(StrictIn):
+    venues: list[VenueIn] = Field(default_factory=list, max_length=50)
+
+
+class CheckinIn(StrictIn):
+    code: str = Field(..., min_length=1, max_length=12)
+    lat: float | None = None
+    lon: float | None = None
+    datum: Datum = Datum.WGS84
+
+
+class MarkIn(StrictIn):
+    status: Literal["present", "late", "absent", "excused", "invited"]
+    note: str = Field("", max_length=200)
+
+
+class LeaveIn(StrictIn):
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+class DecisionIn(StrictIn):
+    approve: bool
+
+
+class VenueOut(Schema):
+    id: int
+    area_code: str
+    name: str
+    join_url: str
+    contact_name: str
+    contact_phone: str
+    lat: float | None
+    lon: float | None
+    geofence_m: int | None
+
+    @staticmethod
+    def build(v: Venue) -> VenueOut:
+        return VenueOut(
+            id=v.pk,
+            area_code=v.area_id,
+            name=v.name,
+            join_url=v.join_url,
+            contact_name=v.contact_name,
+            contact_phone=v.contact_phone,
+            lat=v.lat,
+            lon=v.lon,
+            geofence_m=v.geofence_m,
+        )
+
+
+class SessionOut(Schema):
+    id: int
+    kind: str
+    title: str
+    agenda: str
+    start: datetime
+    end: datetime
+    mode: str
+    status: str
+    host_area_code: str
+    host_area_name: str
+    host_id: int | None
+    area_codes: list[str]
+    team_ids: list[int]
+    sectors: list[str]
+    roles: list[str]
+    relay_deadline: datetime | None
+    sequence: int
+    cancel_reason: str
+    invitees: int
+    venues: list[VenueOut]
+
+    @staticmethod
+    def build(s: Session, *, invitees: int, venues: list[Venue]) -> SessionOut:
+        return SessionOut(
+            id=s.pk,
+            kind=s.kind,
+            title=s.title,
+            agenda=s.agenda,
+            start=s.start,
+            end=s.end,
+            mode=s.mode,
+            status=s.status,
+            host_area_code=s.host_area_id,
+            host_area_name=s.host_area.name,
+            host_id=s.host_id,
+            area_codes=s.area_codes,
+            team_ids=s.team_ids,
+            sectors=s.sectors,
+            roles=s.roles,
+            relay_deadline=s.relay_deadline,
+            sequence=s.sequence,
+            cancel_reason=s.cancel_reason,
+            invitees=invitees,
+            venues=[VenueOut.build(v) for v in venues],
+        )
+
+
+class SessionItem(Schema):
+    id: int
+    kind: str
+    title: str
+    start: datetime
+    end: datetime
+    mode: str
+    status: str
+    host_area_code: str
+
+    @staticmethod
+    def build(s: Session) -> SessionItem:
+        return SessionItem(
+            id=s.pk,
+            kind=s.kind,
+            title=s.title,
+            start=s.start,
+            end=s.end,
+            mode=s.mode,
+            status=s.status,
+            host_area_code=s.host_area_id,
+        )
+
+
+class MySessionOut(SessionItem):
+    attendance: AttendanceStatus
+    checked_in_at: datetime | None
+
+    @staticmethod
+    def of(a: Attendance) -> MySessionOut:
+        s = a.session
+        return MySessionOut(
+            id=s.pk,
+            kind=s.kind,
+            title=s.title,
+            start=s.start,
+            end=s.end,
+            mode=s.mode,
+            status=s.status,
+            host_area_code=s.host_area_id,
+            attendance=AttendanceStatus(a.status),
+            checked_in_at=a.checked_in_at,
+        )
+
+
+class RelayOut(Schema):
+    area_code: str
+    parent_area_code: str | None
+    status: str
+    confirmed_at: datetime | None
+    confirmed_by: int | None
+    overdue: bool
+
+    @staticmethod
+    def build(r: Relay) -> RelayOut:
+        return RelayOut(
+            area_code=r.area_id,
+            parent_area_code=r.parent.area_id if r.parent else None,
+            status=r.status,
+            confirmed_at=r.confirmed_at,
+            confirmed_by=r.confirmed_by_id,
+            overdue=r.overdue_at is not None,
+        )
+
+
+class CheckinCodeOut(Schema):
+    code: str
+    valid_until: datetime
+    qr_svg: str = Field(..., description="The code as a QR image (an SVG data: URL) for the host's screen.")
+
+
+class CheckinOut(Schema):
+    status: Literal["present", "late"]
+    checked_in_at: datetime
+
+    @staticmethod
+    def build(a: Attendance) -> CheckinOut:
+        if a.checked_in_at is None or a.status not in ("present", "late"):
+            raise ValueError("not a check-in")
+        return CheckinOut(status="present" if a.status == "present" else "late", checked_in_at=a.checked_in_at)
+
+
+class AttendanceCountsOut(Schema):
+    session_id: int
+    invited: int
+    present: int
+    late: int
+    absent: int
+    excused: int
+    total: int
+
+
+class AttendeeOut(Schema):
+    person_id: int
+    name: str
+    status: str
+    checked_in_at: datetime | None
+    area_code: str
+    team_id: int | None
+    sector: str
+
+    @staticmethod
+    def build(a: Attendance) -> AttendeeOut:
+        return AttendeeOut(
+            person_id=a.person_id,
+            name=a.person.name,
+            status=a.status,
+            checked_in_at=a.checked_in_at,
+            area_code=a.area_code,
+            team_id=a.team_id,
+            sector=a.sector,
+        )
+
+
+class LeaveOut(Schema):
+    id: int
+    person_id: int
+    reason: str
+    status: str
+    decided_at: datetime | None
+
+    @staticmethod
+    def build(x: LeaveRequest) -> LeaveOut:
+        return LeaveOut(id=x.pk, person_id=x.person_id, reason=x.reason, status=x.status, decided_at=x.decided_at)
+
+
+class CalendarOut(Schema):
+    url: str
+
+
+class AttendeeFilter(PageParams):
+    status: AttendanceStatus | None = None
+
+
+class ReportParams(Schema):
+    since: date
+    until: date = Field(..., description="Exclusive.")
+    by: Literal["person", "team", "sector", "township", "county", "city", "rollup"] = "rollup"
+    area: AreaCode | None = None
+    format: Literal["json", "csv", "xlsx"] = "json"
+
+
+class ReportRowOut(Schema):
+    level: str
+    key: str
+    label: str
+    invited: int
+    present: int
+    late: int
+    absent: int
+    excused: int
+    rate: float | None
+
+
+class AnnualParams(Schema):
+    year: int = Field(..., ge=2000, le=2100)
+
+
+class AnnualRowOut(ReportRowOut):
+    sessions: int
+    months: dict[int, float | None]
+
+
+def counts_out(session_id: int, counts: dict[str, Any]) -> AttendanceCountsOut:
+    return AttendanceCountsOut(session_id=session_id, **counts)

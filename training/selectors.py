@@ -1,0 +1,217 @@
+"""Reads of sessions, audiences, relays and attendance, always scoped to the acting user.
+
+Who sees a session: the hosts (a hosting jurisdiction covering the host's
+level), coordinators of the units it was relayed to or whose people are
+invited (they see their own part), and the invitees themselves. Anyone else
+gets 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils.module_loading import import_string
+
+from core.errors import NotFound
+from core.jurisdiction import Jurisdiction, grants_of, jurisdiction_for
+from core.models import Area, Person, RoleGrant
+from core.roles import CAPABILITIES, Capability
+from training import codes
+from training.models import Attendance, AttendanceStatus, LeaveRequest, Relay, Session, Venue
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+SectorLookup = Callable[[list[str] | None], dict[int, str]]
+HOSTING_ROLES = sorted(role for role, caps in CAPABILITIES.items() if Capability.HOST_SESSIONS in caps)
+
+
+def _no_sectors(sectors: list[str] | None) -> dict[int, str]:
+    """Until the liaisons app models sectors, nobody is known to belong to one."""
+    return {}
+
+
+@cache
+def _sector_lookup() -> SectorLookup:
+    path = settings.TRAINING_SECTOR_LOOKUP
+    return import_string(path) if path else _no_sectors
+
+
+def sector_members(*, sectors: list[str] | None) -> dict[int, str]:
+    """person id -> sector for members of the given sectors (None: of every sector).
+
+    The one seam where sector membership enters training: ZHENGQI_SECTOR_LOOKUP
+    names a function of the liaisons app once it models sectors.
+    """
+    return _sector_lookup()(sectors)
+
+
+def person_of(actor: User) -> Person | None:
+    return Person.objects.filter(user_id=actor.pk).select_related("home_area").first()
+
+
+def hosting(actor: User) -> Jurisdiction:
+    return jurisdiction_for(actor, Capability.HOST_SESSIONS)
+
+
+def grants_of_hosting(actor: User) -> list[Area]:
+    """The areas the actor holds a hosting role at (the levels they may host at)."""
+    return [g.area for g in grants_of(actor) if g.role in HOSTING_ROLES]
+
+
+@dataclass(frozen=True)
+class Invitee:
+    person_id: int
+    area_code: str
+    team_id: int | None
+    sector: str
+
+
+def audience(
+    *,
+    within: Area,
+    area_prefixes: list[str],
+    team_ids: list[int],
+    sectors: list[str],
+    roles: list[str],
+    host_id: int,
+) -> list[Invitee]:
+    """Active people under `within` who live in one of the areas, are in one of the teams or sectors;
+    narrowed to holders of one of the roles when roles are given. No filter at all: everyone under `within`.
+    The host runs the session and is not invited to it."""
+    people = Person.objects.filter(is_active=True, home_area__code__startswith=within.prefix).exclude(pk=host_id)
+    members = sector_members(sectors=None)
+    match = Q()
+    for prefix in area_prefixes:
+        match |= Q(home_area__code__startswith=prefix)
+    if team_ids:
+        match |= Q(team_id__in=team_ids)
+    if sectors:
+        match |= Q(pk__in=[pid for pid, sector in members.items() if sector in sectors])
+    if match:
+        people = people.filter(match)
+    if roles:
+        people = people.filter(user__role_grants__role__in=roles)
+    rows = people.values_list("id", "home_area_id", "team_id").distinct().order_by("id")
+    return [Invitee(pid, area, team, members.get(pid, "")) for pid, area, team in rows]
+
+
+def unit_coordinators(*, area_codes: list[str]) -> dict[str, list[int]]:
+    """area code -> person ids of the coordinators granted a hosting role at exactly that area."""
+    found: dict[str, list[int]] = {code: [] for code in area_codes}
+    grants = RoleGrant.objects.filter(area_id__in=area_codes, role__in=HOSTING_ROLES, user__person__isnull=False)
+    for area_id, person_id in grants.values_list("area_id", "user__person__id").distinct().order_by("user__person__id"):
+        found[area_id].append(person_id)
+    return found
+
+
+def manages(actor: User, session: Session) -> bool:
+    """Hosts: a hosting jurisdiction that covers the level the session is hosted at."""
+    return hosting(actor).covers(session.host_area_id)
+
+
+def _staff_part(actor: User, session: Session) -> Jurisdiction | None:
+    """The part of a session a lower coordinator may see: their jurisdiction, if the session reaches it."""
+    jurisdiction = hosting(actor)
+    if jurisdiction.is_empty:
+        return None
+    reaches = (
+        Relay.objects.filter(session=session).filter(jurisdiction.q("area__code")).exists()
+        or Attendance.objects.filter(session=session).filter(jurisdiction.q("area_code")).exists()
+    )
+    return jurisdiction if reaches else None
+
+
+def session_get(*, actor: User, session_id: int) -> Session:
+    session = Session.objects.select_related("host_area", "host").filter(pk=session_id).first()
+    if session is None:
+        raise NotFound()
+    if manages(actor, session) or _staff_part(actor, session) is not None:
+        return session
+    if Attendance.objects.filter(session=session, person__user_id=actor.pk).exists():
+        return session
+    raise NotFound()
+
+
+def session_scope(*, actor: User, session: Session) -> Jurisdiction | None:
+    """Whose attendance of this session the actor may see: everyone (hosts), their part, or nobody (None)."""
+    if manages(actor, session):
+        return Jurisdiction.from_prefixes([session.host_area.prefix])
+    return _staff_part(actor, session)
+
+
+def session_list(*, actor: User, since: datetime | None = None) -> QuerySet[Session]:
+    """Sessions a coordinator runs or passes on: hosted inside, or relayed into, their jurisdiction."""
+    jurisdiction = hosting(actor)
+    relayed = Relay.objects.filter(jurisdiction.q("area__code")).values("session_id")
+    sessions = Session.objects.filter(jurisdiction.q("host_area__code") | Q(pk__in=relayed))
+    if since is not None:
+        sessions = sessions.filter(end__gte=since)
+    return sessions.select_related("host_area").order_by("-start", "-id")
+
+
+def my_sessions(*, actor: User, since: datetime | None = None) -> QuerySet[Attendance]:
+    attendances = Attendance.objects.filter(person__user_id=actor.pk)
+    if since is not None:
+        attendances = attendances.filter(session__end__gte=since)
+    return attendances.select_related("session", "session__host_area").order_by("session_start", "session_id")
+
+
+def venues_of(*, session: Session) -> QuerySet[Venue]:
+    return Venue.objects.filter(session=session).order_by("area_id", "id")
+
+
+def relays_of(*, actor: User, session: Session) -> QuerySet[Relay]:
+    scope = session_scope(actor=actor, session=session)
+    if scope is None:
+        raise NotFound()
+    return Relay.objects.filter(session=session).filter(scope.q("area__code")).order_by("area_id")
+
+
+def attendance_counts(*, session: Session, scope: Jurisdiction | None = None) -> dict[str, int]:
+    """Counts by status (every status present, zero when none), and the total."""
+    rows = Attendance.objects.filter(session=session)
+    if scope is not None:
+        rows = rows.filter(scope.q("area_code"))
+    counted = dict(rows.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    counts = {status: int(counted.get(status, 0)) for status in AttendanceStatus.values}
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def attendance_scoped(*, actor: User, session: Session) -> dict[str, int]:
+    scope = session_scope(actor=actor, session=session)
+    if scope is None:
+        raise NotFound()
+    return attendance_counts(session=session, scope=scope)
+
+
+def attendance_list(*, actor: User, session: Session, status: str | None = None) -> QuerySet[Attendance]:
+    scope = session_scope(actor=actor, session=session)
+    if scope is None:
+        raise NotFound()
+    rows = Attendance.objects.filter(session=session).filter(scope.q("area_code")).select_related("person")
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("person_id")
+
+
+def leave_list(*, actor: User, session: Session) -> QuerySet[LeaveRequest]:
+    scope = session_scope(actor=actor, session=session)
+    if scope is None:
+        raise NotFound()
+    return LeaveRequest.objects.filter(session=session).filter(scope.q("person__home_area__code")).order_by("id")
+
+
+def checkin_code(*, actor: User, session_id: int, now: datetime) -> tuple[str, datetime]:
+    """The code on the host's screen right now, and when it rotates. Hosts only."""
+    session = session_get(actor=actor, session_id=session_id)
+    if not manages(actor, session):
+        raise NotFound()
+    return codes.current(session.secret, now)
