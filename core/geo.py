@@ -167,7 +167,7 @@ def distances_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
     sin_u1, cos_u1, sin_u2, cos_u2 = np.sin(u1), np.cos(u1), np.sin(u2), np.cos(u2)
     lam = big_l
     sin_sigma = cos_sigma = sigma = cos2_alpha = cos_2sm = np.zeros_like(big_l)
-    for _ in range(12):  # converges in a handful of rounds for any pair that is not near-antipodal
+    for _round in range(12):  # converges in a handful of rounds for any pair that is not near-antipodal
         sin_lam, cos_lam = np.sin(lam), np.cos(lam)
         sin_sigma = np.hypot(cos_u2 * sin_lam, cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_lam)
         cos_sigma = sin_u1 * sin_u2 + cos_u1 * cos_u2 * cos_lam
