@@ -177,7 +177,7 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@router.get("/sessions/{int:session_id}/ics", response={404: Any, 401: Any})
+@router.get("/sessions/{int:session_id}/ics", response=errors(401, 403, 404))
 def session_ics(request: HttpRequest, session_id: int) -> HttpResponse:
     """The session as an iCalendar file (text/calendar)."""
     session = selectors.session_get(actor=actor_of(request), session_id=session_id)
@@ -197,7 +197,7 @@ def calendar_revoke(request: HttpRequest) -> Status[None]:
     return Status(204, None)
 
 
-@router.get("/calendar/{token}.ics", auth=None, response={404: Any})
+@router.get("/calendar/{token}.ics", auth=None, response=errors(404))
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A person's sessions as an iCalendar feed, at their private URL (no login: the token is the key)."""
     found = ical.feed_sessions(raw_token=token)

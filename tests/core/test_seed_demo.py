@@ -50,19 +50,19 @@ def test_every_seeded_home_lies_inside_its_county_polygon(seeded):
 
 
 def test_the_demo_logins_of_the_contract_exist_with_their_roles(seeded):
-    grants = dict(
+    # Other apps' seed hooks may add roles (a demo liaison may also head a station), so check membership.
+    grants = set(
         RoleGrant.objects.filter(user__username__regex=r"^(admin|county_|township_|.*_demo)").values_list(
             "user__username", "role"
         )
     )
     counties = Area.objects.filter(level="county").values_list("code", flat=True)
 
-    assert grants["admin"] == "city_admin"
-    assert {f"county_{c}" for c in counties} <= grants.keys()
-    assert grants["county_410622"] == "county_coordinator"
-    assert grants["township_410611001"] == "township_coordinator"
-    assert grants["volunteer_demo"] == "volunteer"
-    assert grants["liaison_demo"] == "liaison"
+    assert ("admin", "city_admin") in grants
+    assert {(f"county_{c}", "county_coordinator") for c in counties} <= grants
+    assert ("township_410611001", "township_coordinator") in grants
+    assert ("volunteer_demo", "volunteer") in grants
+    assert ("liaison_demo", "liaison") in grants
     assert Person.objects.get(user__username="volunteer_demo").home_area_id.startswith("410611")
     assert Person.objects.get(user__username="liaison_demo").home_area_id.startswith("410611")
     assert "Password: demo-password-1" in seeded

@@ -20,7 +20,7 @@ def test_a_second_server_process_is_throttled_by_the_first_ones_announcement(
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
     caches["default"].clear()
     sent: list[str] = []
-    monkeypatch.setattr("realtime.transport.announce", lambda *, body, area_code: sent.append(area_code))
+    monkeypatch.setattr("realtime.transport.announce", lambda *, body, area_code, key: sent.append(area_code))
     other_process = RedisCache(url, {})
 
     with django_capture_on_commit_callbacks(execute=True):
