@@ -181,3 +181,8 @@ def targets_in(*, jurisdiction: Jurisdiction) -> list[tuple[str, str, int]]:
         for prefix, sector, minimum in CoverageTarget.objects.values_list("area__prefix", "sector_id", "min_liaisons")
         if any(p.startswith(prefix) or prefix.startswith(p) for p in jurisdiction.prefixes)
     ]
+
+
+def people_in_sectors(*, sectors: list[str]) -> QuerySet[Person]:
+    """Active people whose liaison profile is in one of `sectors` (dispatch's sector targeting)."""
+    return Person.objects.filter(is_active=True, liaison__sector__code__in=sectors)
