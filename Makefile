@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 export ZHENGQI_JOBS_IN_PROCESS ?= true
 
-.PHONY: demo test lint typecheck pytest serve install install-dev messages static clean lock
+.PHONY: demo test lint typecheck pytest serve install install-dev messages assets static clean lock
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Zhengqi needs Python 3.11 (Django 5.2 LTS); set PYTHON=python3.11")'
@@ -30,7 +30,16 @@ install-dev: $(VENV)/.dev
 messages: $(VENV)/.base
 	@$(PY) manage.py build_catalogues
 
-static: $(VENV)/.base
+# Browser libraries (Leaflet, Chart.js) from the npm lock file; reinstalled only when it changes.
+FRONTEND := core/frontend
+$(FRONTEND)/node_modules/.stamp: $(FRONTEND)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the browser libraries: apt-get install npm"; exit 1; }
+	npm ci --prefix $(FRONTEND) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+assets: $(FRONTEND)/node_modules/.stamp
+
+static: $(VENV)/.base assets
 	@$(PY) manage.py collectstatic --noinput -v0
 
 demo: install messages static
@@ -56,13 +65,13 @@ lint: install-dev
 typecheck: install-dev
 	$(VENV)/bin/mypy .
 
-pytest: install-dev messages
+pytest: install-dev messages assets
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) staticfiles var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) staticfiles var .mypy_cache .ruff_cache .pytest_cache $(FRONTEND)/node_modules
 
 # Regenerate the pinned requirements from pyproject's top-level choices (needs network).
 lock:

@@ -274,7 +274,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
 
 # Bearer tokens for the API and the sockets.
 TOKEN_TTL = timedelta(hours=envint("ZHENGQI_TOKEN_TTL_HOURS", 24 * 7, minimum=1, maximum=24 * 90))
@@ -309,6 +309,37 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Browser libraries come from pinned npm packages (core/frontend/package-lock.json), installed
+# by `make assets`; collectstatic copies them under /static/vendor/. Nothing comes from a CDN.
+FRONTEND_MODULES = BASE_DIR / "core" / "frontend" / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/leaflet", FRONTEND_MODULES / "leaflet" / "dist"),
+    ("vendor/chartjs", FRONTEND_MODULES / "chart.js" / "dist"),
+]
+
+# --- pages (phone app /m/, dashboard /dashboard/) ------------------------------
+# Base map tiles for the dashboard. The map works without tiles (polygons, points and
+# hexagons are drawn from our own data), so an unreachable tile server only loses the background.
+# "osm" (WGS-84), "amap" and "tianditu" (GCJ-02 / WGS-84 respectively), or "none".
+_MAP_TILE_PRESETS = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "wgs84", "© OpenStreetMap contributors"),
+    "amap": (
+        "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        "gcj02",
+        "© 高德地图",
+    ),
+    "tianditu": (
+        "https://t{s}.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=" + envstr("ZHENGQI_TIANDITU_KEY", ""),
+        "wgs84",
+        "© 天地图",
+    ),
+    "none": ("", "wgs84", ""),
+}
+MAP_TILES = envstr("ZHENGQI_MAP_TILES", "osm")
+if MAP_TILES not in _MAP_TILE_PRESETS:
+    raise ImproperlyConfigured(f"ZHENGQI_MAP_TILES must be one of {sorted(_MAP_TILE_PRESETS)}, not {MAP_TILES!r}")
+MAP_TILE_URL, MAP_TILE_DATUM, MAP_TILE_ATTRIBUTION = _MAP_TILE_PRESETS[MAP_TILES]
+MAP_TILE_URL = envstr("ZHENGQI_MAP_TILE_URL", MAP_TILE_URL)  # a private tile server overrides the preset's URL
 
 # --- request limits ----------------------------------------------------------
 # JSON bodies beyond this are refused with 413 before they are read.
