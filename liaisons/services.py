@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.jurisdiction import Jurisdiction, require
-from core.models import Area, AuditAction, Person
+from core.models import Area, AuditAction, Person, RoleGrant
 from core.roles import Capability, Role
 from core.services.audit import audit_record
 from core.services.people import role_grant
@@ -55,7 +55,12 @@ def employer_create(
         name=name.strip(), sector=found, area=area, kind=kind or employer_kind_for(found.code), address=address.strip()
     )
     audit_record(
-        actor=actor, action=AuditAction.TEAM_CREATE, object_type="employer", object_id=employer.pk, area_code=area.code
+        actor=actor,
+        action=AuditAction.EMPLOYER_CREATE,
+        object_type="employer",
+        object_id=employer.pk,
+        area_code=area.code,
+        details={"sector": found.code},
     )
     return employer
 
@@ -75,7 +80,12 @@ def station_create(*, actor: User, name: str, area_code: str, address: str = "")
     except IntegrityError:
         raise Conflict(_("A station with this name already exists here."), code="duplicate_station") from None
     audit_record(
-        actor=actor, action=AuditAction.TEAM_CREATE, object_type="station", object_id=station.pk, area_code=area.code
+        actor=actor,
+        action=AuditAction.STATION_CHANGE,
+        object_type="station",
+        object_id=station.pk,
+        area_code=area.code,
+        details={"change": "create"},
     )
     return station
 
@@ -97,17 +107,29 @@ def station_set_head(*, actor: User, station_id: int, person_id: int | None) -> 
         if head is None:
             raise InvalidInput(_("Unknown person."), code="unknown_person", details={"person_id": person_id})
         role_grant(actor=actor, person_id=head.pk, role=Role.STATION_HEAD, area_code=station.area_id)
+    previous = station.head_id
     station.head_id = person_id
     station.save(update_fields=["head"])
+    revoked = _drop_head_grant(person_id=previous, area_code=station.area_id) if previous != person_id else False
     audit_record(
         actor=actor,
-        action=AuditAction.PERSON_UPDATE,
+        action=AuditAction.STATION_CHANGE,
         object_type="station",
         object_id=station.pk,
         area_code=station.area_id,
-        details={"head": person_id},
+        details={"change": "head", "head": [previous, person_id], "previous_head_grant_revoked": revoked},
     )
     return station
+
+
+def _drop_head_grant(*, person_id: int | None, area_code: str) -> bool:
+    """A replaced head loses the station_head grant over the area, unless they still lead a station there."""
+    if person_id is None or Station.objects.filter(head_id=person_id, area_id=area_code).exists():
+        return False
+    deleted, _rows = RoleGrant.objects.filter(
+        user__person__pk=person_id, role=Role.STATION_HEAD, area_id=area_code
+    ).delete()
+    return bool(deleted)
 
 
 @transaction.atomic
@@ -118,15 +140,16 @@ def station_add_liaison(*, actor: User, station_id: int, person_id: int) -> Liai
         raise InvalidInput(
             _("That person is not a liaison here."), code="unknown_liaison", details={"person_id": person_id}
         )
+    previous = liaison.station_id
     liaison.station = station
     liaison.save(update_fields=["station", "updated_at"])
     audit_record(
         actor=actor,
-        action=AuditAction.PERSON_UPDATE,
-        object_type="person",
-        object_id=person_id,
-        area_code=liaison.person.home_area_id,
-        details={"station": station.pk},
+        action=AuditAction.STATION_CHANGE,
+        object_type="station",
+        object_id=station.pk,
+        area_code=station.area_id,
+        details={"change": "add_liaison", "person_id": person_id, "from_station": previous},
     )
     return liaison
 
@@ -197,7 +220,7 @@ def liaison_import(
         touched = sorted({r.township for r in checked.valid})
         audit_record(
             actor=actor,
-            action=AuditAction.PERSON_CREATE,
+            action=AuditAction.LIAISON_IMPORT,
             object_type="liaison_import",
             area_code=common_area(touched),
             details={"rows": report.rows, "created": report.created, "updated": report.updated},
