@@ -257,8 +257,6 @@ TRAINING_GRACE_MIN = envint("ZHENGQI_CHECKIN_GRACE_MIN", 10, maximum=24 * 60)
 TRAINING_CHECKIN_FAILURES_PER_MIN = envint("ZHENGQI_CHECKIN_FAILURES_PER_MIN", 5, minimum=1)
 # Default receipt deadline for relayed units: this long before the start.
 TRAINING_RELAY_LEAD_MIN = envint("ZHENGQI_RELAY_LEAD_MIN", 120)
-# Dotted path of `fn(*, sectors, person_ids) -> {person_id: sector}`; empty until liaisons models sectors.
-TRAINING_SECTOR_LOOKUP = envstr("ZHENGQI_SECTOR_LOOKUP", "")
 
 # --- auth --------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -37,6 +38,22 @@ def _on_shift(at: datetime) -> Q:
     own = ShiftWindow.objects.filter(liaison=OuterRef("pk"))
     by_sector = SectorShift.objects.filter(sector=OuterRef("sector")).filter(same_day | wraps)
     return Q(Exists(own.filter(same_day | wraps))) | (~Q(Exists(own)) & Q(Exists(by_sector)))
+
+
+class LiaisonSectors:
+    """core.sectors' provider (registered in LiaisonsConfig.ready()): a person is in their liaison profile's sector."""
+
+    def codes(self) -> list[str]:
+        return sector_codes()
+
+    def members(self, *, sectors: Sequence[str] | None, within: Sequence[str]) -> dict[int, str]:
+        where = Q()
+        for prefix in within:
+            where |= Q(person__home_area__code__startswith=prefix)
+        liaisons = Liaison.objects.filter(where, person__is_active=True)
+        if sectors is not None:
+            liaisons = liaisons.filter(sector_id__in=list(sectors))
+        return dict(liaisons.values_list("person_id", "sector_id"))
 
 
 def liaison_person_ids(
