@@ -215,7 +215,9 @@ class CoverageAreaOut(Schema):
     volunteers: int
     liaisons: int
     on_duty: int
-    connected: int | None = Field(..., description="people with a live connection now; null until presence is wired")
+    connected: int | None = Field(
+        ..., description="volunteers and liaisons with a phone socket open now; null when presence is unavailable"
+    )
     liaisons_by_sector: dict[str, int]
     on_duty_by_sector: dict[str, int]
 
