@@ -15,6 +15,7 @@ from training.models import Session
 
 pytestmark = pytest.mark.django_db
 
+
 def parse(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
