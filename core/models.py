@@ -153,6 +153,7 @@ class AuditAction(models.TextChoices):
     LIAISON_IMPORT = "liaison_import", _("Imported liaisons")
     EMPLOYER_CREATE = "employer_create", _("Created an employer")
     STATION_CHANGE = "station_change", _("Changed a work station")
+    COVERAGE_TARGET = "coverage_target", _("Changed a coverage target")
 
 
 class AuditEntry(models.Model):

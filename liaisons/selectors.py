@@ -208,6 +208,17 @@ def targets_in(*, jurisdiction: Jurisdiction) -> list[tuple[str, str, int]]:
     ]
 
 
+def target_list(*, actor: User, area: str | None = None) -> list[CoverageTarget]:
+    """The coverage targets that apply inside the actor's view (its own and those set above it), broadest first."""
+    jurisdiction = coverage_jurisdiction(actor=actor, area=area)
+    targets = CoverageTarget.objects.select_related("area", "sector").order_by("area_id", "sector__order")
+    return [
+        t
+        for t in targets
+        if any(p.startswith(t.area.prefix) or t.area.prefix.startswith(p) for p in jurisdiction.prefixes)
+    ]
+
+
 def people_in_sectors(*, sectors: list[str]) -> QuerySet[Person]:
     """Active people whose liaison profile is in one of `sectors` (dispatch's sector targeting)."""
     return Person.objects.filter(is_active=True, liaison__sector__code__in=sectors)

@@ -13,18 +13,20 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.jurisdiction import Jurisdiction, require
-from core.models import Area, AuditAction, Person, RoleGrant
+from core.models import Area, AreaLevel, AuditAction, Person, RoleGrant
 from core.roles import Capability, Role
 from core.services.audit import audit_record
 from core.services.people import role_grant
 from liaisons.importing import MAX_REPORTED_ERRORS, RowError, check_rows, common_area, read_rows
 from liaisons.importing_apply import apply_rows
 from liaisons.live import coverage_changed
-from liaisons.models import Employer, Liaison, Sector, ShiftWindow, Station
+from liaisons.models import CoverageTarget, Employer, Liaison, Sector, ShiftWindow, Station
 from liaisons.sectors import employer_kind_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+MAX_TARGET = 1000
 
 
 def _area_within(jurisdiction: Jurisdiction, code: str) -> Area:
@@ -175,6 +177,82 @@ def liaison_set_shifts(*, actor: User, person_id: int, shifts: list[tuple[time, 
         details={"fields": ["shifts"]},
     )
     return liaison
+
+
+@transaction.atomic
+def liaison_set_work_areas(*, actor: User, person_id: int, area_codes: list[str]) -> Liaison:
+    """Replace where else a liaison works (townships or villages inside the actor's jurisdiction)."""
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    liaison = Liaison.objects.filter(jurisdiction.q("person__home_area__code"), person_id=person_id).first()
+    if liaison is None:
+        raise NotFound()
+    areas = [_area_within(jurisdiction, code) for code in sorted(set(area_codes))]
+    coarse = [a.code for a in areas if a.level not in (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)]
+    if coarse:
+        raise InvalidInput(
+            _("A work area is a township or a village."), code="work_area_level", details={"area_codes": coarse}
+        )
+    before = set(liaison.work_areas.values_list("code", flat=True))
+    liaison.work_areas.set(areas)
+    after = {a.code for a in areas}
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        object_type="person",
+        object_id=person_id,
+        area_code=liaison.person.home_area_id,
+        details={"fields": ["work_areas"], "work_areas": sorted(after)},
+    )
+    for township in sorted({code[:9] for code in before ^ after}):  # their member counts changed
+        transaction.on_commit(partial(coverage_changed, area_code=township))
+    return liaison
+
+
+@transaction.atomic
+def coverage_target_set(*, actor: User, area_code: str, sector: str, min_liaisons: int) -> CoverageTarget:
+    """At least `min_liaisons` of `sector` in every township under the area; the most specific target wins,
+    so 0 exempts the area from a broader one."""
+    area = _area_within(require(actor, Capability.MANAGE_PEOPLE), area_code)
+    found = _sector(sector)
+    if not (0 <= min_liaisons <= MAX_TARGET):
+        raise InvalidInput(
+            _("A coverage target is between 0 and 1000 liaisons."),
+            code="invalid_target",
+            details={"min_liaisons": min_liaisons},
+        )
+    previous = CoverageTarget.objects.filter(area=area, sector=found).values_list("min_liaisons", flat=True).first()
+    target, _created = CoverageTarget.objects.update_or_create(
+        area=area, sector=found, defaults={"min_liaisons": min_liaisons}
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COVERAGE_TARGET,
+        object_type="coverage_target",
+        object_id=target.pk,
+        area_code=area.code,
+        details={"sector": found.code, "min_liaisons": [previous, min_liaisons]},
+    )
+    return target
+
+
+@transaction.atomic
+def coverage_target_delete(*, actor: User, area_code: str, sector: str) -> None:
+    """Drop an area's own target: the next broader one applies again."""
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    target = (
+        CoverageTarget.objects.filter(jurisdiction.q("area__code")).filter(area_id=area_code, sector_id=sector).first()
+    )
+    if target is None:
+        raise NotFound()
+    audit_record(
+        actor=actor,
+        action=AuditAction.COVERAGE_TARGET,
+        object_type="coverage_target",
+        object_id=target.pk,
+        area_code=area_code,
+        details={"sector": sector, "min_liaisons": [target.min_liaisons, None]},
+    )
+    target.delete()
 
 
 # --- import ----------------------------------------------------------------------------------
