@@ -320,6 +320,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = API_MAX_UPLOAD_BYTES
 
 # --- liaisons and coverage -------------------------------------------------------
 LIAISON_IMPORT_MAX_ROWS = envint("ZHENGQI_LIAISON_IMPORT_MAX_ROWS", 50_000, minimum=1)
+# An import with a progress_key tells the importer's dashboards every this many rows checked.
+LIAISON_IMPORT_PROGRESS_EVERY = envint("ZHENGQI_LIAISON_IMPORT_PROGRESS_EVERY", 1000, minimum=1)
 COVERAGE_H3_RESOLUTION = envint("ZHENGQI_COVERAGE_H3_RESOLUTION", 8, minimum=5, maximum=10)
 # At most one live coverage update per county per this many seconds (dashboards refetch on it).
 COVERAGE_ANNOUNCE_EVERY_S = envint("ZHENGQI_COVERAGE_ANNOUNCE_EVERY_S", 5, minimum=1)

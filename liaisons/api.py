@@ -137,6 +137,12 @@ def vacancy_list(request: HttpRequest, params: Query[AreaParam]) -> VacanciesOut
 
 class ImportParams(Schema):
     dry_run: bool = True
+    progress_key: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{1,40}$",
+        description="your own tag for this import: your dashboard socket then receives "
+        "`liaisons.import_progress` frames carrying it (every 1,000 rows checked, then writing/done/failed)",
+    )
 
 
 @router.post(
@@ -151,7 +157,7 @@ def import_file(request: HttpRequest, params: Query[ImportParams], file: File[Up
     actor = actor_of(request)
     if file.size is not None and file.size > settings.API_MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(code="import_too_large", details={"max_bytes": settings.API_MAX_UPLOAD_BYTES})
-    report = liaison_import(actor=actor, content=file.read(), dry_run=params.dry_run)
+    report = liaison_import(actor=actor, content=file.read(), dry_run=params.dry_run, progress_key=params.progress_key)
     return Status(200 if params.dry_run else 201, ImportReportOut.build(report))
 
 

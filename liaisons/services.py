@@ -8,18 +8,19 @@ from datetime import time
 from functools import partial
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, InvalidInput, NotFound
-from core.jurisdiction import Jurisdiction, require
+from core.jurisdiction import Jurisdiction, grants_of, require
 from core.models import Area, AreaLevel, AuditAction, Person, RoleGrant
-from core.roles import Capability, Role
+from core.roles import CAPABILITIES, Capability, Role
 from core.services.audit import audit_record
 from core.services.people import role_grant
 from liaisons.importing import MAX_REPORTED_ERRORS, RowError, check_rows, common_area, read_rows
 from liaisons.importing_apply import apply_rows
-from liaisons.live import coverage_changed
+from liaisons.live import ImportProgressFeed, coverage_changed
 from liaisons.models import CoverageTarget, Employer, Liaison, Sector, ShiftWindow, Station
 from liaisons.sectors import employer_kind_for
 
@@ -270,16 +271,25 @@ class ImportReport:
 
 
 def liaison_import(
-    *, actor: User, content: bytes, dry_run: bool, progress: Callable[[int], object] | None = None
+    *,
+    actor: User,
+    content: bytes,
+    dry_run: bool,
+    progress: Callable[[int], object] | None = None,
+    progress_key: str | None = None,
 ) -> ImportReport:
     """Check a CSV/XLSX of liaisons and, unless a dry run, upsert them by ID number: all or nothing.
 
     Any bad row makes the real run refuse (InvalidInput `import_has_errors`, with the per-row
     report in details) before anything is written. Importing the same file again changes nothing.
+    With a `progress_key`, the importer's dashboards see its progress (ImportProgress frames).
     """
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
-    checked = check_rows(rows=read_rows(content), jurisdiction=jurisdiction, progress=progress)
+    feed = _progress_feed(actor, progress_key) if progress_key else None
+    checked = check_rows(rows=read_rows(content), jurisdiction=jurisdiction, progress=_ticks(progress, feed))
     report = ImportReport(dry_run=dry_run, rows=checked.rows, valid=len(checked.valid), errors=checked.errors)
+    if feed is not None:
+        feed.phase("failed" if checked.errors and not dry_run else "done" if dry_run else "writing")
     if checked.errors and not dry_run:
         raise InvalidInput(
             _("Some rows are not valid; nothing was imported."),
@@ -306,4 +316,18 @@ def liaison_import(
         if report.created or report.updated:
             for township in touched:  # their member counts changed
                 transaction.on_commit(partial(coverage_changed, area_code=township))
+        if feed is not None:
+            feed.phase("done")  # announced after the commit
     return report
+
+
+def _progress_feed(actor: User, key: str) -> ImportProgressFeed:
+    areas = sorted({g.area_id for g in grants_of(actor) if Capability.MANAGE_PEOPLE in CAPABILITIES.get(g.role, ())})
+    return ImportProgressFeed(key=key, area_codes=areas, every=settings.LIAISON_IMPORT_PROGRESS_EVERY)
+
+
+def _ticks(*callbacks: Callable[[int], object] | None) -> Callable[[int], object] | None:
+    found = [c for c in callbacks if c is not None]
+    if len(found) <= 1:
+        return found[0] if found else None
+    return lambda count: [c(count) for c in found]
