@@ -57,6 +57,11 @@ def assert_counts_follow_presence(client: ApiClient, store: PresenceStore, membe
     assert (townships[GAOCUN], townships[BEIYANG]) == (2, 1)  # the rider counts where they work, too
     assert sum(v or 0 for v in townships.values()) == 3
     assert county == {QIXIAN: 2}  # 浚县's connected volunteer is not the 淇县 coordinator's to see
+    layer = client.get("/api/v1/coverage/layers/townships").json()["features"]
+    assert {f["id"]: f["properties"]["connected"] for f in layer if f["id"] in (GAOCUN, BEIYANG)} == {
+        GAOCUN: 2,
+        BEIYANG: 1,
+    }
 
     store.forget(process_id="daphne-2")  # that process's sockets closed
 
