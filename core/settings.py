@@ -262,8 +262,6 @@ TRAINING_GRACE_MIN = envint("ZHENGQI_CHECKIN_GRACE_MIN", 10, maximum=24 * 60)
 TRAINING_CHECKIN_FAILURES_PER_MIN = envint("ZHENGQI_CHECKIN_FAILURES_PER_MIN", 5, minimum=1)
 # Default receipt deadline for relayed units: this long before the start.
 TRAINING_RELAY_LEAD_MIN = envint("ZHENGQI_RELAY_LEAD_MIN", 120)
-# Dotted path of `fn(*, sectors, person_ids) -> {person_id: sector}`; empty until liaisons models sectors.
-TRAINING_SECTOR_LOOKUP = envstr("ZHENGQI_SECTOR_LOOKUP", "")
 
 # --- auth --------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -358,6 +356,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = API_MAX_UPLOAD_BYTES
 
 # --- liaisons and coverage -------------------------------------------------------
 LIAISON_IMPORT_MAX_ROWS = envint("ZHENGQI_LIAISON_IMPORT_MAX_ROWS", 50_000, minimum=1)
+# An import with a progress_key tells the importer's dashboards every this many rows checked.
+LIAISON_IMPORT_PROGRESS_EVERY = envint("ZHENGQI_LIAISON_IMPORT_PROGRESS_EVERY", 1000, minimum=1)
 COVERAGE_H3_RESOLUTION = envint("ZHENGQI_COVERAGE_H3_RESOLUTION", 8, minimum=5, maximum=10)
 # At most one live coverage update per county per this many seconds (dashboards refetch on it).
 COVERAGE_ANNOUNCE_EVERY_S = envint("ZHENGQI_COVERAGE_ANNOUNCE_EVERY_S", 5, minimum=1)
