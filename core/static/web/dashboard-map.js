@@ -55,6 +55,12 @@
       style: { color: "#37474f", weight: 2, fill: false, interactive: false },
     }).addTo(map);
     layers.townships = L.layerGroup().addTo(map);
+    layers.labels = L.layerGroup();
+    const labelsByZoom = () => {
+      if (map.getZoom() >= 11) layers.labels.addTo(map); else layers.labels.remove();
+    };
+    map.on("zoomend", labelsByZoom);
+    labelsByZoom();
     layers.alerts = L.layerGroup().addTo(map);
     layers.responders = L.layerGroup().addTo(map);
     const overlays = {};
@@ -85,6 +91,7 @@
   async function loadAll(fit) {
     await Promise.all([loadCounties(fit), loadTownships()]);
     await Promise.all([loadResponders(), loadSummary(), loadAlerts(), loadGrid()]);
+    document.getElementById("zq-map").dataset.ready = "true"; // every layer has been drawn once
   }
 
   async function fetchLayer(path) {
@@ -115,6 +122,7 @@
 
   function drawTownships() {
     layers.townships.clearLayers();
+    layers.labels.clearLayers();
     townships.forEach((f) => {
       const p = f.properties;
       const [lon, lat] = f.geometry.coordinates;
@@ -134,6 +142,10 @@
         t("Volunteers") + ": " + D.fmtNumber(p.volunteers) + " · " + t("Liaisons") + ": " + D.fmtNumber(p.liaisons),
       ]));
       layers.townships.addLayer(mark);
+      layers.labels.addLayer(L.marker(ll(lat, lon), {
+        icon: L.divIcon({ className: "zq-township-label", html: el("span", { text: p.name }), iconSize: null, iconAnchor: [-8, 8] }),
+        interactive: false, keyboard: false,
+      }));
     });
   }
 
@@ -208,10 +220,12 @@
     layers.alerts.clearLayers();
     data.items.filter((a) => a.lat !== null && a.lon !== null).forEach((a) => {
       const centre = ll(a.lat, a.lon);
-      const ring = L.circle(centre, { radius: a.radius_m || 300, color: "#c62828", weight: 2, dashArray: "6 4", fillOpacity: 0.08 });
-      ring.bindTooltip(el("div", {}, [el("strong", { text: a.title }), el("br"), t("Open the board")]));
-      ring.on("click", (e) => { L.DomEvent.stopPropagation(e); D.go("#alerts/" + a.id); });
-      layers.alerts.addLayer(ring);
+      // The ring lets clicks through (a new alert may be raised inside it); its centre opens the board.
+      layers.alerts.addLayer(L.circle(centre, { radius: a.radius_m || 300, color: "#c62828", weight: 2, dashArray: "6 4", fillOpacity: 0.08, interactive: false }));
+      const dot = L.circleMarker(centre, { radius: 7, color: "#fff", weight: 2, fillColor: "#c62828", fillOpacity: 1, bubblingMouseEvents: false });
+      dot.bindTooltip(el("div", {}, [el("strong", { text: a.title }), el("br"), t("Open the board")]));
+      dot.on("click", () => D.go("#alerts/" + a.id));
+      layers.alerts.addLayer(dot);
     });
   }
 

@@ -1,0 +1,110 @@
+"""The staff dashboard in a browser: the coverage map keeps to the jurisdiction; screenshots in both languages.
+
+Helpers here (put_on_duty, api_as) are shared with the journeys: they drive the HTTP API the way a
+phone would, so the map has on-duty responders to show.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import PASSWORD, WebStack, screenshot, sign_in
+
+QIXIAN = "410622"  # 淇县
+XUNXIAN = "410621"  # 浚县
+
+
+def api_as(base_url: str, username: str, method: str, path: str, body: Any = None) -> Any:
+    """Call /api/v1 as `username` with a bearer token (as the phone app and integrators do)."""
+
+    def call(method: str, path: str, body: Any, token: str | None) -> Any:
+        request = urllib.request.Request(  # noqa: S310 (loopback test server)
+            f"{base_url}/api/v1/{path}",
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.loads(response.read() or b"null")
+
+    token = call("POST", "auth/token", {"username": username, "password": PASSWORD}, None)["token"]
+    return call(method, path, body, token)
+
+
+def put_on_duty(base_url: str, username: str, *, lat: float, lon: float) -> None:
+    """Duty on and a fresh WGS-84 fix, as a phone sends them."""
+    api_as(base_url, username, "PUT", "me/duty", {"on_duty": True})
+    api_as(base_url, username, "PUT", "me/location", {"lat": lat, "lon": lon, "datum": "wgs84", "accuracy_m": 15})
+
+
+def volunteers_in(base_url: str, area: str, count: int) -> list[str]:
+    found = api_as(base_url, "admin", "GET", f"people?role=volunteer&area={area}&limit={count}")
+    return [p["username"] for p in found["items"]]
+
+
+def township_points(base_url: str, county: str) -> list[tuple[float, float]]:
+    layer = api_as(base_url, "admin", "GET", "coverage/layers/townships")
+    points = [f["geometry"]["coordinates"] for f in layer["features"] if f["properties"]["code"].startswith(county)]
+    return [(lat, lon) for lon, lat in points]
+
+
+@pytest.fixture(scope="module")
+def responders_in_two_counties(web_stack: WebStack) -> dict[str, int]:
+    """Three on-duty volunteers with fixes in 淇县 and three in 浚县."""
+    placed = {}
+    for county in (QIXIAN, XUNXIAN):
+        points = township_points(web_stack.url, county)
+        people = volunteers_in(web_stack.url, county, 3)
+        for index, username in enumerate(people):
+            lat, lon = points[index % len(points)]
+            put_on_duty(web_stack.url, username, lat=lat + 0.002 * index, lon=lon)
+        placed[county] = len(people)
+    on_duty = api_as(web_stack.url, "admin", "GET", "coverage/layers/on-duty")["features"]
+    assert {f["properties"]["area_code"][:6] for f in on_duty} >= {QIXIAN, XUNXIAN}
+    return placed
+
+
+def _open_map(page: Any, base_url: str, username: str) -> None:
+    sign_in(page, base_url, username)
+    assert page.url.endswith("/dashboard/")
+    page.wait_for_selector("[data-testid=map][data-ready=true]", timeout=20_000)
+
+
+def test_a_qixian_coordinator_sees_only_qixian_responders_on_the_map(
+    web_stack: WebStack, new_page: Any, responders_in_two_counties: dict[str, int]
+) -> None:
+    page = new_page("desktop")
+
+    _open_map(page, web_stack.url, f"county_{QIXIAN}")
+
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=responder]').length >= n",
+        arg=responders_in_two_counties[QIXIAN],
+        timeout=10_000,
+    )
+    codes = page.eval_on_selector_all("[data-testid=responder]", "els => els.map(e => e.dataset.areaCode)")
+    assert codes, "no responders on the map"
+    assert all(code.startswith(QIXIAN) for code in codes), codes
+    assert not page.query_selector(f"[data-testid=responder][data-area-code^='{XUNXIAN}']")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_city_map_is_drawn_without_any_tiles_in_both_languages(
+    web_stack: WebStack, new_page: Any, responders_in_two_counties: dict[str, int], language: str
+) -> None:
+    page = new_page("desktop", language)
+
+    _open_map(page, web_stack.url, "admin")
+
+    # Tiles are blocked (no internet in tests): the map is drawn from our own data alone.
+    assert page.locator("[data-testid=map] .leaflet-overlay-pane canvas").count() >= 1
+    assert page.locator("[data-testid=responder]").count() >= sum(responders_in_two_counties.values())
+    assert page.text_content("[data-testid=summary-responders]") != "–"
+    nav = page.text_content("[data-testid=nav-map]")
+    assert nav == ("覆盖地图" if language == "zh-hans" else "Coverage map")
+    assert page.get_attribute("html", "lang") == language
+    screenshot(page, f"dashboard-map-{language}")
