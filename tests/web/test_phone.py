@@ -34,8 +34,14 @@ def _phone(new_page: Any, at: tuple[float, float], language: str = "zh-hans") ->
         "phone",
         language,
         geolocation={"latitude": at[0], "longitude": at[1], "accuracy": 12},
-        permissions=["geolocation"],
+        permissions=["geolocation", "notifications"],
     )
+
+
+NOTIFICATIONS = """async () => {
+  const reg = await navigator.serviceWorker.getRegistration("/m/");
+  return (await reg.getNotifications()).map((n) => [n.title, n.tag]);
+}"""
 
 
 def test_going_on_duty_shares_the_phones_position_and_going_off_duty_withdraws_it(
@@ -69,12 +75,14 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
     go_on_duty(page)
     eventually(lambda: located(web_stack, token(web_stack, members[member])))
+    page.wait_for_function("navigator.serviceWorker.controller !== null")  # notifications go through it
     coordinator = token(web_stack, QIBIN_COORDINATOR)
 
     alert_id = raise_alert(web_stack, coordinator, at=scene, title=f"老人摔倒 {language}")
 
     screen = page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=active]")
     assert page.evaluate("zqPhone.ringLog") == [alert_id]
+    assert page.evaluate(NOTIFICATIONS) == [["新警情" if language == "zh-hans" else "New alert", f"alert-{alert_id}"]]
     assert screen.query_selector("[data-testid=alert-title]").text_content() == f"老人摔倒 {language}"
     distance = screen.query_selector("[data-testid=alert-distance]").text_content()
     assert ("300 米" in distance and "南" in distance) if language == "zh-hans" else "300 m to the south" in distance
