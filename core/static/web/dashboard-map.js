@@ -70,7 +70,7 @@
     overlays[t("On-duty responders")] = layers.responders;
     overlays[t("Active alerts")] = layers.alerts;
     L.control.layers(null, overlays, { collapsed: true }).addTo(map);
-    L.control.scale({ imperial: false }).addTo(map);
+    L.control.scale({ imperial: false, position: "topleft" }).addTo(map);
     map.on("click", (e) => startAlert(e.latlng));
 
     D.on("coverage.changed", liveRefresh);
@@ -82,6 +82,7 @@
   }
 
   const liveRefresh = D.throttle(() => {
+    if (pick) preview(); // who is on duty nearby changed: so may the recipient count
     loadResponders();
     loadTownships();
     loadSummary();
@@ -91,6 +92,10 @@
   async function loadAll(fit) {
     await Promise.all([loadCounties(fit), loadTownships()]);
     await Promise.all([loadResponders(), loadSummary(), loadAlerts(), loadGrid()]);
+    // A township-level viewer has no county outline: frame their hexagons instead.
+    if (fit && !layers.counties.getLayers().length && layers.grid.getLayers().length) {
+      map.fitBounds(layers.grid.getBounds(), { padding: [12, 12] });
+    }
     document.getElementById("zq-map").dataset.ready = "true"; // every layer has been drawn once
   }
 

@@ -112,7 +112,7 @@
       session.status === "scheduled"
         ? el("button", { type: "button", class: "zq-primary", "data-testid": "session-start", onclick: () => post(id, "start"), text: t("Start now") })
         : null,
-      live ? el("button", { type: "button", "data-testid": "session-cancel", onclick: () => post(id, "cancel", { reason: "" }), text: t("Cancel session") }) : null,
+      live ? el("button", { type: "button", "data-testid": "session-cancel", onclick: () => { if (window.confirm(t("Cancel this session? Everyone invited is told."))) post(id, "cancel", { reason: "" }); }, text: t("Cancel session") }) : null,
       el("a", { class: "zq-button", href: "/api/v1/sessions/" + id + "/ics", text: t("Calendar file") }),
     ].filter(Boolean));
     const card = el("article", { class: "zq-card", "data-testid": "session-card", "data-session-id": id, "data-status": session.status }, [
@@ -226,7 +226,11 @@
       loadAreas().catch(() => null).then(loadList);
       if (param === "new") newForm();
       else if (selected) loadDetail(selected);
-      else { stopCode(); detail.replaceChildren(el("p", { class: "zq-muted", text: t("Choose a session, or schedule one.") })); }
+      else {
+        stopCode();
+        const hint = D.config.can.host_sessions ? t("Choose a session, or schedule one.") : t("Choose a session.");
+        detail.replaceChildren(el("p", { class: "zq-muted", text: hint }));
+      }
     },
     hide() { visible = false; stopCode(); },
   });
