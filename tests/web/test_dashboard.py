@@ -108,3 +108,43 @@ def test_the_city_map_is_drawn_without_any_tiles_in_both_languages(
     assert nav == ("覆盖地图" if language == "zh-hans" else "Coverage map")
     assert page.get_attribute("html", "lang") == language
     screenshot(page, f"dashboard-map-{language}")
+
+
+def test_a_township_coordinator_searches_people_of_their_township_with_masked_phones(
+    web_stack: WebStack, new_page: Any
+) -> None:
+    page = new_page("desktop", "en")
+    sign_in(page, web_stack.url, "township_410611001")
+
+    page.click("[data-testid=nav-people]")
+    page.wait_for_selector("[data-testid=people-table] tbody tr")
+    page.select_option("[data-testid=people-search] [name=role]", "volunteer")
+    page.click("[data-testid=people-search] button[type=submit]")
+    page.wait_for_selector("[data-testid=people-count]:has-text('of')")
+
+    rows = page.eval_on_selector_all(
+        "[data-testid=people-table] tbody tr",
+        "rows => rows.map(r => [r.cells[1].textContent, r.cells[2].textContent])",
+    )
+    assert rows
+    assert all("****" in phone for phone, _area in rows), rows  # a township coordinator sees masked phones
+    assert {area for _phone, area in rows} == {"金山街道"}
+
+
+def test_reports_draw_both_charts_and_offer_the_downloads(web_stack: WebStack, new_page: Any) -> None:
+    page = new_page("desktop")
+    sign_in(page, web_stack.url, f"county_{QIXIAN}")
+
+    page.click("[data-testid=nav-reports]")
+
+    page.wait_for_selector("[data-testid=chart-attendance][data-rows]")
+    page.wait_for_selector("[data-testid=chart-response][data-rows]")
+    assert page.evaluate("typeof Chart") == "function"  # from /static/vendor/chartjs, not a CDN
+    links = page.eval_on_selector_all(
+        "[data-testid=report-attendance] a, [data-testid=report-response] a", "as => as.map(a => a.href)"
+    )
+    assert any("format=csv" in href for href in links)
+    assert any("format=xlsx" in href for href in links)
+    assert any("response-times.csv" in href for href in links)
+    csv = page.evaluate("href => fetch(href).then(r => r.status + ' ' + r.headers.get('content-type'))", links[0])
+    assert csv == "200 text/csv; charset=utf-8"

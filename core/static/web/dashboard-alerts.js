@@ -145,6 +145,11 @@
     refreshList();
   });
   D.on("reconnected", refresh);
+  // Deliveries are acknowledged by phones without any board event: refresh an active board now and then.
+  setInterval(() => {
+    const card = detail.querySelector("[data-testid=alert-board][data-status=active]");
+    if (visible && card && !document.hidden) refreshBoard();
+  }, 10000);
 
   D.view("alerts", {
     show(param) {
