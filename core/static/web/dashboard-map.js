@@ -46,9 +46,10 @@
       ...geo,
       pane: "hexes",
       style: (f) => ({ stroke: false, fillColor: colour(f.properties.distance_m), fillOpacity: f.properties.distance_m === null ? 0.25 : 0.45 }),
-      onEachFeature: (f, layer) => layer.bindTooltip(() =>
-        D.areaName(f.properties.township) + "<br>" + t("Nearest on duty") + ": " +
-        (f.properties.distance_m === null ? t("nobody") : D.fmtDistance(f.properties.distance_m)), { sticky: true }),
+      onEachFeature: (f, layer) => layer.bindTooltip(() => el("div", {}, [
+        D.areaName(f.properties.township), el("br"),
+        t("Nearest on duty") + ": " + (f.properties.distance_m === null ? t("nobody") : D.fmtDistance(f.properties.distance_m)),
+      ]), { sticky: true }),
     }).addTo(map);
     layers.counties = L.geoJSON(null, {
       ...geo,

@@ -185,7 +185,8 @@
     const tick = () => {
       const left = Math.max(0, Math.round((until - Date.now()) / 1000));
       if (valid) valid.textContent = zq.interpolate(t("Next code in %(s)s s"), { s: left });
-      if (left <= 0) { showCode(id); return; }
+      // Rotated: fetch the next one (never faster than once a second, whatever the clocks say).
+      if (left <= 0) { codeTimer = setTimeout(() => showCode(id), 1000); return; }
       codeTimer = setTimeout(tick, 1000);
     };
     tick();
