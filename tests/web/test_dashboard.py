@@ -74,7 +74,7 @@ def _open_map(page: Any, base_url: str, username: str) -> None:
     page.wait_for_selector("[data-testid=map][data-ready=true]", timeout=20_000)
 
 
-def test_a_qixian_coordinator_sees_only_qixian_responders_on_the_map(
+def test_a_qixian_coordinator_sees_only_qixian_responders_on_the_map_also_as_they_come_on_duty(
     web_stack: WebStack, new_page: Any, responders_in_two_counties: dict[str, int]
 ) -> None:
     page = new_page("desktop")
@@ -90,6 +90,16 @@ def test_a_qixian_coordinator_sees_only_qixian_responders_on_the_map(
     assert codes, "no responders on the map"
     assert all(code.startswith(QIXIAN) for code in codes), codes
     assert not page.query_selector(f"[data-testid=responder][data-area-code^='{XUNXIAN}']")
+
+    # Live: one more comes on duty in each county; only 淇县's appears, without reloading the page.
+    for county in (XUNXIAN, QIXIAN):
+        lat, lon = township_points(web_stack.url, county)[0]
+        put_on_duty(web_stack.url, volunteers_in(web_stack.url, county, 4)[3], lat=lat - 0.004, lon=lon)
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=responder]').length === n", arg=len(codes) + 1, timeout=15_000
+    )
+    codes = page.eval_on_selector_all("[data-testid=responder]", "els => els.map(e => e.dataset.areaCode)")
+    assert all(code.startswith(QIXIAN) for code in codes), codes
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
