@@ -12,6 +12,7 @@ import hashlib
 import json
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -75,6 +76,8 @@ def shell(request: HttpRequest) -> HttpResponse:
         "on_duty": bool(duty and duty.on_duty),
         "duty_changed_at": duty.changed_at.isoformat() if duty else None,
         "icon": static("web/icons/icon-192.png"),
+        # The check-in form shows only while the server would take a code.
+        "checkin_opens_min": settings.TRAINING_CHECKIN_OPENS_MIN,
     }
     return render(request, "web/phone.html", {"boot": boot})
 
