@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.models import DutyStatus, Person
@@ -83,7 +83,6 @@ def shell(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_control(max_age=3600)
 def manifest(request: HttpRequest) -> JsonResponse:
     body = {
         "name": _("Zhengqi volunteer alerts"),

@@ -64,6 +64,10 @@ def test_going_on_duty_shares_the_phones_position_and_going_off_duty_withdraws_i
     page.wait_for_selector("[data-testid=duty-toggle][aria-pressed=false]")
     eventually(lambda: located(web_stack, bearer) is None)
 
+    page.click("[data-testid=logout]")
+    page.wait_for_url("**/login/")
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('zq.'))") == []
+
 
 @pytest.mark.parametrize(("language", "member"), [("zh-hans", 1), ("en", 2)])
 def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses_in_order(
@@ -113,6 +117,10 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
     assert page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.length") == 0
     assert page.eval_on_selector_all("[data-testid=alert-list] [data-alert-id]", "ns => ns.length") == 1
     assert page.evaluate("zqPhone.ringLog") == [alert_id]
+    screenshot(page, f"phone-alert-cancelled-{language}")
+    page.click("[data-testid=alert-close]")
+    page.wait_for_selector(f"[data-testid=alert-list] [data-alert-id='{alert_id}'][data-status=cancelled]")
+    screenshot(page, f"phone-home-{language}")
 
 
 def test_a_phone_is_invited_live_joins_checks_in_with_the_hosts_code_and_asks_leave_for_another(
