@@ -12,6 +12,7 @@ import hashlib
 import json
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,7 +20,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.models import DutyStatus, Person
@@ -75,12 +76,13 @@ def shell(request: HttpRequest) -> HttpResponse:
         "on_duty": bool(duty and duty.on_duty),
         "duty_changed_at": duty.changed_at.isoformat() if duty else None,
         "icon": static("web/icons/icon-192.png"),
+        # The check-in form shows only while the server would take a code.
+        "checkin_opens_min": settings.TRAINING_CHECKIN_OPENS_MIN,
     }
     return render(request, "web/phone.html", {"boot": boot})
 
 
 @require_GET
-@cache_control(max_age=3600)
 def manifest(request: HttpRequest) -> JsonResponse:
     body = {
         "name": _("Zhengqi volunteer alerts"),

@@ -64,6 +64,10 @@ def test_going_on_duty_shares_the_phones_position_and_going_off_duty_withdraws_i
     page.wait_for_selector("[data-testid=duty-toggle][aria-pressed=false]")
     eventually(lambda: located(web_stack, bearer) is None)
 
+    page.click("[data-testid=logout]")
+    page.wait_for_url("**/login/")
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('zq.'))") == []
+
 
 @pytest.mark.parametrize(("language", "member"), [("zh-hans", 1), ("en", 2)])
 def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses_in_order(
@@ -113,9 +117,13 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
     assert page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.length") == 0
     assert page.eval_on_selector_all("[data-testid=alert-list] [data-alert-id]", "ns => ns.length") == 1
     assert page.evaluate("zqPhone.ringLog") == [alert_id]
+    screenshot(page, f"phone-alert-cancelled-{language}")
+    page.click("[data-testid=alert-close]")
+    page.wait_for_selector(f"[data-testid=alert-list] [data-alert-id='{alert_id}'][data-status=cancelled]")
+    screenshot(page, f"phone-home-{language}")
 
 
-def test_a_phone_is_invited_live_and_checks_in_to_a_training_with_the_hosts_code(
+def test_a_phone_is_invited_live_joins_checks_in_with_the_hosts_code_and_asks_leave_for_another(
     web_stack: WebStack, new_page: Any, members: list[str]
 ) -> None:
     page = _phone(new_page, SHANGYU)
@@ -123,40 +131,44 @@ def test_a_phone_is_invited_live_and_checks_in_to_a_training_with_the_hosts_code
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
     page.click("[data-testid=tab-sessions]")
     host = token(web_stack, CITY_ADMIN)
-    now = datetime.now(UTC)
     home = web_stack.shell(
         f"from core.models import Person; print(Person.objects.get(user__username='{members[3]}').home_area_id)"
     )
 
-    created = api(
-        web_stack,
-        host,
-        "POST",
-        "sessions",
-        {
-            "kind": "training",
-            "title": "防汛救援培训（手机）",
-            "start": (now + timedelta(minutes=2)).isoformat(),
-            "end": (now + timedelta(hours=1)).isoformat(),
-            "mode": "in_person",
-            "area_codes": [home],
-            "roles": ["volunteer"],
-        },
-    )
-    assert created.status_code == 201, created.text
-    session_id = created.json()["id"]
+    def schedule(title: str, *, in_minutes: int, mode: str) -> int:
+        start = datetime.now(UTC) + timedelta(minutes=in_minutes)
+        body = {"kind": "training", "title": title, "start": start.isoformat(),
+                "end": (start + timedelta(hours=1)).isoformat(), "mode": mode, "area_codes": [home],
+                "roles": ["volunteer"]}  # fmt: skip
+        created = api(web_stack, host, "POST", "sessions", body)
+        assert created.status_code == 201, created.text
+        return int(created.json()["id"])
 
-    item = page.wait_for_selector(f"[data-testid=session-list] [data-session-id='{session_id}']")
+    now_id = schedule("防汛救援培训（手机）", in_minutes=2, mode="both")
+    later_id = schedule("季度例会（手机）", in_minutes=3 * 24 * 60, mode="in_person")
+
+    item = page.wait_for_selector(f"[data-testid=session-list] [data-session-id='{now_id}']")
     assert "防汛救援培训（手机）" in (item.text_content() or "")
-    code = api(web_stack, host, "GET", f"sessions/{session_id}/checkin-code").json()["code"]
+    page.wait_for_selector(f"[data-session-id='{later_id}']")
+    join = page.wait_for_selector(f"[data-session-id='{now_id}'] [data-testid=session-join]")
+    assert (join.get_attribute("href") or "").startswith("http")
+    code = api(web_stack, host, "GET", f"sessions/{now_id}/checkin-code").json()["code"]
     wrong = "000000" if code != "000000" else "111111"
-    page.fill(f"[data-session-id='{session_id}'] [data-testid=checkin-code]", wrong)
-    page.click(f"[data-session-id='{session_id}'] [data-testid=checkin-submit]")
-    page.wait_for_selector(f"[data-session-id='{session_id}'] [data-testid=checkin-error]:visible")
-    page.fill(f"[data-session-id='{session_id}'] [data-testid=checkin-code]", code)
-    page.click(f"[data-session-id='{session_id}'] [data-testid=checkin-submit]")
+    page.fill(f"[data-session-id='{now_id}'] [data-testid=checkin-code]", wrong)
+    page.click(f"[data-session-id='{now_id}'] [data-testid=checkin-submit]")
+    page.wait_for_selector(f"[data-session-id='{now_id}'] [data-testid=checkin-error]:visible")
+    page.fill(f"[data-session-id='{now_id}'] [data-testid=checkin-code]", code)
+    page.click(f"[data-session-id='{now_id}'] [data-testid=checkin-submit]")
 
-    result = page.wait_for_selector(f"[data-session-id='{session_id}'] [data-testid=checkin-result]")
+    result = page.wait_for_selector(f"[data-session-id='{now_id}'] [data-testid=checkin-result]")
     assert result.get_attribute("data-status") == "present"
-    counts = api(web_stack, host, "GET", f"sessions/{session_id}/attendance").json()
-    assert counts["present"] == 1
+    assert api(web_stack, host, "GET", f"sessions/{now_id}/attendance").json()["present"] == 1
+
+    page.click(f"[data-session-id='{later_id}'] [data-testid=leave-open]")
+    page.fill(f"[data-session-id='{later_id}'] [data-testid=leave-reason]", "值班冲突")
+    page.click(f"[data-session-id='{later_id}'] [data-testid=leave-submit]")
+
+    page.wait_for_selector(f"[data-session-id='{later_id}'] [data-testid=leave-result][data-status=pending]")
+    leaves = api(web_stack, host, "GET", f"sessions/{later_id}/leave").json()
+    assert [(x["reason"], x["status"]) for x in leaves] == [("值班冲突", "pending")]
+    screenshot(page, "phone-sessions-zh-hans")

@@ -202,9 +202,12 @@
 
   /* ---------- the full screen ---------- */
   function open(id) {
+    const fresh = openId !== id;
     openId = id;
     renderScreen();
     document.body.classList.add("ph-screen-open");
+    const title = screenRoot.querySelector("[data-testid=alert-title]");
+    if (fresh && title) title.focus(); // screen readers start at the alert
   }
 
   function close() {
@@ -219,8 +222,10 @@
     const name = encodeURIComponent(a.title);
     const gcj = zq.toDatum(a.lat, a.lon, "gcj02");
     const bd = zq.toDatum(a.lat, a.lon, "bd09");
-    const amap = (a.nav && a.nav.amap) ||
-      `https://uri.amap.com/marker?position=${gcj[1].toFixed(6)},${gcj[0].toFixed(6)}&name=${name}&src=zhengqi&coordinate=gaode`;
+    // callnative=1: Amap opens its app when the phone has it, the web page otherwise.
+    const amap = ((a.nav && a.nav.amap) ||
+      `https://uri.amap.com/marker?position=${gcj[1].toFixed(6)},${gcj[0].toFixed(6)}&name=${name}&src=zhengqi&coordinate=gaode`) +
+      "&callnative=1";
     const baidu = (a.nav && a.nav.baidu) ||
       `https://api.map.baidu.com/marker?location=${bd[0].toFixed(6)},${bd[1].toFixed(6)}&title=${name}&content=${name}&coord_type=bd09ll&output=html&src=zhengqi`;
     const geo = `geo:${a.lat.toFixed(6)},${a.lon.toFixed(6)}?q=${a.lat.toFixed(6)},${a.lon.toFixed(6)}(${name})`;
@@ -311,7 +316,7 @@
         text: zq.t("Cancelled: stand down.") + (a.reason ? " " + a.reason : "") }),
       el("p", { class: "ph-banner ph-banner-closed", "data-testid": "alert-closed", hidden: status !== "closed",
         text: expired(a) && a.status === "active" ? zq.t("This alert has expired.") : zq.t("This alert is closed.") }),
-      el("h1", { id: "alert-title", "data-testid": "alert-title", text: a.title }),
+      el("h1", { id: "alert-title", "data-testid": "alert-title", tabindex: "-1", text: a.title }),
       el("p", { class: "ph-distance", "data-testid": "alert-distance" }, [
         el("span", { class: "ph-arrow", "aria-hidden": "true", style: a.bearing_deg === null || a.bearing_deg === undefined ? "display:none" : `transform: rotate(${a.bearing_deg}deg)`, text: "↑" }),
         distanceText(a),

@@ -20,6 +20,8 @@
   let loading = null;
   let refreshTimer = null;
 
+  const OPENS_MS = (ZQP.boot.checkin_opens_min || 30) * 60000;
+  const checkinOpen = (s) => Date.parse(s.start) - OPENS_MS <= Date.now() && s.status !== "cancelled";
   const over = (s) => Date.parse(s.end) <= Date.now() || s.status === "ended" || s.status === "cancelled";
 
   async function load() {
@@ -128,13 +130,20 @@
       node.append(el("a", { class: "ph-join", href: joinLinks[s.id], target: "_blank", rel: "noopener",
         "data-testid": "session-join", text: zq.t("Join the video session") }));
     }
-    if (!checkedIn) {
+    if (!checkedIn && checkinOpen(s)) {
       const form = el("form", { class: "ph-checkin", onsubmit: (ev) => { ev.preventDefault(); checkin(s, node); } }, [
         el("input", { "data-testid": "checkin-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "12",
-          placeholder: zq.t("Check-in code"), "aria-label": zq.t("Check-in code"), value: draft.code || "" }),
+          placeholder: zq.t("Check-in code"), "aria-label": zq.t("Check-in code"), value: draft.code || "",
+          oninput: (ev) => { drafts[s.id] = { ...(drafts[s.id] || {}), code: ev.target.value }; } }),
         el("button", { type: "submit", class: "zq-primary", "data-testid": "checkin-submit", text: zq.t("Check in") }),
       ]);
       node.append(form, el("p", { class: "zq-error", "data-testid": "checkin-error", role: "alert", hidden: true }));
+    } else if (!checkedIn) {
+      node.append(el("p", { class: "zq-muted", "data-testid": "checkin-later",
+        text: zq.interpolate(zq.t("Check-in opens at %(time)s."),
+          { time: ZQP.formatTime(new Date(Date.parse(s.start) - OPENS_MS).toISOString(), true) }) }));
+    }
+    if (!checkedIn) {
       if (leaves[s.id]) {
         node.append(el("p", { class: "zq-muted", "data-testid": "leave-result", "data-status": leaves[s.id],
           text: zq.t("Leave requested: waiting for a decision.") }));
@@ -142,7 +151,8 @@
         const leaveForm = el("form", { class: "ph-leave", hidden: !draft.leaveOpen,
           onsubmit: (ev) => { ev.preventDefault(); requestLeave(s, node); } }, [
           el("textarea", { "data-testid": "leave-reason", rows: "2", maxlength: "200", placeholder: zq.t("Reason for leave"),
-            "aria-label": zq.t("Reason for leave") }),
+            "aria-label": zq.t("Reason for leave"),
+            oninput: (ev) => { drafts[s.id] = { ...(drafts[s.id] || {}), leave: ev.target.value, leaveOpen: true }; } }),
           el("button", { type: "submit", "data-testid": "leave-submit", text: zq.t("Send leave request") }),
           el("p", { class: "zq-error", "data-testid": "leave-error", role: "alert", hidden: true }),
         ]);
@@ -155,12 +165,24 @@
     return node;
   }
 
+  let shape = "";
   function render() {
+    // Typing survives a refresh (drafts), and so does the focus.
+    const focused = document.activeElement && listNode.contains(document.activeElement)
+      ? [document.activeElement.closest("[data-session-id]").dataset.sessionId, document.activeElement.dataset.testid] : null;
     const upcoming = sessions.filter((s) => !over(s));
     const past = sessions.filter(over).reverse().slice(0, 10);
     listNode.replaceChildren(...upcoming.map(item), ...past.map(item));
     emptyNode.hidden = sessions.length > 0;
+    shape = currentShape();
+    if (focused && focused[1]) {
+      const again = listNode.querySelector(`[data-session-id="${focused[0]}"] [data-testid="${focused[1]}"]`);
+      if (again) again.focus();
+    }
   }
+  // What the clock changes: a check-in opening, a session ending. Re-render only then.
+  const currentShape = () => sessions.map((s) => `${s.id}:${checkinOpen(s)}:${over(s)}`).join(",");
+  setInterval(() => { if (currentShape() !== shape) render(); }, 30000);
 
   const MESSAGES = {
     "session.invited": "New invitation: %(title)s",

@@ -16,6 +16,12 @@
         return fallback;
       }
     },
+    // Everything this login kept on the device, and its socket position (zq.seq.*).
+    clear() {
+      Object.keys(localStorage)
+        .filter((k) => k.startsWith(prefix) || (k.startsWith("zq.seq.") && k.endsWith("." + boot.user_id)))
+        .forEach((k) => localStorage.removeItem(k));
+    },
     set(name, value) {
       try {
         localStorage.setItem(prefix + name, JSON.stringify(value));

@@ -40,6 +40,20 @@
     });
   }
 
+  /* ---- signing out leaves nothing of this person on a shared phone ---- */
+  const logout = document.querySelector("[data-testid=logout-form]");
+  logout.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    socket.close();
+    ZQP.store.clear();
+    zq.forgetToken();
+    try {
+      const names = await caches.keys();
+      await Promise.all(names.filter((n) => n.startsWith("zq-phone-")).map((n) => caches.delete(n)));
+    } catch (err) { /* no Cache API: nothing was kept there */ }
+    logout.submit();
+  });
+
   /* ---- the durable stream ---- */
   let replayUntil = 0;
   function replayFinished() {
