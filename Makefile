@@ -6,7 +6,9 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
-export ZHENGQI_JOBS_IN_PROCESS ?= true
+# Server processes started by make run the periodic jobs in-process unless told otherwise;
+# the test process never does (the suite starts its own servers where jobs matter).
+JOBS_IN_PROCESS ?= $(or $(ZHENGQI_JOBS_IN_PROCESS),true)
 
 .PHONY: demo test lint typecheck pytest serve install install-dev messages assets static clean lock
 
@@ -47,17 +49,20 @@ demo: install messages static
 	$(PY) manage.py seed_demo
 	@echo
 	@echo "Zhengqi is starting on http://$(HOST):$(PORT)/"
+	@echo "  Sign in:             http://$(HOST):$(PORT)/login/"
+	@echo "  Phone app:           http://$(HOST):$(PORT)/m/          (volunteer_demo, liaison_demo; a phone-sized window)"
+	@echo "  Staff dashboard:     http://$(HOST):$(PORT)/dashboard/  (admin, county_410622, township_410611001)"
 	@echo "  API docs (OpenAPI):  http://$(HOST):$(PORT)/api/v1/docs"
 	@echo "  OpenAPI schema:      http://$(HOST):$(PORT)/api/v1/openapi.json"
 	@echo "  Admin:               http://$(HOST):$(PORT)/admin/   (log in as admin)"
 	@echo "  Phone socket:        ws://$(HOST):$(PORT)/ws/v1/phone"
 	@echo "Press Ctrl-C to stop."
-	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) core.asgi:application
+	ZHENGQI_JOBS_IN_PROCESS=$(JOBS_IN_PROCESS) ZHENGQI_DEMO_ACTIVITY=true exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) core.asgi:application
 
 # One production server process (uvicorn + uvloop, see core/management/commands/serve.py)
 # with the current environment; it neither migrates nor seeds.
 serve: install
-	exec $(PY) manage.py serve --host $(HOST) --port $(PORT)
+	ZHENGQI_JOBS_IN_PROCESS=$(JOBS_IN_PROCESS) exec $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

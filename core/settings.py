@@ -222,6 +222,11 @@ CAP_SENDER = envstr("ZHENGQI_CAP_SENDER", "zhengqi@hebi.example.cn")
 # Server processes run periodic jobs (escalation, reminders) in a background
 # thread when this is on; `make demo` and `make serve` turn it on.
 JOBS_IN_PROCESS = envbool("ZHENGQI_JOBS_IN_PROCESS", False)
+# `make demo` turns this on: a share of the seeded members stay on duty and move about their
+# township (core/demo_activity.py), so that the demo's maps and alerts have someone to show.
+DEMO_ACTIVITY = envbool("ZHENGQI_DEMO_ACTIVITY", False)
+if PRODUCTION and DEMO_ACTIVITY:
+    raise ImproperlyConfigured("ZHENGQI_DEMO_ACTIVITY simulates members on duty; it must never run in production")
 
 # --- real-time sockets (docs/PROTOCOL.md) ---------------------------------------
 # Acknowledged stream events older than this are deleted by `manage.py prune_streams`.
