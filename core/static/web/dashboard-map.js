@@ -165,7 +165,7 @@
       const dot = el("span", {
         class: "zq-responder", "data-testid": "responder", "data-area-code": p.area_code, "data-exact": String(!!p.exact),
       });
-      const icon = L.divIcon({ html: dot, className: "", iconSize: [14, 14], iconAnchor: [7, 7] });
+      const icon = L.divIcon({ html: dot, className: "", iconSize: [11, 11], iconAnchor: [5.5, 5.5] });
       const marker = L.marker(ll(lat, lon), { icon: icon, keyboard: false, title: p.name || D.areaName(p.area_code) });
       marker.bindTooltip(() => el("div", {}, [
         el("strong", { text: p.name || t("On duty") }), el("br"),
