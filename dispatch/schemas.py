@@ -212,3 +212,7 @@ class ReportOut(Schema):
     until: datetime
     level: str
     items: list[StatsOut]
+
+
+class PreviewOut(Schema):
+    recipients: int = Field(..., description="how many people the alert would ring if it were raised now")

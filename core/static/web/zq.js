@@ -102,22 +102,29 @@
       }
     }
 
+    let connecting = false;
     async function connect() {
       retryTimer = null;
-      if (stopped) return;
+      if (stopped || connecting || ws) return;
+      connecting = true;
       setState("connecting");
       let token;
       try {
         token = await socketToken(freshToken);
         freshToken = false;
       } catch (err) {
+        connecting = false;
         if (err.status === 401 || err.status === 403) { setState("signed_out"); if (h.onSignedOut) h.onSignedOut(); return; }
         return retry(0);
       }
+      connecting = false;
+      if (stopped || ws) return;
       const scheme = location.protocol === "https:" ? "wss://" : "ws://";
       ws = new WebSocket(scheme + location.host + path);
-      ws.onopen = () => ws.send(JSON.stringify({ type: "hello", token: token, since: lastSeq }));
+      const opened = ws;
+      ws.onopen = () => opened.send(JSON.stringify({ type: "hello", token: token, since: lastSeq }));
       ws.onmessage = (message) => {
+        if (ws !== opened) return; // a socket dropped on going offline may still deliver a late frame
         let frame;
         try { frame = JSON.parse(message.data); } catch (err) { return; }
         if (frame.type === "welcome") {
@@ -127,6 +134,8 @@
           setState("open");
           clearInterval(pingTimer);
           pingTimer = setInterval(() => { if (ws && ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}'); }, 25000);
+          // An ack lost with the previous socket (processed while the link died): send it again.
+          if (lastSeq > ackedSeq && !ackTimer) ackTimer = setTimeout(sendAck, 1000);
           if (h.onWelcome) h.onWelcome(frame);
         } else if (frame.type === "event" && typeof frame.seq === "number") {
           if (frame.seq <= lastSeq) return; // already processed: drop the duplicate
@@ -144,6 +153,7 @@
         }
       };
       ws.onclose = (close) => {
+        if (ws !== opened) return; // an older socket closing late (e.g. after going offline)
         clearInterval(pingTimer);
         ws = null;
         if (stopped) return;
@@ -154,8 +164,13 @@
     }
 
     function retry(minimum) {
-      setState(navigator.onLine === false ? "offline" : "reconnecting");
-      const cap = Math.min(30000, 500 * Math.pow(2, attempt));
+      clearTimeout(retryTimer);
+      retryTimer = null;
+      // No network: the "online" event reconnects at once; until then only try at the slowest pace
+      // (navigator.onLine can be wrong on some devices, so never give up entirely).
+      const offline = navigator.onLine === false;
+      setState(offline ? "offline" : "reconnecting");
+      const cap = offline ? 30000 : Math.min(30000, 500 * Math.pow(2, attempt));
       const delay = Math.max(minimum, Math.random() * cap); // full jitter
       attempt += 1;
       retryTimer = setTimeout(connect, delay);
@@ -163,7 +178,20 @@
 
     // Coming back online: try at once instead of waiting out the backoff.
     global.addEventListener("online", () => {
-      if (!stopped && !ws && retryTimer) { clearTimeout(retryTimer); attempt = 0; connect(); }
+      if (!stopped && !ws && !connecting) { clearTimeout(retryTimer); retryTimer = null; attempt = 0; connect(); }
+    });
+    // Going offline: a socket may linger half-open for minutes on a phone; drop it now and say so.
+    global.addEventListener("offline", () => {
+      if (stopped) return;
+      clearTimeout(retryTimer);
+      retryTimer = null;
+      if (ws) {
+        const dead = ws;
+        ws = null;
+        clearInterval(pingTimer);
+        try { dead.close(1000); } catch (err) { /* already closing */ }
+      }
+      setState("offline");
     });
 
     connect();
