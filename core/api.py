@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -15,7 +16,34 @@ from core.errors import ZhengqiError
 
 logger = logging.getLogger("zhengqi.api")
 
-api = NinjaAPI(
+_UNSAFE = ("post", "put", "patch", "delete")
+_ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+
+class ZhengqiAPI(NinjaAPI):
+    """The NinjaAPI, whose schema also documents the errors every operation of a kind can give.
+
+    Those come from layers below the operations, so no operation declares them itself:
+    400 `malformed_json` and 413 `payload_too_large` for any request body (core.middleware),
+    and 403 for an unsafe request that carries a session cookie without the CSRF token.
+    """
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                common = []
+                if "requestBody" in operation:
+                    common += [(400, "Malformed body"), (413, "Body too large")]
+                if method in _UNSAFE and {"SessionAuth": []} in operation.get("security", []):
+                    common.append((403, "CSRF check failed (a browser session without its CSRF token)"))
+                for status, description in common:
+                    responses.setdefault(status, {"description": description, "content": _ERROR_REF})
+        return schema
+
+
+api = ZhengqiAPI(
     title="Zhengqi API",
     version="1",
     description="Mobilisation platform for volunteer police and industry liaisons. "
