@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -93,7 +93,7 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | json.JSONDecodeError | UnicodeDecodeError):
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError | UnicodeDecodeError):
         return _error(request, 400, "malformed_json", _("The request body is not valid JSON."))
     code = _STATUS_CODES.get(exc.status_code, "error")
     return _error(request, exc.status_code, code, str(exc))
@@ -102,6 +102,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", _("Not found, or outside your jurisdiction."))
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A date that leaves the calendar when converted to UTC (year 1 at +08:00), or a number
+    # too big for the database's integers: the caller's value, so a 422 rather than a 500.
+    logger.info("value out of range in %s %s: %s", request.method, request.path, exc)
+    return _error(request, 422, "out_of_range", _("A date or number is outside the range this service supports."))
 
 
 @api.exception_handler(Exception)
