@@ -9,10 +9,11 @@ from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from core.auth import API_AUTH
 from core.errors import ZhengqiError
+from core.throttle import UserMinuteThrottle
 
 logger = logging.getLogger("zhengqi.api")
 
@@ -25,7 +26,8 @@ class ZhengqiAPI(NinjaAPI):
 
     Those come from layers below the operations, so no operation declares them itself:
     400 `malformed_json` and 413 `payload_too_large` for any request body (core.middleware),
-    and 403 for an unsafe request that carries a session cookie without the CSRF token.
+    403 for an unsafe request that carries a session cookie without the CSRF token, and
+    429 `rate_limited` once a user goes over the per-user rate limit (core.throttle).
     """
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
@@ -38,6 +40,8 @@ class ZhengqiAPI(NinjaAPI):
                     common += [(400, "Malformed body"), (413, "Body too large")]
                 if method in _UNSAFE and {"SessionAuth": []} in operation.get("security", []):
                     common.append((403, "CSRF check failed (a browser session without its CSRF token)"))
+                if operation.get("security"):
+                    common.append((429, "Too many requests from this user; see Retry-After"))
                 for status, description in common:
                     responses.setdefault(status, {"description": description, "content": _ERROR_REF})
         return schema
@@ -50,6 +54,7 @@ api = ZhengqiAPI(
     "Errors are JSON {code, message, details}; lists are {items, count} with ?limit=&offset=.",
     urls_namespace="api-v1",
     auth=API_AUTH,
+    throttle=[UserMinuteThrottle()],
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
@@ -89,6 +94,11 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
     return _error(
         request, 401, "unauthorized", _("Log in first: the credentials are missing, wrong, expired or revoked.")
     )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return _error(request, 429, "rate_limited", _("Too many requests; wait a moment and try again."))
 
 
 @api.exception_handler(HttpError)

@@ -319,6 +319,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_UPLOAD_PATHS = ("/api/v1/liaisons/imports",)
 API_MAX_UPLOAD_BYTES = envint("ZHENGQI_API_MAX_UPLOAD_BYTES", 8 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = API_MAX_UPLOAD_BYTES
+# API calls one user may make per minute (all processes together with REDIS_URL); 0 turns the limit off.
+API_RATE_PER_MINUTE = envint("ZHENGQI_API_RATE_PER_MINUTE", 600)
 
 # --- liaisons and coverage -------------------------------------------------------
 LIAISON_IMPORT_MAX_ROWS = envint("ZHENGQI_LIAISON_IMPORT_MAX_ROWS", 50_000, minimum=1)
