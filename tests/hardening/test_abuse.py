@@ -20,8 +20,8 @@ from django.test import Client
 
 from core.models import ApiToken
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, ApiClient
-from tests.realtime.conftest import Socket, token_for
 from tests.core.test_settings import FIELD_KEY, GOOD_KEY, run_django
+from tests.realtime.conftest import Socket, token_for
 
 PASSWORD = "correct-horse-battery"
 

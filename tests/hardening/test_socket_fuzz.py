@@ -39,9 +39,7 @@ _types = st.sampled_from(["hello", "ack", "ping", "event", "welcome", "", "HELLO
 _frames = st.one_of(
     # Frames shaped like the protocol's, with wrong or missing fields.
     st.builds(lambda t, rest: json.dumps({"type": t, **rest}), _types, st.dictionaries(st.text(max_size=6), _json)),
-    st.builds(
-        lambda seq: json.dumps({"type": "ack", "seq": seq}), st.one_of(_scalars, st.integers(-5, 2**63 + 5))
-    ),
+    st.builds(lambda seq: json.dumps({"type": "ack", "seq": seq}), st.one_of(_scalars, st.integers(-5, 2**63 + 5))),
     st.builds(lambda tok, since: json.dumps({"type": "hello", "token": tok, "since": since}), _json, _json),
     # Any JSON at all, any text at all, and a few nasty shapes.
     st.builds(lambda v: json.dumps(v, allow_nan=True), _json),

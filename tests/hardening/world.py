@@ -97,11 +97,11 @@ _serial = iter(range(900_000, 10_000_000))
 
 def _person(area: str, role: str | None, *, name: str, username: str, county: str = "410622") -> Person:
     n = next(_serial)
-    id_number = valid_id_number(n, county=county)
+    id_number, phone = valid_id_number(n, county=county), valid_phone(n)
     person = PersonFactory(
-        user=UserFactory(username=username),
+        user=UserFactory(username=username or phone),  # members registered by the API log in with their phone
         name=name,
-        phone=valid_phone(n),
+        phone=phone,
         home_area=Area.objects.get(code=area),
         id_number=id_number,
     )
@@ -113,7 +113,7 @@ def _person(area: str, role: str | None, *, name: str, username: str, county: st
 
 def _side(tag: str, area: str, county_code: str) -> Side:
     """A member, a liaison (in a station and an employer) and a team in `area`, all marked with `tag`."""
-    member = _person(area, "volunteer", name=f"{tag}义警", username=f"{tag}_member", county=county_code)
+    member = _person(area, "volunteer", name=f"{tag}义警", username="", county=county_code)
     liaison = _person(area, "liaison", name=f"{tag}联络员", username=f"{tag}_liaison", county=county_code)
     place = Area.objects.get(code=area)
     team = TeamFactory(name=f"{tag}义警队", area=place)
