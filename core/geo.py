@@ -145,7 +145,6 @@ def distances_bearings(target: LatLon, points: Sequence[LatLon]) -> list[tuple[f
     )
     return [(float(d), float(a) % 360.0) for d, a in zip(distances, azimuths, strict=True)]
 
-
 # --- many distances at once ----------------------------------------------------------------
 _WGS84_A = 6378137.0
 _WGS84_F = 1 / 298.257223563
