@@ -226,6 +226,11 @@ JOBS_IN_PROCESS = envbool("ZHENGQI_JOBS_IN_PROCESS", False)
 # --- real-time sockets (docs/PROTOCOL.md) ---------------------------------------
 # Acknowledged stream events older than this are deleted by `manage.py prune_streams`.
 STREAM_RETENTION_DAYS = envint("ZHENGQI_STREAM_RETENTION_DAYS", 30, minimum=1)
+# `manage.py retention` deletes audit entries (and login records) older than this; the Cybersecurity
+# Law asks for network logs to be kept at least six months.
+AUDIT_RETENTION_DAYS = envint("ZHENGQI_AUDIT_RETENTION_DAYS", 730, minimum=180)
+# ... and API tokens this long after they expired or were revoked.
+TOKEN_RETENTION_DAYS = envint("ZHENGQI_TOKEN_RETENTION_DAYS", 30, minimum=1)
 # A socket that has not said hello within this many seconds is closed (4408).
 WS_HELLO_TIMEOUT = envint("ZHENGQI_WS_HELLO_TIMEOUT", 10, minimum=1)
 # Frames a client may send per second (burst twice that) before it is closed (4429).
