@@ -244,3 +244,33 @@ def test_production_redirects_to_https_and_sends_hsts_and_secure_cookies():
     assert "plain 301 https://testserver/api/v1/openapi.json" in lines
     assert "tls 200 max-age=31536000; includeSubDomains; preload" in lines
     assert "cookies True True True" in lines
+
+
+# --- body size limits on every operation that takes a body --------------------------------------
+
+
+def _unsafe_operations() -> list[tuple[str, str]]:
+    import re
+
+    from tests.hardening.endpoints import api_operations
+
+    return [
+        (e.method, "/" + re.sub(r"<(?:\w+:)?(\w+)>", "1", e.route))
+        for e in api_operations()
+        if e.method in ("POST", "PUT", "PATCH")
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path"), _unsafe_operations())
+def test_every_operation_refuses_an_oversized_body_before_reading_it(method, path, settings):
+    limit = settings.API_MAX_UPLOAD_BYTES if path.startswith(settings.API_UPLOAD_PATHS) else settings.API_MAX_BODY_BYTES
+
+    response = Client().generic(method, path, b"{}", content_type="application/json", CONTENT_LENGTH=str(limit + 1))
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "payload_too_large",
+        "message": response.json()["message"],
+        "details": {"max_bytes": limit},
+    }
