@@ -54,10 +54,6 @@ def _area_q(**extra: Any) -> Builder:
     return lambda w, s, role: Req(query={"area": s.area, **extra})
 
 
-def _county_q(**extra: Any) -> Builder:
-    return lambda w, s, role: Req(query={"area": s.area[:6], **extra})
-
-
 def _body(make: Callable[[Side], Any]) -> Builder:
     return lambda w, s, role: Req(body=make(s))
 
@@ -137,7 +133,6 @@ def _calendar_feed(w: World, s: Side, role: str) -> Req:
 
 # --- what each role gets ----------------------------------------------------------------------
 
-STAFF = ("city", "county", "township", "station_head")
 # Column order of the expectation rows.
 ORDER = ("city", "county", "township", "station_head", "volunteer", "liaison")
 
@@ -492,10 +487,8 @@ def _page_cases() -> list[Endpoint]:
     return [e for e in django_patterns() if _is_page(e)]
 
 
-@pytest.mark.parametrize("page", _page_cases() or [None], ids=lambda e: str(e) if e else "no pages yet")
-def test_every_page_needs_a_login_and_shows_nothing_from_outside(world: World, page: Endpoint | None) -> None:
-    if page is None:
-        pytest.skip("no page is mounted yet: the policy applies as soon as one is")
+def check_page(world: World, page: Endpoint) -> None:
+    """The page policy: anonymous visitors are sent to log in, and no actor sees a foreign marker."""
     for role in ROLES:
         client = Client()
         if role != "anonymous":
@@ -505,10 +498,40 @@ def test_every_page_needs_a_login_and_shows_nothing_from_outside(world: World, p
             response = client.get(url)
             text = _body_text(response)
             if role == "anonymous" and page.route not in PUBLIC_PAGES:
-                assert response.status_code in (302, 401, 403, 404), f"{url} is open to anonymous visitors"
+                assert response.status_code in (302, 401, 403, 404), (
+                    f"{url} is open to anonymous visitors: require a login, or list the route in PUBLIC_PAGES with why"
+                )
             assert response.status_code < 500, f"{url} as {role}: {response.status_code}"
             found = _leaks(text, world.foreign_markers(role))
             assert not found, f"{url} shows {role} records from outside the jurisdiction: {found}"
+
+
+@pytest.mark.parametrize("page", _page_cases() or [None], ids=lambda e: str(e) if e else "no pages yet")
+def test_every_page_needs_a_login_and_shows_nothing_from_outside(world: World, page: Endpoint | None) -> None:
+    if page is None:
+        pytest.skip("no page is mounted yet: the policy applies as soon as one is")
+    check_page(world, page)
+
+
+@pytest.mark.urls("tests.hardening.page_urls")
+@pytest.mark.parametrize(
+    ("route", "complaint"),
+    [
+        ("demo/open/", "open to anonymous visitors"),
+        ("demo/people/", "records from outside the jurisdiction"),
+        ("demo/alerts/<int:alert_id>/", "records from outside the jurisdiction"),
+    ],
+)
+def test_the_page_policy_catches_an_open_page_and_pages_that_leak(world: World, route: str, complaint: str) -> None:
+    page = next(e for e in django_patterns() if e.route == route)
+
+    with pytest.raises(AssertionError, match=complaint):
+        check_page(world, page)
+
+
+@pytest.mark.urls("tests.hardening.page_urls")
+def test_the_page_policy_passes_a_page_that_scopes_its_records(world: World) -> None:
+    check_page(world, next(e for e in django_patterns() if e.route == "demo/scoped/<int:alert_id>/"))
 
 
 def test_the_admin_site_lets_no_role_in(world: World) -> None:
