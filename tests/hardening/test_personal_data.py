@@ -143,3 +143,21 @@ def test_the_people_endpoint_masks_exactly_for_the_roles_without_the_capability(
     full = role in ("city", "county")
     assert body["phone"] == (world.inside.person.phone if full else mask_phone(world.inside.person.phone))
     assert (body.get("id_number") == world.inside.person.id_number) is full  # type: ignore[attr-defined]
+
+
+def test_failed_logins_and_lockouts_log_no_phone_though_login_names_are_phones(
+    make_person: Any, caplog: pytest.LogCaptureFixture, settings: Any
+) -> None:
+    person = make_person("volunteer")
+    User.objects.filter(pk=person.user_id).update(username=person.phone)
+    caplog.set_level(logging.DEBUG)
+
+    answers = [
+        ApiClient().post("/api/v1/auth/token", {"username": person.phone, "password": f"guess-{i}"}).status_code
+        for i in range(settings.AXES_FAILURE_LIMIT + 1)
+    ]
+
+    assert answers[-1] == 429  # the lockout happened, and was logged
+    assert any("Locking out" in r.getMessage() for r in caplog.records)
+    logged = caplog.text + "".join(json.dumps(r.__dict__, default=str, ensure_ascii=False) for r in caplog.records)
+    assert person.phone not in logged
