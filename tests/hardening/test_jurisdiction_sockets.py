@@ -35,6 +35,12 @@ DASHBOARD = {role: "welcome" for role in STAFF} | {
 MATRIX = {"/ws/v1/phone": PHONE, "/ws/v1/dashboard": DASHBOARD}
 
 
+def test_every_socket_route_has_a_row() -> None:
+    from tests.hardening.endpoints import websocket_routes
+
+    assert {"/" + e.route for e in websocket_routes()} == set(MATRIX)
+
+
 @pytest.fixture
 async def world(hebi: None, settings: Any) -> World:
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ws"}}
