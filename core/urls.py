@@ -4,11 +4,10 @@ import json
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import RedirectView
 
 from core.api import api
 
@@ -25,11 +24,11 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
-    # Until the phone and dashboard pages exist, the front door is the API documentation.
-    path("", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the pages' language switch
+    path("", include("core.web.urls")),
 ]
 
 

@@ -70,6 +70,7 @@ def create(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
             team_ids=tuple(payload.team_ids),
             sectors=tuple(payload.sectors),
             roles=tuple(payload.roles),
+            on_shift=payload.on_shift,
         ),
         expires_at=payload.expires_at,
     )
