@@ -169,6 +169,8 @@ RULES: dict[tuple[str, str], Rule] = {
     # auth and me: only ever about the caller
     ("POST", "api/v1/auth/token"): Rule(_token_body, X(200, 200, 200, 200, 200, 200)),
     ("DELETE", "api/v1/auth/token"): Rule(_q(), X(204, 204, 204, 204, 204, 204)),
+    # Only a signed-in browser session mints a token for its page; a bearer token cannot mint more.
+    ("POST", "api/v1/auth/session-token"): Rule(_q(), X(401, 401, 401, 401, 401, 401)),
     ("GET", "api/v1/me"): Rule(_q(), ALL),
     ("PUT", "api/v1/me/duty"): Rule(_body(lambda s: {"on_duty": True}), ALL),
     ("PUT", "api/v1/me/location"): Rule(_body(lambda s: {"lat": 35.6, "lon": 114.2}), X(409, 409, 409, 409, 409, 409)),
@@ -236,6 +238,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "api/v1/liaisons/<int:person_id>/shifts"): Rule(
         _person("liaison", lambda s: {"shifts": ["10:00-14:00"]}), X(*MANAGERS, 403, 403, 403)
     ),
+    ("PUT", "api/v1/liaisons/<int:person_id>/work-areas"): Rule(
+        _person("liaison", lambda s: {"area_codes": [s.area]}), X(*MANAGERS, 403, 403, 403)
+    ),
     ("GET", "api/v1/liaisons/employers"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),
     ("POST", "api/v1/liaisons/employers"): Rule(
         _body(lambda s: {"name": "矩阵单位", "sector": "express", "area_code": s.area}),
@@ -259,6 +264,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "api/v1/coverage/grid"): Rule(_area_q(), X(SEE, SEE, SEE, SEE, 403, 403)),
     ("GET", "api/v1/coverage/summary"): Rule(_area_q(), X(SEE, SEE, SEE, SEE, 403, 403)),
     ("GET", "api/v1/coverage/shortfalls"): Rule(_area_q(), X(SEE, SEE, SEE, SEE, 403, 403)),
+    ("GET", "api/v1/coverage/targets"): Rule(_area_q(), X(SEE, SEE, SEE, SEE, 403, 403)),
+    ("PUT", "api/v1/coverage/targets"): Rule(
+        _body(lambda s: {"area_code": s.area, "sector": "express", "min_liaisons": 3}),
+        X(*["200/422"] * 3, 403, 403, 403),
+    ),
+    ("DELETE", "api/v1/coverage/targets/<area_code>/<sector>"): Rule(
+        lambda w, s, r: Req(path_kwargs={"area_code": s.area, "sector": "express"}),
+        X("204/404", "204/404", "204/404", 403, 403, 403),
+    ),
     ("GET", "api/v1/coverage/layers/counties"): Rule(_q(), X(200, 200, 200, 200, 403, 403)),
     ("GET", "api/v1/coverage/layers/townships"): Rule(_q(), X(200, 200, 200, 200, 403, 403)),
     ("GET", "api/v1/coverage/layers/on-duty"): Rule(_q(), X(200, 200, 200, 200, 403, 403)),
@@ -307,14 +321,18 @@ RULES: dict[tuple[str, str], Rule] = {
 
 # Django URL patterns that are not pages behind a login (each with why).
 NON_PAGES: dict[str, str] = {
-    "": "redirects to the API documentation (public, carries no data)",
     "^api/": "JSON 404 for unknown API URLs",
     "api/v1/": "ninja's API root (404 JSON)",
     "api/v1/docs": "public API documentation (no data)",
     "api/v1/openapi.json": "public OpenAPI schema (no data)",
 }
-# Pages anyone may open without logging in (a login page, the PWA manifest, ...). None yet.
-PUBLIC_PAGES: dict[str, str] = {}
+# Pages anyone may open without logging in (each with why). They still get the no-leak check.
+PUBLIC_PAGES: dict[str, str] = {
+    "login/": "the sign-in form",
+    "logout/": "POST-only sign-out (a GET is 405); signing out needs no login",
+    "jsi18n/": "the translation catalogue the pages' scripts use (no data)",
+    "i18n/setlang/": "Django's language switch (no data)",
+}
 # How to fill a page's path parameter, by name: the record of the side being visited.
 PAGE_PARAMS: dict[str, Callable[[Side], Any]] = {
     "alert_id": lambda s: s.alert_id,

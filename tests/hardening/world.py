@@ -21,7 +21,7 @@ from core.identity import mask_phone
 from core.models import ApiToken, Area, DutyStatus, Person
 from core.positions import Fix, positions
 from core.services.tokens import TOKEN_PREFIX
-from liaisons.models import Employer, Liaison, Sector, Station
+from liaisons.models import CoverageTarget, Employer, Liaison, Sector, Station
 from tests.factories import PersonFactory, RoleGrantFactory, TeamFactory, UserFactory, valid_id_number, valid_phone
 
 CITY = "410600"
@@ -120,6 +120,7 @@ def _side(tag: str, area: str, county_code: str) -> Side:
     station = Station.objects.create(name=f"{tag}工作站", area=place)
     employer = Employer.objects.create(name=f"{tag}外卖站", sector=Sector.objects.get(code="food_delivery"), area=place)
     Liaison.objects.create(person=liaison, sector_id="food_delivery", employer=employer, station=station)
+    CoverageTarget.objects.create(area=place, sector_id="express", min_liaisons=2)
     member.team = team
     member.save(update_fields=["team"])
     side = Side(
@@ -146,7 +147,7 @@ def _on_duty(person: Person, at: tuple[float, float]) -> None:
 
 def build_world(api: Any) -> World:
     """Build the world. `api(token)` returns an ApiClient; alerts and sessions are raised through the real API."""
-    from liaisons.models import CoverageTarget, SectorShift
+    from liaisons.models import SectorShift
     from liaisons.sectors import seed_sectors
 
     if not Sector.objects.exists():
