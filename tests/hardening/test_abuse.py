@@ -67,10 +67,12 @@ def test_the_lockout_also_guards_the_browser_login(make_person, settings):
     staff = get_user_model().objects.create_user(username="staffer", password=PASSWORD, is_staff=True)
     _fail_until_locked(staff.username, settings)
 
-    response = Client().post("/admin/login/?next=/admin/", {"username": "staffer", "password": PASSWORD})
+    for url in ("/login/", "/admin/login/?next=/admin/"):
+        browser = Client()
+        response = browser.post(url, {"username": "staffer", "password": PASSWORD})
 
-    assert response.status_code == 429
-    assert "_auth_user_id" not in Client().session
+        assert response.status_code == 429, url
+        assert "_auth_user_id" not in browser.session
 
 
 # --- tokens on the sockets ------------------------------------------------------------------
@@ -119,7 +121,10 @@ async def test_a_browser_socket_from_a_look_alike_or_opaque_origin_is_refused(or
 
 
 @pytest.mark.django_db
-def test_logging_in_rotates_the_session_key_and_logging_out_forgets_it():
+@pytest.mark.parametrize(
+    ("login_url", "logout_url"), [("/login/", "/logout/"), ("/admin/login/?next=/admin/", "/admin/logout/")]
+)
+def test_logging_in_rotates_the_session_key_and_logging_out_forgets_it(login_url, logout_url):
     get_user_model().objects.create_user(username="staffer", password=PASSWORD, is_staff=True)
     client = Client()
     # An attacker plants a session id in the victim's browser before they log in.
@@ -128,13 +133,14 @@ def test_logging_in_rotates_the_session_key_and_logging_out_forgets_it():
     planted.save()
     client.cookies["sessionid"] = planted.session_key
 
-    response = client.post("/admin/login/?next=/admin/", {"username": "staffer", "password": PASSWORD})
+    response = client.post(login_url, {"username": "staffer", "password": PASSWORD})
 
     assert response.status_code == 302
     logged_in_key = client.cookies["sessionid"].value
     assert logged_in_key != planted.session_key
     assert not SessionStore().exists(planted.session_key)
-    client.post("/admin/logout/")
+    assert SessionStore(session_key=logged_in_key).load().get("_auth_user_id")
+    client.post(logout_url)
     assert not SessionStore().exists(logged_in_key)
 
 
