@@ -24,7 +24,9 @@ class UserMinuteThrottle(BaseThrottle):
         if not limit or user is None or not user.is_authenticated:
             return True
         window = int(time.time() // 60)
-        key = f"zq:rate:{user.pk}:{window}"
+        # The join time too: a row id can come back (a test's rolled-back user, a restored database).
+        joined = int(user.date_joined.timestamp() * 1e6) if getattr(user, "date_joined", None) else 0
+        key = f"zq:rate:{user.pk}.{joined}:{window}"
         # add() then incr(): both atomic in Redis, so concurrent processes never lose a count.
         cache.add(key, 0, timeout=120)
         try:
