@@ -280,3 +280,27 @@ def test_every_operation_refuses_an_oversized_body_before_reading_it(method, pat
         "message": response.json()["message"],
         "details": {"max_bytes": limit},
     }
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_the_rate_limit_is_counted_in_redis_so_every_process_shares_it(make_person, login, settings, redis_url):
+    import os
+
+    import redis
+
+    prefix = f"zqtest-rate-{os.getpid()}"
+    backend = "django.core.cache.backends.redis.RedisCache"
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": redis_url, "KEY_PREFIX": prefix}}
+    settings.API_RATE_PER_MINUTE = 2
+    client = login(make_person("county_coordinator", QIXIAN))
+    server = redis.Redis.from_url(redis_url)
+    try:
+        answers = [client.get("/api/v1/me").status_code for _ in range(3)]
+        counters = [server.get(key) for key in server.scan_iter(f"{prefix}:*zq:rate:*")]
+    finally:
+        for key in server.scan_iter(f"{prefix}:*"):
+            server.delete(key)
+
+    assert answers == [200, 200, 429]
+    assert counters == [b"3"]  # one counter, in Redis, that every server process increments
