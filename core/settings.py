@@ -231,6 +231,11 @@ if PRODUCTION and DEMO_ACTIVITY:
 # --- real-time sockets (docs/PROTOCOL.md) ---------------------------------------
 # Acknowledged stream events older than this are deleted by `manage.py prune_streams`.
 STREAM_RETENTION_DAYS = envint("ZHENGQI_STREAM_RETENTION_DAYS", 30, minimum=1)
+# `manage.py retention` deletes audit entries (and login records) older than this; the Cybersecurity
+# Law asks for network logs to be kept at least six months.
+AUDIT_RETENTION_DAYS = envint("ZHENGQI_AUDIT_RETENTION_DAYS", 730, minimum=180)
+# ... and API tokens this long after they expired or were revoked.
+TOKEN_RETENTION_DAYS = envint("ZHENGQI_TOKEN_RETENTION_DAYS", 30, minimum=1)
 # A socket that has not said hello within this many seconds is closed (4408).
 WS_HELLO_TIMEOUT = envint("ZHENGQI_WS_HELLO_TIMEOUT", 10, minimum=1)
 # Frames a client may send per second (burst twice that) before it is closed (4429).
@@ -353,6 +358,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_UPLOAD_PATHS = ("/api/v1/liaisons/imports",)
 API_MAX_UPLOAD_BYTES = envint("ZHENGQI_API_MAX_UPLOAD_BYTES", 8 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = API_MAX_UPLOAD_BYTES
+# API calls one user may make per minute (all processes together with REDIS_URL); 0 turns the limit off.
+API_RATE_PER_MINUTE = envint("ZHENGQI_API_RATE_PER_MINUTE", 600)
 
 # --- liaisons and coverage -------------------------------------------------------
 LIAISON_IMPORT_MAX_ROWS = envint("ZHENGQI_LIAISON_IMPORT_MAX_ROWS", 50_000, minimum=1)
