@@ -207,6 +207,11 @@ RULES: dict[tuple[str, str], Rule] = {
         _body(lambda s: {"kind": "other", "title": "矩阵警情", "area_codes": [s.area]}),
         X(*[NEW_403] * 3, 403, 403, 403),
     ),
+    # The recipient count before sending: the same checks as raising, and nothing written.
+    ("POST", "api/v1/alerts/preview"): Rule(
+        _body(lambda s: {"kind": "other", "title": "矩阵警情", "area_codes": [s.area]}),
+        X(*["200/403"] * 3, 403, 403, 403),
+    ),
     ("GET", "api/v1/alerts"): Rule(_area_q(), ALL),
     ("GET", "api/v1/alerts/<int:alert_id>"): Rule(_on("alert_id", "alert_id"), X(*[SEE] * 6)),
     ("PATCH", "api/v1/alerts/<int:alert_id>"): Rule(
@@ -332,6 +337,8 @@ PUBLIC_PAGES: dict[str, str] = {
     "logout/": "POST-only sign-out (a GET is 405); signing out needs no login",
     "jsi18n/": "the translation catalogue the pages' scripts use (no data)",
     "i18n/setlang/": "Django's language switch (no data)",
+    "m/manifest.webmanifest": "the phone app's install manifest (browsers fetch it without credentials; no data)",
+    "m/sw.js": "the phone app's service worker script (must load before sign-in to serve the offline shell; no data)",
 }
 # How to fill a page's path parameter, by name: the record of the side being visited.
 PAGE_PARAMS: dict[str, Callable[[Side], Any]] = {
