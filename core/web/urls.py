@@ -12,7 +12,7 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.sign_out, name="logout"),
     # The pages' scripts translate with the same catalogue as the server (gettext() in JS).
-    path("jsi18n/", JavaScriptCatalog.as_view(domain="django", packages=["core"]), name="jsi18n"),
+    path("jsi18n/", JavaScriptCatalog.as_view(domain="django"), name="jsi18n"),
     path("m/", include("core.web.phone")),
     path("dashboard/", include("core.web.dashboard")),
 ]
