@@ -3,7 +3,6 @@ would), the phone members to use, and points in 淇滨区 away from the other jo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -75,14 +74,18 @@ def raise_alert(stack: WebStack, bearer: str, *, at: tuple[float, float], title:
     return int(response.json()["id"])
 
 
-def eventually(check: Callable[[], Any], *, attempts: int = 40, pause: float = 0.25) -> Any:
-    """Poll `check` (bounded) until it returns something truthy; return that."""
+def eventually(check: Callable[[], Any], *, page: Any, attempts: int = 40, pause: float = 0.25) -> Any:
+    """Poll `check` (bounded) until it returns something truthy; return that.
+
+    It waits through the page: Playwright's sync API only answers the browser's intercepted
+    requests (the loopback-only route) while it is called, so a plain sleep would stall the page.
+    """
     result = None
     for _ in range(attempts):
         result = check()
         if result:
             return result
-        time.sleep(pause)
+        page.wait_for_timeout(pause * 1000)
     raise AssertionError(f"still {result!r} after {attempts} attempts")
 
 

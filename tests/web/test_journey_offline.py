@@ -34,7 +34,7 @@ def test_a_phone_that_was_offline_shows_the_alert_raised_meanwhile_exactly_once(
     sign_in(page, web_stack.url, member)
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
     go_on_duty(page)
-    eventually(lambda: located(web_stack, token(web_stack, member)))
+    eventually(lambda: located(web_stack, token(web_stack, member)), page=page)
     # The service worker has taken the page over (it keeps the shell for offline use).
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     page.context.set_offline(True)

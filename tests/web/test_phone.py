@@ -54,15 +54,20 @@ def test_going_on_duty_shares_the_phones_position_and_going_off_duty_withdraws_i
 
     go_on_duty(page)
 
-    fix = eventually(lambda: located(web_stack, bearer))
+    fix = eventually(lambda: located(web_stack, bearer), page=page)
     assert (round(fix["lat"], 6), round(fix["lon"], 6)) == (round(here[0], 6), round(here[1], 6))
     assert fix["accuracy_m"] == 12
     page.wait_for_selector("[data-testid=duty-status]:has-text('位置')")
+    # Moving 300 m is worth a new fix (at most one per 5 s while moving; otherwise one per 30 s).
+    moved = point_at(here, metres=300, bearing=90)
+    page.context.set_geolocation({"latitude": moved[0], "longitude": moved[1], "accuracy": 8})
+    fix = eventually(lambda: (f := located(web_stack, bearer)) and f["accuracy_m"] == 8 and f, page=page, attempts=60)
+    assert (round(fix["lat"], 6), round(fix["lon"], 6)) == (round(moved[0], 6), round(moved[1], 6))
 
     page.click("[data-testid=duty-toggle]")
 
     page.wait_for_selector("[data-testid=duty-toggle][aria-pressed=false]")
-    eventually(lambda: located(web_stack, bearer) is None)
+    eventually(lambda: located(web_stack, bearer) is None, page=page)
 
     page.click("[data-testid=logout]")
     page.wait_for_url("**/login/")
@@ -78,7 +83,7 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
     sign_in(page, web_stack.url, members[member])
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
     go_on_duty(page)
-    eventually(lambda: located(web_stack, token(web_stack, members[member])))
+    eventually(lambda: located(web_stack, token(web_stack, members[member])), page=page)
     page.wait_for_function("navigator.serviceWorker.controller !== null")  # notifications go through it
     coordinator = token(web_stack, QIBIN_COORDINATOR)
 
@@ -86,7 +91,9 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
 
     screen = page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=active]")
     assert page.evaluate("zqPhone.ringLog") == [alert_id]
-    assert page.evaluate(NOTIFICATIONS) == [["新警情" if language == "zh-hans" else "New alert", f"alert-{alert_id}"]]
+    # The notification is shown through the service worker, a moment after the screen.
+    shown = eventually(lambda: page.evaluate(NOTIFICATIONS), page=page)
+    assert shown == [["新警情" if language == "zh-hans" else "New alert", f"alert-{alert_id}"]]
     assert screen.query_selector("[data-testid=alert-title]").text_content() == f"老人摔倒 {language}"
     distance = screen.query_selector("[data-testid=alert-distance]").text_content()
     assert ("300 米" in distance and "南" in distance) if language == "zh-hans" else "300 m to the south" in distance

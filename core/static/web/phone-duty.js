@@ -25,6 +25,7 @@
   let latest = null; // the newest fix from the browser
   let sent = ZQP.store.get("last_sent_fix", null); // the last fix the server accepted
   let sending = false;
+  let trailing = null; // the timer of a throttled fix's later send
   let locationProblem = "";
 
   function paint() {
@@ -43,7 +44,8 @@
   }
 
   async function send(fix) {
-    if (sending || !onDuty) return;
+    if (!onDuty) return;
+    if (sending) { trailing = setTimeout(() => consider(latest), 1000); return; }
     sending = true;
     try {
       await zq.api("PUT", "me/location", { lat: fix.lat, lon: fix.lon, datum: "wgs84",
@@ -64,12 +66,20 @@
     }
   }
 
+  // Throttle with a trailing send: a fix that comes too soon is sent when its turn comes,
+  // unless a newer one replaces it first.
   function consider(fix) {
     latest = fix;
     locationProblem = "";
+    clearTimeout(trailing);
+    trailing = null;
+    if (!onDuty) return;
     if (!sent) return send(fix);
+    if (fix.at === sent.at) return; // this very fix is already on the server
     const since = Date.now() - (sent.sent_at || 0);
-    if (since >= MIN_INTERVAL_MS || (since >= MOVE_FLOOR_MS && moved(sent, fix) >= MIN_MOVE_M)) send(fix);
+    const wait = (moved(sent, fix) >= MIN_MOVE_M ? MOVE_FLOOR_MS : MIN_INTERVAL_MS) - since;
+    if (wait <= 0) send(fix);
+    else trailing = setTimeout(() => consider(latest), wait);
   }
 
   function onPosition(pos) {
@@ -98,6 +108,8 @@
   }
 
   function stopWatching() {
+    clearTimeout(trailing);
+    trailing = null;
     if (watchId !== null && navigator.geolocation) navigator.geolocation.clearWatch(watchId);
     watchId = null;
     clearInterval(heartbeat);
