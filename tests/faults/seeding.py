@@ -46,7 +46,9 @@ def run(spec_json: str, out: str) -> None:
         user = users.objects.create(username=staff["username"], password=hashed)
         RoleGrant.objects.create(user=user, role=staff["role"], area_id=staff["area"])
         if staff.get("person"):
-            Person.objects.create(user=user, name=staff["username"], phone=f"1370000{n:04d}", home_area_id=staff["area"])
+            Person.objects.create(
+                user=user, name=staff["username"], phone=f"1370000{n:04d}", home_area_id=staff["area"]
+            )
         result["staff"][staff["username"]] = _token(user, expires, tokens)
     phones = spec.get("phones")
     if phones:
@@ -74,7 +76,10 @@ def run(spec_json: str, out: str) -> None:
             batch_size=2000,
         )
         RoleGrant.objects.bulk_create(
-            [RoleGrant(user=u, role=phones.get("role", "volunteer"), area_id=p.home_area_id) for u, p in zip(created, people, strict=True)],
+            [
+                RoleGrant(user=u, role=phones.get("role", "volunteer"), area_id=p.home_area_id)
+                for u, p in zip(created, people, strict=True)
+            ],
             batch_size=2000,
         )
         now = timezone.now()

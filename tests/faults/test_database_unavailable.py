@@ -59,7 +59,9 @@ def test_the_api_answers_a_retryable_503_while_postgresql_is_unreachable_and_rec
         assert me.body["code"] == "database_unavailable"
         assert me.body["message"]
         assert int(me.headers["Retry-After"]) > 0
-        login = http("POST", f"{server.http}/api/v1/auth/token", body={"username": phone["username"], "password": PASSWORD})
+        login = http(
+            "POST", f"{server.http}/api/v1/auth/token", body={"username": phone["username"], "password": PASSWORD}
+        )
         assert (login.status, login.body["code"]) == (503, "database_unavailable"), login
         alerts = http("GET", f"{server.http}/api/v1/alerts", token=phone["token"])
         assert (alerts.status, alerts.body["code"]) == (503, "database_unavailable"), alerts
@@ -71,7 +73,9 @@ def test_the_api_answers_a_retryable_503_while_postgresql_is_unreachable_and_rec
         # when PostgreSQL is reachable again, the very next requests succeed
         proxy.open()
         assert http("GET", f"{server.http}/api/v1/me", token=phone["token"]).status == 200
-        login = http("POST", f"{server.http}/api/v1/auth/token", body={"username": phone["username"], "password": PASSWORD})
+        login = http(
+            "POST", f"{server.http}/api/v1/auth/token", body={"username": phone["username"], "password": PASSWORD}
+        )
         assert login.status == 200, login
         frames, _ = asyncio.run(hello(server.ws, phone["token"]))
         assert frames == [{"type": "welcome", "seq": 0}]
