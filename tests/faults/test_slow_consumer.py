@@ -116,7 +116,7 @@ def test_a_phone_that_never_reads_is_dropped_with_4409_and_the_server_memory_sta
         server.start()
         # given a phone that says hello and then never reads again, and a normal phone
         raw = RawSocket(server.port)
-        raw.send_text('{"type": "hello", "token": "%s", "since": 0}' % slow["token"])
+        raw.send_text(json.dumps({"type": "hello", "token": slow["token"], "since": 0}))
         opcode, payload = raw.frame()
         assert (opcode, json.loads(payload)) == (0x1, {"type": "welcome", "seq": 0})
 
