@@ -16,6 +16,7 @@ import random
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -293,7 +294,15 @@ class Reply(tuple[int, Any]):
         return self[1]
 
 
-def http(method: str, url: str, *, token: str | None = None, body: Any = None, timeout: float = 30) -> Reply:
+def http(
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    body: Any = None,
+    timeout: float = 30,
+    context: ssl.SSLContext | None = None,
+) -> Reply:
     """One JSON request; returns (status, parsed body or text) with .headers. Never raises on an HTTP error status."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (loopback URLs built here)
@@ -301,7 +310,7 @@ def http(method: str, url: str, *, token: str | None = None, body: Any = None, t
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
             status, raw, headers = response.status, response.read(), response.headers
     except urllib.error.HTTPError as exc:
         status, raw, headers = exc.code, exc.read(), exc.headers
@@ -320,8 +329,9 @@ class Phone:
     duplicates (a seq at or below the last processed) and gaps (a seq that skips).
     """
 
-    def __init__(self, name: str, token: str, urls: list[str]) -> None:
+    def __init__(self, name: str, token: str, urls: list[str], context: ssl.SSLContext | None = None) -> None:
         self.name = name
+        self.context = context
         self.token = token
         self.urls = urls
         self.url_index = 0
@@ -356,7 +366,9 @@ class Phone:
             await self.may_reconnect.wait()
             url = self.urls[self.url_index % len(self.urls)]
             try:
-                async with websockets.connect(url, open_timeout=5, close_timeout=1, max_size=2**24) as ws:
+                async with websockets.connect(
+                    url, open_timeout=5, close_timeout=1, max_size=2**24, ssl=self.context
+                ) as ws:
                     self.ws = ws
                     await ws.send(json.dumps({"type": "hello", "token": self.token, "since": self.last_seq}))
                     welcome = json.loads(await asyncio.wait_for(ws.recv(), 10))
