@@ -24,6 +24,7 @@ import secrets
 import shutil
 import ssl
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,8 @@ import websockets
 
 from tests.conftest import require_server
 from tests.faults.harness import (
-    ROOT,
     PASSWORD,
+    ROOT,
     Phone,
     Server,
     base_env,
@@ -277,7 +278,8 @@ def test_journey_1_through_nginx_in_front_of_two_processes(postgres_database, re
     for phone in phones:
         (created,) = phone.of_type("alert.created")
         assert created["alert_id"] == alert["id"]
-        assert created["distance_m"] is not None and created["distance_m"] <= 2000
+        assert created["distance_m"] is not None
+        assert created["distance_m"] <= 2000
         (cancelled,) = phone.of_type("alert.cancelled")
         assert cancelled == {"type": "alert.cancelled", "alert_id": alert["id"], "reason": "Suspect caught"}
         assert (phone.duplicates, phone.gaps) == (0, 0)
@@ -295,7 +297,5 @@ def processes_of(redis_url: str, prefix: str, count: int) -> dict[str, str]:
                 where[person.decode()] = process.decode()
         if len(where) == count:
             return where
-        import time
-
         time.sleep(0.1)
     raise AssertionError(f"presence shows {where}")
