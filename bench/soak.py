@@ -88,7 +88,7 @@ class Clients:
 
     def report(self) -> dict[str, Any]:
         merged: dict[str, Any] = {"alerts": {}, "dup": 0, "gaps": 0, "closes": 0, "reconnects": 0, "open": 0}
-        moves: dict[str, Any] = {"ok": 0, "failed": 0, "ms": []}
+        moves: dict[str, Any] = {"ok": 0, "failed": 0, "failures": {}, "ms": []}
         for answer in self.ask([{"cmd": "report"}] * len(self.procs)):
             for alert_id, (count, last) in answer["alerts"].items():
                 entry = merged["alerts"].setdefault(int(alert_id), [0, 0.0])
@@ -98,6 +98,8 @@ class Clients:
                 merged[key] += answer[key]
             moves["ok"] += answer["moves"]["ok"]
             moves["failed"] += answer["moves"]["failed"]
+            for status, count in answer["moves"]["failures"].items():
+                moves["failures"][status] = moves["failures"].get(status, 0) + count
             moves["ms"] += answer["moves"]["ms"]
         merged["moves"] = moves
         return merged
@@ -288,6 +290,7 @@ def run(
             location_updates={
                 "ok": report["moves"]["ok"],
                 "failed": report["moves"]["failed"],
+                "failures_by_status": report["moves"]["failures"],
                 "p50_ms": _r(percentile(report["moves"]["ms"], 0.5)),
                 "p99_ms": _r(percentile(report["moves"]["ms"], 0.99)),
             },

@@ -44,6 +44,7 @@ class Stats:
         self.moves_ok = 0
         self.moves_failed = 0
         self.move_ms: list[float] = []
+        self.move_failures: dict[str, int] = {}  # status (0: no answer) -> count
 
 
 class Http:
@@ -59,31 +60,23 @@ class Http:
     async def request(self, method: str, path: str, token: str, body: dict[str, Any]) -> int:
         conn = await self.idle.get()
         try:
-            if conn is None:
-                conn = await asyncio.open_connection(self.host, self.port)
-            reader, writer = conn
-            data = json.dumps(body).encode()
-            writer.write(
-                f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
-                + data
-            )
-            await writer.drain()
-            status = int((await reader.readline()).split()[1])
-            length, close = 0, False
-            for _ in range(100):
-                line = (await reader.readline()).strip().lower()
-                if not line:
-                    break
-                if line.startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-                elif line == b"connection: close":
-                    close = True
-            await reader.readexactly(length)
-            if close:
-                writer.close()
-                conn = None
-            return status
+            for attempt in range(2):  # a kept-alive connection the server has closed meanwhile: once more, fresh
+                reused = conn is not None
+                if conn is None:
+                    conn = await asyncio.open_connection(self.host, self.port)
+                try:
+                    status, close = await self._exchange(conn, method, path, token, body)
+                except (ConnectionError, EOFError, asyncio.IncompleteReadError):
+                    conn[1].close()
+                    conn = None
+                    if reused and attempt == 0:
+                        continue
+                    raise
+                if close:
+                    conn[1].close()
+                    conn = None
+                return status
+            raise AssertionError("unreachable")
         except Exception:
             if conn is not None:
                 conn[1].close()
@@ -91,6 +84,38 @@ class Http:
             raise
         finally:
             self.idle.put_nowait(conn)
+
+    async def _exchange(
+        self,
+        conn: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        method: str,
+        path: str,
+        token: str,
+        body: dict[str, Any],
+    ) -> tuple[int, bool]:
+        reader, writer = conn
+        data = json.dumps(body).encode()
+        writer.write(
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+            + data
+        )
+        await writer.drain()
+        status_line = await reader.readline()
+        if not status_line:
+            raise EOFError("the server closed the connection")
+        status = int(status_line.split()[1])
+        length, close = 0, False
+        for _ in range(100):
+            line = (await reader.readline()).strip().lower()
+            if not line:
+                break
+            if line.startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+            elif line == b"connection: close":
+                close = True
+        await reader.readexactly(length)
+        return status, close
 
 
 class Phone:
@@ -197,6 +222,7 @@ class Phone:
                     self.stats.move_ms.append((time.monotonic() - started) * 1000)
             else:
                 self.stats.moves_failed += 1
+                self.stats.move_failures[str(status)] = self.stats.move_failures.get(str(status), 0) + 1
             await asyncio.sleep(every)
 
 
@@ -259,7 +285,12 @@ async def main() -> None:
                     "closes": stats.closes,
                     "reconnects": stats.reconnects,
                     "open": stats.open,
-                    "moves": {"ok": stats.moves_ok, "failed": stats.moves_failed, "ms": stats.move_ms[-20_000:]},
+                    "moves": {
+                        "ok": stats.moves_ok,
+                        "failed": stats.moves_failed,
+                        "failures": stats.move_failures,
+                        "ms": stats.move_ms[-20_000:],
+                    },
                 }
             )
         elif cmd["cmd"] == "quit":
