@@ -165,6 +165,10 @@ if DATABASE_URL:
                 "min_size": 1,
                 "max_size": _pool_size,
                 "timeout": envint("DATABASE_POOL_TIMEOUT", 3, minimum=1),
+                # The pool retries a lost server with doubling delays; giving each round up after
+                # a few seconds lets the next request start a fresh one, so recovery after a long
+                # outage takes seconds, not as long as the outage lasted.
+                "reconnect_timeout": 5.0,
             }
     DATABASES = {"default": _db}
 else:
