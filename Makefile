@@ -10,7 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # the test process never does (the suite starts its own servers where jobs matter).
 JOBS_IN_PROCESS ?= $(or $(ZHENGQI_JOBS_IN_PROCESS),true)
 
-.PHONY: demo test lint typecheck pytest serve install install-dev messages assets static clean lock
+.PHONY: demo test lint typecheck pytest serve soak install install-dev messages assets static clean lock
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Zhengqi needs Python 3.11 (Django 5.2 LTS); set PYTHON=python3.11")'
@@ -63,6 +63,14 @@ demo: install messages static
 # with the current environment; it neither migrates nor seeds.
 serve: install
 	ZHENGQI_JOBS_IN_PROCESS=$(JOBS_IN_PROCESS) exec $(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+# The long soak (issue 8): 10,000 phones over 2 server processes for 10 minutes, on
+# PostgreSQL + Redis (SOAK_ARGS to change it; see bench/soak.py). Serialised with other
+# benchmarks by a lock file; figures go to docs/BENCHMARKS.md ("Hardening").
+SOAK_ARGS ?= --phones 10000 --duration 600
+SOAK_LOCK ?= /tmp/zhengqi-bench.lock
+soak: install
+	ulimit -n $$(ulimit -Hn) && flock $(SOAK_LOCK) $(PY) bench/soak.py $(SOAK_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

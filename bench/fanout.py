@@ -52,7 +52,10 @@ class Clients:
         self.procs = [
             subprocess.Popen(
                 [sys.executable, str(ROOT / "bench" / "fanout_client.py")],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
             )
             for _ in range(count)
         ]
@@ -213,8 +216,22 @@ def run(kind: str, n: int, args: argparse.Namespace, env: dict[str, str]) -> dic
         cmd = [sys.executable, "bench/baselines.py", "bare"]
     else:
         person_ids, tokens = [], ["zq_x"] * n
-        cmd = [sys.executable, "-m", "uvicorn", "bench.baselines:application", "--loop", "uvloop",
-               "--ws", "websockets-sansio", "--no-access-log", "--lifespan", "off", "--host", "127.0.0.1", "--port"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.baselines:application",
+            "--loop",
+            "uvloop",
+            "--ws",
+            "websockets-sansio",
+            "--no-access-log",
+            "--lifespan",
+            "off",
+            "--host",
+            "127.0.0.1",
+            "--port",
+        ]
     servers = [
         start(cmd + [str(p)] + ([env["BARE_CHANNEL"], env["REDIS_URL"]] if kind == "bare" else []), env, p)
         for p in ports

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from core.auth import API_AUTH
-from core.errors import ZhengqiError
+from core.errors import ServiceUnavailable, ZhengqiError
 from core.throttle import UserMinuteThrottle
 
 logger = logging.getLogger("zhengqi.api")
@@ -112,6 +112,21 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", _("Not found, or outside your jurisdiction."))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database is down or unreachable: a retryable 503 rather than a 500 (docs/DEPLOY.md, "Faults").
+    logger.warning("database unavailable in %s %s: %s", request.method, request.path, exc)
+    return unavailable_response(request)
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    error = ServiceUnavailable()
+    response = api.create_response(request, error.as_dict(), status=error.status)
+    response["Retry-After"] = str(error.retry_after_s)
+    return response
 
 
 @api.exception_handler(OverflowError)

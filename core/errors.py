@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -74,3 +75,17 @@ class RateLimited(ZhengqiError):
     status = 429
     code = "rate_limited"
     default_message = _("Too many attempts; wait and try again.")
+
+
+class ServiceUnavailable(ZhengqiError):
+    """A backing service (the database) cannot be reached: the client should retry after a pause."""
+
+    status = 503
+    code = "database_unavailable"
+    default_message = _("The service is briefly unavailable; try again in a few seconds.")
+    retry_after_s = 5
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """True for a lost or refused database connection (not for a bug such as an integrity error)."""
+    return isinstance(exc, OperationalError | InterfaceError)

@@ -154,6 +154,22 @@ if DATABASE_URL:
     if _db["ENGINE"].endswith("postgresql"):
         _db.setdefault("OPTIONS", {})["connect_timeout"] = envint("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
         _db["CONN_HEALTH_CHECKS"] = True
+        _pool_size = envint("DATABASE_POOL_MAX_SIZE", 16, minimum=0, maximum=1000)
+        if _pool_size:
+            # Under ASGI every concurrent request runs on a thread of its own, so persistent
+            # per-thread connections pile up until PostgreSQL refuses more ("too many clients",
+            # found by bench/soak.py). A pool bounds them per process; with CONN_HEALTH_CHECKS each
+            # checkout is checked, so connections broken by a database restart are replaced, not handed out.
+            _db["CONN_MAX_AGE"] = 0
+            _db["OPTIONS"]["pool"] = {
+                "min_size": 1,
+                "max_size": _pool_size,
+                "timeout": envint("DATABASE_POOL_TIMEOUT", 3, minimum=1),
+                # The pool retries a lost server with doubling delays; giving each round up after
+                # a few seconds lets the next request start a fresh one, so recovery after a long
+                # outage takes seconds, not as long as the outage lasted.
+                "reconnect_timeout": 5.0,
+            }
     DATABASES = {"default": _db}
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
@@ -200,6 +216,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
+            # A Redis that is down or unreachable fails a cache call quickly instead of hanging the request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:

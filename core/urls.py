@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +11,7 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from core.api import api
+from core.errors import ServiceUnavailable, is_database_unavailable
 
 
 def _json_error(status: int, code: str, message: str) -> HttpResponse:
@@ -33,6 +35,15 @@ urlpatterns = [
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except`: a lost database (e.g. in a middleware) is a retryable 503.
+    if is_database_unavailable(sys.exc_info()[1]):
+        error = ServiceUnavailable()
+        if request.path.startswith("/api/"):
+            response = _json_error(error.status, error.code, str(error.message))
+        else:
+            response = HttpResponse(str(error.message), status=error.status, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(error.retry_after_s)
+        return response
     if request.path.startswith("/api/"):
         return _json_error(500, "server_error", _("Something went wrong on our side; it has been logged."))
     return defaults.server_error(request)

@@ -27,6 +27,9 @@ from realtime.protocol import CloseCode, ErrorCode, FrameError
 
 logger = logging.getLogger("zhengqi.realtime")
 
+# A slow consumer's close frame waits behind the bytes it has not read yet: as long as the
+# server's keepalive (ping every 20 s, 20 s to answer) would keep the connection anyway.
+_SLOW_CLOSE_TIMEOUT = 45.0
 # Smaller than the send queue, so that one batch never overflows it.
 _REPLAY_BATCH = 100
 _REPLAY_MAX_BATCHES = 10_000
@@ -196,7 +199,7 @@ class _Socket(AsyncWebsocketConsumer):
         logger.info("closing a slow socket (person %s): its send queue overflowed", self.person_id)
         self._closing = True
         self.outbox.stop()
-        asyncio.get_running_loop().create_task(self._close_quietly(CloseCode.SLOW_CONSUMER))
+        asyncio.get_running_loop().create_task(self._close_quietly(CloseCode.SLOW_CONSUMER, _SLOW_CLOSE_TIMEOUT))
 
     async def _refuse(self, code: ErrorCode, close: CloseCode) -> None:
         """An error frame, then the close code; the socket takes no more frames."""
@@ -209,9 +212,9 @@ class _Socket(AsyncWebsocketConsumer):
                 await self.send(text_data=protocol.error(code))
         await self._close_quietly(close)
 
-    async def _close_quietly(self, code: int) -> None:
+    async def _close_quietly(self, code: int, timeout: float = 1) -> None:
         with contextlib.suppress(Exception):
-            async with asyncio.timeout(1):
+            async with asyncio.timeout(timeout):
                 await self.close(code=code)
 
     async def _direct(self, frame: str) -> None:
