@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from channels.exceptions import StopConsumer
@@ -30,6 +31,7 @@ logger = logging.getLogger("zhengqi.realtime")
 # Smaller than the send queue, so that one batch never overflows it.
 _REPLAY_BATCH = 100
 _REPLAY_MAX_BATCHES = 10_000
+_background_tasks: set[asyncio.Task[None]] = set()
 
 
 def _origin_allowed(scope: dict[str, Any]) -> bool:
@@ -61,7 +63,11 @@ class _Socket(AsyncWebsocketConsumer):
         self._tokens = float(2 * settings.WS_MAX_FRAMES_PER_SECOND)
         self._tokens_at = time.monotonic()
         await self.accept()
-        self._hello_timer = asyncio.create_task(self._expire_hello())
+        # A timer handle, not a task: a task per socket would outlive the
+        # hello as a cancelled task holding its exception and frames.
+        self._hello_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
+            settings.WS_HELLO_TIMEOUT, self._expire_hello
+        )
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # Channels' loop (`await_many_dispatch`) races the socket against a
@@ -129,7 +135,7 @@ class _Socket(AsyncWebsocketConsumer):
             return
         if self._closing:
             return
-        self._hello_timer.cancel()
+        self._cancel_hello_timer()
         self.person_id, self.area_code = who.person_id, who.area_code
         if self.is_dashboard:
             self.dashboard = hubs.DashboardView(prefixes=who.prefixes)
@@ -186,17 +192,27 @@ class _Socket(AsyncWebsocketConsumer):
         self._tokens -= 1
         return True
 
-    async def _expire_hello(self) -> None:
-        await asyncio.sleep(settings.WS_HELLO_TIMEOUT)
+    def _expire_hello(self) -> None:
+        self._hello_timer = None
         if not self.ready and not self._closing:
-            await self._refuse(ErrorCode.HELLO_TIMEOUT, CloseCode.HELLO_TIMEOUT)
+            self._background(self._refuse(ErrorCode.HELLO_TIMEOUT, CloseCode.HELLO_TIMEOUT))
+
+    def _cancel_hello_timer(self) -> None:
+        timer, self._hello_timer = getattr(self, "_hello_timer", None), None
+        if timer is not None:
+            timer.cancel()
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        _background_tasks.add(task)  # referenced until done (the loop keeps only weak references)
+        task.add_done_callback(_background_tasks.discard)
 
     def _overflowed(self) -> None:
         # Called from the fan-out: it must not wait for this socket.
         logger.info("closing a slow socket (person %s): its send queue overflowed", self.person_id)
         self._closing = True
         self.outbox.stop()
-        asyncio.get_running_loop().create_task(self._close_quietly(CloseCode.SLOW_CONSUMER))
+        self._background(self._close_quietly(CloseCode.SLOW_CONSUMER))
 
     async def _refuse(self, code: ErrorCode, close: CloseCode) -> None:
         """An error frame, then the close code; the socket takes no more frames."""
@@ -226,9 +242,7 @@ class _Socket(AsyncWebsocketConsumer):
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self._closing = True
-        timer = getattr(self, "_hello_timer", None)
-        if timer is not None:
-            timer.cancel()
+        self._cancel_hello_timer()
         outbox = getattr(self, "outbox", None)
         if outbox is not None:
             outbox.stop()
