@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -20,11 +20,16 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 
-from core.errors import Forbidden, Unauthorized
+from core.errors import Forbidden, Unauthorized, ZhengqiError
+from core.services.duty import location_report
 from realtime import db, protocol, services, streams
 from realtime import hub as hubs
+from realtime import snapshot as snapshots
 from realtime.outbox import Outbox
 from realtime.protocol import CloseCode, ErrorCode, FrameError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger("zhengqi.realtime")
 
@@ -47,7 +52,10 @@ def _origin_allowed(scope: dict[str, Any]) -> bool:
 
 class _Socket(AsyncWebsocketConsumer):
     is_dashboard = False
+    accepts_location = False
 
+    user_id = 0
+    _user: User | None = None
     person_id: int | None = None
     area_code = ""
     dashboard: hubs.DashboardView | None = None
@@ -112,10 +120,12 @@ class _Socket(AsyncWebsocketConsumer):
             await self._hello(frame)
         elif not self.ready:
             await self._direct(protocol.error(ErrorCode.NOT_READY))
-        elif isinstance(frame, protocol.Ping):
-            self.outbox.put(protocol.PONG)
         elif isinstance(frame, protocol.Ack):
             self._ack(frame.seq)
+        elif isinstance(frame, protocol.Ping):
+            self.outbox.put(protocol.PONG)
+        elif isinstance(frame, protocol.Location):
+            await self._location(frame)
 
     async def _hello(self, hello: protocol.Hello) -> None:
         if self.ready or self.hub is not None:
@@ -136,15 +146,20 @@ class _Socket(AsyncWebsocketConsumer):
         if self._closing:
             return
         self._cancel_hello_timer()
-        self.person_id, self.area_code = who.person_id, who.area_code
+        self.user_id, self.person_id, self.area_code = who.user_id, who.person_id, who.area_code
+        self.hub = hubs.current()
+        snapshot = await self._snapshot(who.prefixes) if self.is_dashboard else None
+        if self._closing:
+            return
         if self.is_dashboard:
             self.dashboard = hubs.DashboardView(prefixes=who.prefixes)
         self.outbox.start(catch_up=self._catch_up if who.person_id is not None else None)
-        self.hub = hubs.current()
         # Subscribe before reading the stream: whatever commits after the read
         # arrives live (held until the replay is done), so nothing falls between.
         await self.hub.join(self)
         self.outbox.put(protocol.welcome(who.latest_seq))
+        if snapshot is not None:
+            self.outbox.put(snapshot)
         self.ready = True
         # A `since` beyond the stream means the client saw a stream that was reset: replay it all.
         await self._replay(since=hello.since if hello.since <= who.latest_seq else 0, latest=who.latest_seq)
@@ -170,6 +185,46 @@ class _Socket(AsyncWebsocketConsumer):
                 self._overflowed()
                 return
         self.outbox.replayed(up_to=last)
+
+    async def _snapshot(self, prefixes: tuple[str, ...]) -> str | None:
+        """The dashboard's `snapshot` frame (None if it cannot be read now: the dashboard still works)."""
+        assert self.hub is not None
+        try:
+            # Phones that joined this process within the last second are not in the store yet.
+            await self.hub.sync_presence()
+            return protocol.snapshot(await db.run(snapshots.dashboard_snapshot, prefixes=prefixes))
+        except Exception:
+            logger.warning("no snapshot for a dashboard: reading it failed", exc_info=True)
+            return None
+
+    async def _location(self, frame: protocol.Location) -> None:
+        """The phone's position: the same service as PUT /api/v1/me/location, its refusals as `error` frames.
+
+        Awaited in the receive loop, so a socket has at most one fix in flight
+        (its later frames wait); the frame rate limit applies as to any frame.
+        """
+        if not self.accepts_location:
+            self.outbox.put(protocol.error(ErrorCode.UNKNOWN_TYPE))
+            return
+        try:
+            if self._user is None:
+                self._user = await db.run(services.socket_user, user_id=self.user_id)
+            await db.run(
+                location_report,
+                actor=self._user,
+                lat=frame.lat,
+                lon=frame.lon,
+                datum=frame.datum,
+                accuracy_m=frame.accuracy_m,
+                at=frame.at,
+            )
+        except ZhengqiError as exc:
+            self.outbox.put(
+                protocol.refused(frame="location", code=exc.code, message=str(exc.message), details=exc.details)
+            )
+        except Exception:
+            logger.warning("a location frame could not be stored", exc_info=True)
+            self.outbox.put(protocol.error(ErrorCode.UNAVAILABLE))
 
     async def _catch_up(self, after: int) -> list[tuple[int, str]]:
         assert self.person_id is not None
@@ -252,7 +307,9 @@ class _Socket(AsyncWebsocketConsumer):
 
 
 class PhoneConsumer(_Socket):
-    """`/ws/v1/phone`: a person's durable stream."""
+    """`/ws/v1/phone`: a person's durable stream; it reports the phone's position while on duty."""
+
+    accepts_location = True
 
 
 class DashboardConsumer(_Socket):

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -70,7 +69,7 @@ class Hub:
         self._joining = 0
         self.collector = Collector(enabled=settings.WS_GC_FREEZE)
         self.live = asyncio.Event()  # set while the live feed is subscribed
-        self.last_counts: tuple[float, Counter[str]] | None = None  # (monotonic time, people per area)
+        self._presence_lock = asyncio.Lock()  # one presence write at a time, so that changes apply in order
 
     # --- sockets come and go --------------------------------------------------
     async def join(self, socket: Socket) -> None:
@@ -234,16 +233,20 @@ class Hub:
         During a connection ramp a full snapshot every second meant writing
         thousands of fields per second per process; a change is what joined or left.
         """
-        added, removed = self._added, self._removed
-        self._added, self._removed = {}, set()
-        if full:  # also after a failed write: the snapshot covers the changes that were lost
-            await asyncio.to_thread(store.write, process_id=self.process_id, people=dict(self._present))
-        elif added or removed:
-            await asyncio.to_thread(store.change, process_id=self.process_id, added=added, removed=removed)
+        async with self._presence_lock:
+            added, removed = self._added, self._removed
+            self._added, self._removed = {}, set()
+            if full:  # also after a failed write: the snapshot covers the changes that were lost
+                await asyncio.to_thread(store.write, process_id=self.process_id, people=dict(self._present))
+            elif added or removed:
+                await asyncio.to_thread(store.change, process_id=self.process_id, added=added, removed=removed)
+
+    async def sync_presence(self) -> None:
+        """Write this process's presence changes now (a dashboard's snapshot must include them)."""
+        await self._write_presence(presence.store(), full=False)
 
     async def _send_presence(self, connected: dict[int, str]) -> None:
         by_area = Counter(connected.values())  # once; then each dashboard filters a few hundred areas
-        self.last_counts = (time.monotonic(), by_area)
         for socket in self.dashboards:
             view = socket.dashboard
             if view is None:

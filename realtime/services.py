@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -19,6 +21,9 @@ from core.models import Person
 from core.roles import Capability
 from core.services.tokens import token_authenticate
 from realtime.models import Stream, StreamEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 _PRUNE_BATCH = 5000
 _CHUNK = 500
@@ -56,6 +61,12 @@ def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
     return SocketIdentity(
         user_id=user.pk, person_id=person_id, area_code=area_code, prefixes=prefixes, latest_seq=last_seq or 0
     )
+
+
+def socket_user(*, user_id: int) -> User:
+    """The login behind a socket, for services that take an actor (loaded once per socket)."""
+    user: User = get_user_model().objects.get(pk=user_id)
+    return user
 
 
 @transaction.atomic
