@@ -188,6 +188,9 @@ async def _finish(send: Coroutine[Any, Any, None], waiting: Any) -> None:
             if waiting is None:
                 await asyncio.sleep(0)  # a bare yield: give the loop one turn
             else:
+                # The future is marked as yielded by the inner await; a task clears
+                # the mark when it takes the future over, and so must we.
+                waiting._asyncio_future_blocking = False
                 await waiting
         except asyncio.CancelledError:
             send.close()
