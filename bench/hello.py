@@ -1,4 +1,6 @@
-"""What a socket's hello costs, part by part (issue 3: the connection ramp). Not a test; figures go to docs/BENCHMARKS.md.
+"""What a socket's hello costs, part by part (issue 3: the connection ramp).
+
+Not a test: figures go to docs/BENCHMARKS.md.
 
     flock /work/bench.lock .venv/bin/python bench/hello.py --n 2000 --database-url postgres://.../zq_x --redis-url redis://.../N
 
