@@ -157,6 +157,8 @@ class _Socket(AsyncWebsocketConsumer):
         # Subscribe before reading the stream: whatever commits after the read
         # arrives live (held until the replay is done), so nothing falls between.
         await self.hub.join(self)
+        if who.token_to_touch is not None:
+            self.hub.touch_token(who.token_to_touch)
         self.outbox.put(protocol.welcome(who.latest_seq))
         if snapshot is not None:
             self.outbox.put(snapshot)

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.utils import timezone
 
+from core.services.tokens import tokens_touch
 from realtime import db, presence, protocol, services
 from realtime.collector import Collector
 
@@ -60,6 +62,7 @@ class Hub:
         self.phones: dict[int, set[Socket]] = {}
         self.dashboards: set[Socket] = set()
         self._acks: dict[int, int] = {}
+        self._touched: set[int] = set()  # tokens whose use the next batch records
         self._tasks: list[asyncio.Task[None]] = []
         # Presence: phone sockets per person here, and what changed since the last write.
         self._present: dict[int, str] = {}  # person id -> home area, while they have a phone socket here
@@ -128,6 +131,18 @@ class Hub:
     def ack(self, person_id: int, seq: int) -> None:
         if seq > self._acks.get(person_id, 0):
             self._acks[person_id] = seq
+
+    def touch_token(self, token_id: int) -> None:
+        self._touched.add(token_id)
+
+    async def flush_touches(self) -> None:
+        touched, self._touched = self._touched, set()
+        if touched:
+            try:
+                await db.run(tokens_touch, token_ids=touched, at=timezone.now())
+            except Exception:
+                # Only `last_used_at` is late; the token's next hello tries again.
+                logger.warning("recording the use of %d tokens failed", len(touched), exc_info=True)
 
     async def flush_acks(self) -> None:
         acks, self._acks = self._acks, {}
@@ -224,6 +239,7 @@ class Hub:
                 since_write = float("inf")
                 logger.warning("presence heartbeat failed; retrying", exc_info=True)
             await self.flush_acks()
+            await self.flush_touches()
             self.collector.tick(sockets=len(self.phones) + len(self.dashboards))
             await asyncio.sleep(_HEARTBEAT_EVERY)
 

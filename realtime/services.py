@@ -19,7 +19,7 @@ from core.errors import Forbidden, Unauthorized
 from core.jurisdiction import jurisdiction_for
 from core.models import Person
 from core.roles import Capability
-from core.services.tokens import token_authenticate
+from core.services.tokens import token_authenticate, token_needs_touch
 from realtime.models import Stream, StreamEvent
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ class SocketIdentity:
     area_code: str  # the person's home area ("" without a person)
     prefixes: tuple[str, ...]  # what a dashboard covers (empty for phones)
     latest_seq: int
+    token_to_touch: int | None = None  # the token's id when its last use must be recorded (in the next batch)
 
 
 def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
@@ -44,7 +45,9 @@ def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
     Phones need a Person (they carry a durable stream). Dashboards need a role
     that lets them view people somewhere; they cover exactly that jurisdiction.
     """
-    found = token_authenticate(token)
+    # The token's `last_used_at` is written by the hub in a batch, not here:
+    # the hello stays a read (no write and commit per phone in a reconnect storm).
+    found = token_authenticate(token, touch=False)
     if found is None:
         raise Unauthorized()
     user = found.user
@@ -59,7 +62,12 @@ def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
         raise Forbidden()
     person_id, area_code, last_seq = person if person is not None else (None, "", 0)
     return SocketIdentity(
-        user_id=user.pk, person_id=person_id, area_code=area_code, prefixes=prefixes, latest_seq=last_seq or 0
+        user_id=user.pk,
+        person_id=person_id,
+        area_code=area_code,
+        prefixes=prefixes,
+        latest_seq=last_seq or 0,
+        token_to_touch=found.pk if token_needs_touch(found, now=timezone.now()) else None,
     )
 
 
