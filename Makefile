@@ -6,9 +6,11 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
-export ZHENGQI_JOBS_IN_PROCESS ?= true
+# Server processes started by make run the periodic jobs in-process unless told otherwise;
+# the test process never does (the suite starts its own servers where jobs matter).
+JOBS_IN_PROCESS ?= $(or $(ZHENGQI_JOBS_IN_PROCESS),true)
 
-.PHONY: demo test lint typecheck pytest serve install install-dev messages static clean lock
+.PHONY: demo test lint typecheck pytest serve install install-dev messages assets static clean lock
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Zhengqi needs Python 3.11 (Django 5.2 LTS); set PYTHON=python3.11")'
@@ -30,7 +32,16 @@ install-dev: $(VENV)/.dev
 messages: $(VENV)/.base
 	@$(PY) manage.py build_catalogues
 
-static: $(VENV)/.base
+# Browser libraries (Leaflet, Chart.js) from the npm lock file; reinstalled only when it changes.
+FRONTEND := core/frontend
+$(FRONTEND)/node_modules/.stamp: $(FRONTEND)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the browser libraries: apt-get install npm"; exit 1; }
+	npm ci --prefix $(FRONTEND) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+assets: $(FRONTEND)/node_modules/.stamp
+
+static: $(VENV)/.base assets
 	@$(PY) manage.py collectstatic --noinput -v0
 
 demo: install messages static
@@ -38,17 +49,20 @@ demo: install messages static
 	$(PY) manage.py seed_demo
 	@echo
 	@echo "Zhengqi is starting on http://$(HOST):$(PORT)/"
+	@echo "  Sign in:             http://$(HOST):$(PORT)/login/"
+	@echo "  Phone app:           http://$(HOST):$(PORT)/m/          (volunteer_demo, liaison_demo; a phone-sized window)"
+	@echo "  Staff dashboard:     http://$(HOST):$(PORT)/dashboard/  (admin, county_410622, township_410611001)"
 	@echo "  API docs (OpenAPI):  http://$(HOST):$(PORT)/api/v1/docs"
 	@echo "  OpenAPI schema:      http://$(HOST):$(PORT)/api/v1/openapi.json"
 	@echo "  Admin:               http://$(HOST):$(PORT)/admin/   (log in as admin)"
 	@echo "  Phone socket:        ws://$(HOST):$(PORT)/ws/v1/phone"
 	@echo "Press Ctrl-C to stop."
-	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) core.asgi:application
+	ZHENGQI_JOBS_IN_PROCESS=$(JOBS_IN_PROCESS) ZHENGQI_DEMO_ACTIVITY=true exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) core.asgi:application
 
 # One production server process (uvicorn + uvloop, see core/management/commands/serve.py)
 # with the current environment; it neither migrates nor seeds.
 serve: install
-	exec $(PY) manage.py serve --host $(HOST) --port $(PORT)
+	ZHENGQI_JOBS_IN_PROCESS=$(JOBS_IN_PROCESS) exec $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -56,13 +70,13 @@ lint: install-dev
 typecheck: install-dev
 	$(VENV)/bin/mypy .
 
-pytest: install-dev messages
+pytest: install-dev messages assets
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) staticfiles var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) staticfiles var .mypy_cache .ruff_cache .pytest_cache $(FRONTEND)/node_modules
 
 # Regenerate the pinned requirements from pyproject's top-level choices (needs network).
 lock:

@@ -2,26 +2,59 @@
 
 from __future__ import annotations
 
-import json
 import logging
+from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from core.auth import API_AUTH
 from core.errors import ZhengqiError
+from core.throttle import UserMinuteThrottle
 
 logger = logging.getLogger("zhengqi.api")
 
-api = NinjaAPI(
+_UNSAFE = ("post", "put", "patch", "delete")
+_ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+
+class ZhengqiAPI(NinjaAPI):
+    """The NinjaAPI, whose schema also documents the errors every operation of a kind can give.
+
+    Those come from layers below the operations, so no operation declares them itself:
+    400 `malformed_json` and 413 `payload_too_large` for any request body (core.middleware),
+    403 for an unsafe request that carries a session cookie without the CSRF token, and
+    429 `rate_limited` once a user goes over the per-user rate limit (core.throttle).
+    """
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                common = []
+                if "requestBody" in operation:
+                    common += [(400, "Malformed body"), (413, "Body too large")]
+                if method in _UNSAFE and {"SessionAuth": []} in operation.get("security", []):
+                    common.append((403, "CSRF check failed (a browser session without its CSRF token)"))
+                if operation.get("security"):
+                    common.append((429, "Too many requests from this user; see Retry-After"))
+                for status, description in common:
+                    responses.setdefault(status, {"description": description, "content": _ERROR_REF})
+        return schema
+
+
+api = ZhengqiAPI(
     title="Zhengqi API",
     version="1",
     description="Mobilisation platform for volunteer police and industry liaisons. "
     "Errors are JSON {code, message, details}; lists are {items, count} with ?limit=&offset=.",
     urls_namespace="api-v1",
     auth=API_AUTH,
+    throttle=[UserMinuteThrottle()],
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
@@ -63,9 +96,14 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
     )
 
 
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return _error(request, 429, "rate_limited", _("Too many requests; wait a moment and try again."))
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | json.JSONDecodeError | UnicodeDecodeError):
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError | UnicodeDecodeError):
         return _error(request, 400, "malformed_json", _("The request body is not valid JSON."))
     code = _STATUS_CODES.get(exc.status_code, "error")
     return _error(request, exc.status_code, code, str(exc))
@@ -74,6 +112,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", _("Not found, or outside your jurisdiction."))
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A date that leaves the calendar when converted to UTC (year 1 at +08:00), or a number
+    # too big for the database's integers: the caller's value, so a 422 rather than a 500.
+    logger.info("value out of range in %s %s: %s", request.method, request.path, exc)
+    return _error(request, 422, "out_of_range", _("A date or number is outside the range this service supports."))
 
 
 @api.exception_handler(Exception)

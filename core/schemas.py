@@ -99,6 +99,9 @@ class PersonOut(Schema):
     @staticmethod
     def build(person: Person, *, reveal_phone: bool, id_number: str | None = None) -> PersonOut:
         grants = list(person.user.role_grants.all()) if person.user is not None else []
+        username = person.user.get_username() if person.user is not None else None
+        if username is not None and not reveal_phone and username == person.phone:
+            username = mask_phone(username)  # the default login name is the phone number: masked with it
         return PersonOut(
             id=person.pk,
             name=person.name,
@@ -107,7 +110,7 @@ class PersonOut(Schema):
             area_code=person.home_area_id,
             area_name=person.home_area.name,
             team_id=person.team_id,
-            username=person.user.get_username() if person.user is not None else None,
+            username=username,
             is_active=person.is_active,
             roles=[RoleOut(role=Role(g.role), area_code=g.area_id) for g in grants],
         )

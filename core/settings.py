@@ -222,10 +222,20 @@ CAP_SENDER = envstr("ZHENGQI_CAP_SENDER", "zhengqi@hebi.example.cn")
 # Server processes run periodic jobs (escalation, reminders) in a background
 # thread when this is on; `make demo` and `make serve` turn it on.
 JOBS_IN_PROCESS = envbool("ZHENGQI_JOBS_IN_PROCESS", False)
+# `make demo` turns this on: a share of the seeded members stay on duty and move about their
+# township (core/demo_activity.py), so that the demo's maps and alerts have someone to show.
+DEMO_ACTIVITY = envbool("ZHENGQI_DEMO_ACTIVITY", False)
+if PRODUCTION and DEMO_ACTIVITY:
+    raise ImproperlyConfigured("ZHENGQI_DEMO_ACTIVITY simulates members on duty; it must never run in production")
 
 # --- real-time sockets (docs/PROTOCOL.md) ---------------------------------------
 # Acknowledged stream events older than this are deleted by `manage.py prune_streams`.
 STREAM_RETENTION_DAYS = envint("ZHENGQI_STREAM_RETENTION_DAYS", 30, minimum=1)
+# `manage.py retention` deletes audit entries (and login records) older than this; the Cybersecurity
+# Law asks for network logs to be kept at least six months.
+AUDIT_RETENTION_DAYS = envint("ZHENGQI_AUDIT_RETENTION_DAYS", 730, minimum=180)
+# ... and API tokens this long after they expired or were revoked.
+TOKEN_RETENTION_DAYS = envint("ZHENGQI_TOKEN_RETENTION_DAYS", 30, minimum=1)
 # A socket that has not said hello within this many seconds is closed (4408).
 WS_HELLO_TIMEOUT = envint("ZHENGQI_WS_HELLO_TIMEOUT", 10, minimum=1)
 # Frames a client may send per second (burst twice that) before it is closed (4429).
@@ -259,8 +269,6 @@ TRAINING_GRACE_MIN = envint("ZHENGQI_CHECKIN_GRACE_MIN", 10, maximum=24 * 60)
 TRAINING_CHECKIN_FAILURES_PER_MIN = envint("ZHENGQI_CHECKIN_FAILURES_PER_MIN", 5, minimum=1)
 # Default receipt deadline for relayed units: this long before the start.
 TRAINING_RELAY_LEAD_MIN = envint("ZHENGQI_RELAY_LEAD_MIN", 120)
-# Dotted path of `fn(*, sectors, person_ids) -> {person_id: sector}`; empty until liaisons models sectors.
-TRAINING_SECTOR_LOOKUP = envstr("ZHENGQI_SECTOR_LOOKUP", "")
 
 # --- auth --------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -276,7 +284,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
 
 # Bearer tokens for the API and the sockets.
 TOKEN_TTL = timedelta(hours=envint("ZHENGQI_TOKEN_TTL_HOURS", 24 * 7, minimum=1, maximum=24 * 90))
@@ -311,6 +319,37 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Browser libraries come from pinned npm packages (core/frontend/package-lock.json), installed
+# by `make assets`; collectstatic copies them under /static/vendor/. Nothing comes from a CDN.
+FRONTEND_MODULES = BASE_DIR / "core" / "frontend" / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/leaflet", FRONTEND_MODULES / "leaflet" / "dist"),
+    ("vendor/chartjs", FRONTEND_MODULES / "chart.js" / "dist"),
+]
+
+# --- pages (phone app /m/, dashboard /dashboard/) ------------------------------
+# Base map tiles for the dashboard. The map works without tiles (polygons, points and
+# hexagons are drawn from our own data), so an unreachable tile server only loses the background.
+# "osm" (WGS-84), "amap" and "tianditu" (GCJ-02 / WGS-84 respectively), or "none".
+_MAP_TILE_PRESETS = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "wgs84", "© OpenStreetMap contributors"),
+    "amap": (
+        "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        "gcj02",
+        "© 高德地图",
+    ),
+    "tianditu": (
+        "https://t{s}.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=" + envstr("ZHENGQI_TIANDITU_KEY", ""),
+        "wgs84",
+        "© 天地图",
+    ),
+    "none": ("", "wgs84", ""),
+}
+MAP_TILES = envstr("ZHENGQI_MAP_TILES", "osm")
+if MAP_TILES not in _MAP_TILE_PRESETS:
+    raise ImproperlyConfigured(f"ZHENGQI_MAP_TILES must be one of {sorted(_MAP_TILE_PRESETS)}, not {MAP_TILES!r}")
+MAP_TILE_URL, MAP_TILE_DATUM, MAP_TILE_ATTRIBUTION = _MAP_TILE_PRESETS[MAP_TILES]
+MAP_TILE_URL = envstr("ZHENGQI_MAP_TILE_URL", MAP_TILE_URL)  # a private tile server overrides the preset's URL
 
 # --- request limits ----------------------------------------------------------
 # JSON bodies beyond this are refused with 413 before they are read.
@@ -321,9 +360,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_UPLOAD_PATHS = ("/api/v1/liaisons/imports",)
 API_MAX_UPLOAD_BYTES = envint("ZHENGQI_API_MAX_UPLOAD_BYTES", 8 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = API_MAX_UPLOAD_BYTES
+# API calls one user may make per minute (all processes together with REDIS_URL); 0 turns the limit off.
+API_RATE_PER_MINUTE = envint("ZHENGQI_API_RATE_PER_MINUTE", 600)
 
 # --- liaisons and coverage -------------------------------------------------------
 LIAISON_IMPORT_MAX_ROWS = envint("ZHENGQI_LIAISON_IMPORT_MAX_ROWS", 50_000, minimum=1)
+# An import with a progress_key tells the importer's dashboards every this many rows checked.
+LIAISON_IMPORT_PROGRESS_EVERY = envint("ZHENGQI_LIAISON_IMPORT_PROGRESS_EVERY", 1000, minimum=1)
 COVERAGE_H3_RESOLUTION = envint("ZHENGQI_COVERAGE_H3_RESOLUTION", 8, minimum=5, maximum=10)
 # At most one live coverage update per county per this many seconds (dashboards refetch on it).
 COVERAGE_ANNOUNCE_EVERY_S = envint("ZHENGQI_COVERAGE_ANNOUNCE_EVERY_S", 5, minimum=1)

@@ -4,10 +4,10 @@ import json
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 from django.views import defaults
-from django.views.generic import RedirectView
+from django.views.decorators.csrf import csrf_exempt
 
 from core.api import api
 
@@ -17,17 +17,18 @@ def _json_error(status: int, code: str, message: str) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="application/json")
 
 
+@csrf_exempt  # it changes nothing; without this a POST with a session cookie got Django's HTML 403 page
 def api_not_found(request: HttpRequest) -> HttpResponse:
     # The contract promises JSON errors under /api/, also for URLs no router knows (even with DEBUG on).
     return _json_error(404, "not_found", _("Not found, or outside your jurisdiction."))
 
 
 urlpatterns = [
-    # Until the phone and dashboard pages exist, the front door is the API documentation.
-    path("", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the pages' language switch
+    path("", include("core.web.urls")),
 ]
 
 

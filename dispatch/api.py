@@ -19,6 +19,7 @@ from core.services.audit import audit_record
 from dispatch import cap, reports
 from dispatch.cap_export import alert_as_cap
 from dispatch.models import Alert
+from dispatch.preview import alert_recipients_preview
 from dispatch.schemas import (
     AlertFilter,
     AlertIn,
@@ -26,6 +27,7 @@ from dispatch.schemas import (
     AlertPatch,
     BoardOut,
     CancelIn,
+    PreviewOut,
     ReportFilter,
     ReportOut,
     ResponseIn,
@@ -70,10 +72,35 @@ def create(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
             team_ids=tuple(payload.team_ids),
             sectors=tuple(payload.sectors),
             roles=tuple(payload.roles),
+            on_shift=payload.on_shift,
         ),
         expires_at=payload.expires_at,
     )
     return Status(201, _out(alert, detail=True))
+
+
+@router.post("/preview", response={200: PreviewOut, **errors(401, 403, 404, 422)})
+def preview(request: HttpRequest, payload: AlertIn) -> PreviewOut:
+    """How many people this alert would ring if raised now: same body, checks and errors as raising it; no writes."""
+    count = alert_recipients_preview(
+        actor=actor_of(request),
+        kind=payload.kind.value,
+        severity=payload.severity.value,
+        title=payload.title,
+        lat=payload.lat,
+        lon=payload.lon,
+        datum=payload.datum,
+        radius_m=payload.radius_m,
+        needed=payload.needed,
+        targets=Targets(
+            area_codes=tuple(payload.area_codes),
+            team_ids=tuple(payload.team_ids),
+            sectors=tuple(payload.sectors),
+            roles=tuple(payload.roles),
+        ),
+        expires_at=payload.expires_at,
+    )
+    return PreviewOut(recipients=count)
 
 
 @router.get("", response={200: Page[AlertOut], **errors(401, 422)})

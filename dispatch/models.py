@@ -64,6 +64,8 @@ class Alert(models.Model):
     target_team_ids = models.JSONField(default=list, blank=True)
     target_sectors = models.JSONField(default=list, blank=True)
     target_roles = models.JSONField(default=list, blank=True)
+    # Only liaisons whose shift covers the moment of each wave ("riders on shift now").
+    target_on_shift = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.ACTIVE)
     expires_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

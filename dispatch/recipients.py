@@ -8,27 +8,29 @@ who are on duty, inside the raiser's jurisdiction and matching any filters.
 Recipients are always inside the raiser's jurisdiction: a 淇县 coordinator's
 alert near the county line does not ring 浚县 phones; escalation tells the
 city's coordinator, who may raise it across the line.
+
+Sector and "on shift now" filters read the liaisons app's selectors: liaisons of
+the sectors who live or work in the target areas and, for "on shift now", whose
+shift window (their own, else their sector's) covers the moment of each wave.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.demo import SECTORS
 from core.errors import InvalidInput
 from core.geo import LatLon, distances_bearings
 from core.jurisdiction import Jurisdiction
 from core.models import Person
 from core.positions import FRESH_FOR, Fix, positions
+from liaisons.selectors import liaisons_matching, sector_codes
 
 # The flat-earth distance errs by far less than this at alert radii; only
 # candidates it puts clearly outside skip the exact geodesic.
@@ -65,34 +67,12 @@ def nearest(
     return found
 
 
-# --- sectors: a hook for the liaisons app --------------------------------------------
-# Sectors belong to liaisons. When it provides `liaisons.selectors.people_in_sectors(*, sectors)`
-# (a QuerySet of Person), sector targeting uses it; until then sector alerts are refused
-# with a specific code rather than silently reaching nobody.
-# Until liaisons owns a Sector model, the codes are the ones core's demo population uses.
-SECTOR_CODES = SECTORS
-SectorSelector = Callable[..., QuerySet[Person]]
-
-
-def sector_selector() -> SectorSelector | None:
-    try:
-        selectors = importlib.import_module("liaisons.selectors")
-    except ImportError:
-        return None
-    found: Any = getattr(selectors, "people_in_sectors", None)
-    return found if callable(found) else None
-
-
+# --- liaisons: sectors and shifts (dispatch may read liaisons' selectors) ---------------
 def check_sectors(sectors: Sequence[str]) -> None:
-    unknown = sorted(set(sectors) - set(SECTOR_CODES))
+    """Sectors are the liaisons app's (eight seeded, more may be added): anything else is refused."""
+    unknown = sorted(set(sectors) - set(sector_codes()))
     if unknown:
         raise InvalidInput(_("Unknown sector."), code="unknown_sector", details={"sectors": unknown})
-    if sectors and sector_selector() is None:
-        raise InvalidInput(
-            _("Sector targeting is not available yet."),
-            code="sector_targeting_unavailable",
-            details={"sectors": list(sectors)},
-        )
 
 
 # --- the database side -------------------------------------------------------------------
@@ -104,9 +84,15 @@ def _eligible(
     sectors: Sequence[str],
     roles: Sequence[str],
     exclude_person_ids: Sequence[int],
+    on_shift_at: datetime | None = None,
 ) -> QuerySet[Person]:
     people = Person.objects.filter(is_active=True).filter(jurisdiction.q("home_area__code"))
-    if area_codes:
+    if sectors or on_shift_at is not None:
+        # Liaisons of those sectors (every sector when none is given) who live or work in the areas,
+        # and, for "on shift now", whose shift covers the moment; always homed inside the jurisdiction.
+        liaisons = liaisons_matching(sectors=sectors, area_prefixes=area_codes or None, on_shift_at=on_shift_at)
+        people = people.filter(pk__in=liaisons.values("person_id"))
+    elif area_codes:
         inside = Q()
         for code in area_codes:
             inside |= Q(home_area__code__startswith=code)
@@ -115,9 +101,6 @@ def _eligible(
         people = people.filter(team_id__in=list(team_ids))
     if roles:
         people = people.filter(user__role_grants__role__in=list(roles))
-    if sectors:
-        select = sector_selector()
-        people = people.filter(pk__in=select(sectors=list(sectors)).values("pk")) if select else people.none()
     if exclude_person_ids:
         people = people.exclude(pk__in=list(exclude_person_ids))
     return people
@@ -135,8 +118,11 @@ def recipients_for(
     roles: Sequence[str] = (),
     exclude_person_ids: Sequence[int] = (),
     now: datetime | None = None,
+    on_shift: bool = False,
 ) -> list[Candidate]:
-    """The people an alert goes to: nearest first for radius alerts, by id for filter alerts."""
+    """The people an alert goes to: nearest first for radius alerts, by id for filter alerts.
+
+    `on_shift`: only liaisons whose shift covers `now` (their own windows, else their sector's)."""
     people = _eligible(
         jurisdiction=jurisdiction,
         area_codes=area_codes,
@@ -144,6 +130,7 @@ def recipients_for(
         sectors=sectors,
         roles=roles,
         exclude_person_ids=exclude_person_ids,
+        on_shift_at=(now or timezone.now()) if on_shift else None,
     )
     if radius_m is None or lat is None or lon is None:
         ids = list(people.distinct().order_by("pk").values_list("pk", flat=True))

@@ -33,6 +33,11 @@ class AlertIn(StrictIn):
     team_ids: list[int] = Field(default_factory=list, max_length=200)
     sectors: list[str] = Field(default_factory=list, max_length=8)
     roles: list[str] = Field(default_factory=list, max_length=6)
+    on_shift: bool = Field(
+        False,
+        description="only liaisons on shift now (their own shift windows, else their sector's), "
+        "in `sectors` (every sector when empty) and living or working in `area_codes`",
+    )
     expires_at: datetime | None = None
 
 
@@ -86,6 +91,7 @@ class AlertOut(Schema):
     team_ids: list[int]
     sectors: list[str]
     roles: list[str]
+    on_shift: bool
     expires_at: datetime | None
     created_at: datetime
     version: int
@@ -122,6 +128,7 @@ class AlertOut(Schema):
             team_ids=alert.target_team_ids,
             sectors=alert.target_sectors,
             roles=alert.target_roles,
+            on_shift=alert.target_on_shift,
             expires_at=alert.expires_at,
             created_at=alert.created_at,
             version=alert.version,
@@ -205,3 +212,7 @@ class ReportOut(Schema):
     until: datetime
     level: str
     items: list[StatsOut]
+
+
+class PreviewOut(Schema):
+    recipients: int = Field(..., description="how many people the alert would ring if it were raised now")

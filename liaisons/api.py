@@ -37,12 +37,14 @@ from liaisons.schemas import (
     StationIn,
     StationOut,
     VacanciesOut,
+    WorkAreasIn,
 )
 from liaisons.selectors import employer_list, liaison_list, sector_list, station_get, station_list
 from liaisons.services import (
     employer_create,
     liaison_import,
     liaison_set_shifts,
+    liaison_set_work_areas,
     station_add_liaison,
     station_create,
     station_set_head,
@@ -71,6 +73,13 @@ def liaisons(request: HttpRequest, filters: Query[LiaisonFilter]) -> dict[str, A
 @router.put("/liaisons/{int:person_id}/shifts", response={200: LiaisonOut, **errors(401, 403, 404, 422)})
 def shifts(request: HttpRequest, person_id: int, payload: ShiftsIn) -> LiaisonOut:
     liaison_set_shifts(actor=actor_of(request), person_id=person_id, shifts=payload.windows())
+    return LiaisonOut.build(liaison_list(actor=actor_of(request)).get(person_id=person_id))
+
+
+@router.put("/liaisons/{int:person_id}/work-areas", response={200: LiaisonOut, **errors(401, 403, 404, 422)})
+def work_areas(request: HttpRequest, person_id: int, payload: WorkAreasIn) -> LiaisonOut:
+    """Where else the liaison works (townships or villages): counted there for coverage, targeted there by alerts."""
+    liaison_set_work_areas(actor=actor_of(request), person_id=person_id, area_codes=payload.area_codes)
     return LiaisonOut.build(liaison_list(actor=actor_of(request)).get(person_id=person_id))
 
 
@@ -128,6 +137,12 @@ def vacancy_list(request: HttpRequest, params: Query[AreaParam]) -> VacanciesOut
 
 class ImportParams(Schema):
     dry_run: bool = True
+    progress_key: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{1,40}$",
+        description="your own tag for this import: your dashboard socket then receives "
+        "`liaisons.import_progress` frames carrying it (every 1,000 rows checked, then writing/done/failed)",
+    )
 
 
 @router.post(
@@ -142,7 +157,7 @@ def import_file(request: HttpRequest, params: Query[ImportParams], file: File[Up
     actor = actor_of(request)
     if file.size is not None and file.size > settings.API_MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(code="import_too_large", details={"max_bytes": settings.API_MAX_UPLOAD_BYTES})
-    report = liaison_import(actor=actor, content=file.read(), dry_run=params.dry_run)
+    report = liaison_import(actor=actor, content=file.read(), dry_run=params.dry_run, progress_key=params.progress_key)
     return Status(200 if params.dry_run else 201, ImportReportOut.build(report))
 
 

@@ -7,9 +7,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router
+from ninja.responses import Status
 
 from core.auth import actor_of
 from core.endpoints import errors
+from core.jurisdiction import jurisdiction_for
+from core.roles import Capability
 from core.schemas import Page
 from liaisons.coverage_selectors import (
     county_layer,
@@ -28,8 +31,12 @@ from liaisons.schemas import (
     FeatureCollectionOut,
     GridFilter,
     ShortfallOut,
+    TargetIn,
+    TargetOut,
     WorstCellOut,
 )
+from liaisons.selectors import target_list
+from liaisons.services import coverage_target_delete, coverage_target_set
 
 router = Router(tags=["coverage"])
 
@@ -85,6 +92,28 @@ def shortfalls(request: HttpRequest, filters: Query[GridFilter]) -> dict[str, An
         for s in found
     ]
     return {"items": items, "count": len(items)}
+
+
+@router.get("/targets", response={200: Page[TargetOut], **errors(401, 403, 404, 422)})
+def targets(request: HttpRequest, filters: Query[GridFilter]) -> dict[str, Any]:
+    """Coverage targets that apply in your view: your own and those set above you (not editable here)."""
+    actor = actor_of(request)
+    manage = jurisdiction_for(actor, Capability.MANAGE_PEOPLE)
+    items = [TargetOut.build(t, editable=manage.covers(t.area_id)) for t in target_list(actor=actor, area=filters.area)]
+    return {"items": items, "count": len(items)}
+
+
+@router.put("/targets", response={200: TargetOut, **errors(401, 403, 422)})
+def target_set(request: HttpRequest, payload: TargetIn) -> TargetOut:
+    """Set an area's target for a sector (the most specific target covering a township wins)."""
+    target = coverage_target_set(actor=actor_of(request), **payload.model_dump())
+    return TargetOut.build(target, editable=True)
+
+
+@router.delete("/targets/{area_code}/{sector}", response={204: None, **errors(401, 403, 404)})
+def target_delete(request: HttpRequest, area_code: str, sector: str) -> Status[None]:
+    coverage_target_delete(actor=actor_of(request), area_code=area_code, sector=sector)
+    return Status(204, None)
 
 
 @router.get("/layers/counties", response={200: FeatureCollectionOut, **errors(401, 403)})

@@ -26,6 +26,13 @@ class LiaisonsConfig(AppConfig):
     name = "liaisons"
     verbose_name = "Liaisons and coverage"
 
+    def ready(self) -> None:
+        # Training learns who is in which sector through core, never by importing liaisons.
+        from core.sectors import register_sector_provider
+        from liaisons.selectors import LiaisonSectors
+
+        register_sector_provider(LiaisonSectors())
+
     def seed_demo(self, population: DemoPopulation) -> None:
         """Liaison profiles for the demo liaisons, employers per sector and county, one station per township.
 

@@ -5,7 +5,8 @@ Who is counted where:
 - a liaison in the areas containing their home or any of their work areas (once per area);
 - "on duty now" is a person with a fresh position fix (a fix is kept only while on duty),
   counted where they are counted as a member;
-- "connected now" only when the caller supplies who is connected (presence), else None.
+- "connected now" a person with a phone socket open (realtime's presence, which the caller
+  reads), counted where they are counted as a member; None when presence could not be read.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ coordinator's numbers, grid distances and map layers hold nothing of other count
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from core.jurisdiction import Jurisdiction, jurisdiction_for
 from core.models import Area, AreaLevel, Person
@@ -32,13 +33,13 @@ from liaisons.selectors import (
     targets_in,
     township_codes,
 )
+from realtime.presence import connected_person_ids
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-# Who is connected now: given person ids, the subset with a live socket (realtime's presence).
-ConnectedFn = Callable[[Iterable[int]], set[int]]
 
+logger = logging.getLogger(__name__)
 
 _LOOKUP_BATCH = 5000  # ids per IN (...) query, well under every backend's parameter limit
 
@@ -75,13 +76,27 @@ def on_duty_fixes(*, jurisdiction: Jurisdiction, now: datetime) -> list[tuple[Fi
     return [(f, homes[f.person_id]) for f in fixes if f.person_id in homes]
 
 
+def connected_now() -> set[int] | None:
+    """Who has a phone socket open on any server process (realtime's presence); None when it cannot be read.
+
+    A Redis outage must not take the coverage view down with it: the counts that come from the
+    database still show, and "connected" says "unknown" (null) rather than a false zero.
+    """
+    try:
+        return connected_person_ids()
+    except RedisError as exc:
+        logger.warning("coverage: presence unavailable (%s); connected counts omitted", exc)
+        return None
+
+
 def coverage_by_area(
-    *, actor: User, level: str | None, area: str | None, now: datetime, connected: ConnectedFn | None = None
+    *, actor: User, level: str | None, area: str | None, now: datetime, with_connected: bool = True
 ) -> list[AreaCount]:
+    """Counts per area; "connected" counts the members (volunteers, liaisons) with a live phone socket."""
     jurisdiction = coverage_jurisdiction(actor=actor, area=area)
     members = members_in(jurisdiction=jurisdiction)
     on_duty = {fix.person_id for fix, _home in on_duty_fixes(jurisdiction=jurisdiction, now=now)}
-    online = connected([m.person_id for m in members]) if connected is not None else None
+    online = connected_now() if with_connected else None
     areas = [(a.code, a.prefix) for a in areas_in(jurisdiction=jurisdiction, level=level)]
     return area_counts(areas=areas, members=members, on_duty=on_duty, connected=online)
 
@@ -136,7 +151,7 @@ class CoverageSummary:
 
 def coverage_summary(*, actor: User, area: str | None, now: datetime, worst: int = 10) -> CoverageSummary:
     view = coverage_grid(actor=actor, area=area, now=now)
-    counts = coverage_by_area(actor=actor, level=AreaLevel.TOWNSHIP, area=area, now=now)
+    counts = coverage_by_area(actor=actor, level=AreaLevel.TOWNSHIP, area=area, now=now, with_connected=False)
     jurisdiction = coverage_jurisdiction(actor=actor, area=area)
     return CoverageSummary(
         grid=summarise_grid(
@@ -191,6 +206,7 @@ def township_layer(*, actor: User, now: datetime) -> dict[str, Any]:
                     "volunteers": count.volunteers,
                     "liaisons": count.liaisons,
                     "on_duty": count.on_duty,
+                    "connected": count.connected,
                 },
             }
         )

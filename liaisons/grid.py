@@ -8,7 +8,7 @@ and matrix products of small blocks of cells against the responders that can
 matter to them give each cell's great-circle nearest responder. The sphere is
 off from the WGS-84 ellipsoid by under 0.7 % in any direction, so every
 responder within 1 % (+10 m) of the spherical best is a candidate, and the
-candidates' exact ellipsoidal distances (core.geo.distances_m, Vincenty)
+candidates' exact ellipsoidal distances (core.geo.distances_m, Karney via pyproj)
 decide. The answer is then the true geodesic nearest, not an approximation.
 """
 

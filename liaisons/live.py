@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import datetime
+from typing import Literal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from core.jurisdiction import Jurisdiction
 from liaisons.coverage_selectors import on_duty_fixes
-from liaisons.events import CoverageChanged
+from liaisons.events import CoverageChanged, ImportProgress
 from realtime.events import announce
 
 _SENT = "zq:coverage:sent:{}"
@@ -79,3 +80,27 @@ def coverage_watch(*, township_codes: list[str], now: datetime) -> int:
         if before is not None or seen:  # a first look at an empty township is no change
             sent += coverage_changed(area_code=township, now=now, on_duty=len(seen))
     return sent
+
+
+class ImportProgressFeed:
+    """A progress callback (one call per row checked) that announces an import's progress to the dashboards
+    covering `area_codes` (the importer's own areas) every `every` rows, and its phases.
+
+    Announced outside the import's transaction, so each frame leaves at once; `done` leaves after the commit.
+    """
+
+    def __init__(self, *, key: str, area_codes: list[str], every: int) -> None:
+        self.key, self.area_codes, self.every = key, area_codes, every
+        self.rows = 0
+        self._sent_at = 0
+
+    def __call__(self, count: int) -> None:
+        self.rows += count
+        if self.rows - self._sent_at >= self.every:
+            self._sent_at = self.rows
+            self.phase("checking")
+
+    def phase(self, phase: Literal["checking", "writing", "done", "failed"]) -> None:
+        event = ImportProgress(key=self.key, phase=phase, rows=self.rows)
+        for code in self.area_codes:
+            announce(event, area_code=code)

@@ -12,7 +12,7 @@ from core.identity import mask_phone
 from core.models import AreaLevel
 from core.schemas import PageParams, StrictIn
 from liaisons.importing import parse_shifts
-from liaisons.models import Employer, EmployerKind, Liaison, Sector, Station
+from liaisons.models import CoverageTarget, Employer, EmployerKind, Liaison, Sector, Station
 from liaisons.services import ImportReport
 
 _CODE = r"^\d{6,12}$"
@@ -215,7 +215,9 @@ class CoverageAreaOut(Schema):
     volunteers: int
     liaisons: int
     on_duty: int
-    connected: int | None = Field(..., description="people with a live connection now; null until presence is wired")
+    connected: int | None = Field(
+        ..., description="volunteers and liaisons with a phone socket open now; null when presence is unavailable"
+    )
     liaisons_by_sector: dict[str, int]
     on_duty_by_sector: dict[str, int]
 
@@ -251,3 +253,34 @@ class ShortfallOut(Schema):
     required: int
     actual: int
     missing: int
+
+
+class WorkAreasIn(StrictIn):
+    area_codes: list[str] = Field(..., max_length=50, description="townships or villages; replaces the list")
+
+    @field_validator("area_codes")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not code.isdigit() or len(code) not in (9, 12):
+                raise ValueError("a township (9 digits) or village (12 digits) code")
+        return value
+
+
+class TargetIn(StrictIn):
+    area_code: str = Field(..., pattern=_CODE)
+    sector: str = Field(..., min_length=1, max_length=32)
+    min_liaisons: int = Field(..., ge=0, le=1000, description="per township under the area; 0 exempts it")
+
+
+class TargetOut(Schema):
+    area_code: str
+    sector: str
+    min_liaisons: int
+    editable: bool = Field(..., description="set inside your jurisdiction (else inherited from above)")
+
+    @staticmethod
+    def build(target: CoverageTarget, *, editable: bool) -> TargetOut:
+        return TargetOut(
+            area_code=target.area_id, sector=target.sector_id, min_liaisons=target.min_liaisons, editable=editable
+        )

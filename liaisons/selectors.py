@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -39,10 +40,26 @@ def _on_shift(at: datetime) -> Q:
     return Q(Exists(own.filter(same_day | wraps))) | (~Q(Exists(own)) & Q(Exists(by_sector)))
 
 
-def liaison_person_ids(
-    *, sectors: list[str], area_prefixes: list[str] | None = None, on_shift_at: datetime | None = None
-) -> set[int]:
-    """Person ids of active liaisons for alert targeting (used by dispatch).
+class LiaisonSectors:
+    """core.sectors' provider (registered in LiaisonsConfig.ready()): a person is in their liaison profile's sector."""
+
+    def codes(self) -> list[str]:
+        return sector_codes()
+
+    def members(self, *, sectors: Sequence[str] | None, within: Sequence[str]) -> dict[int, str]:
+        where = Q()
+        for prefix in within:
+            where |= Q(person__home_area__code__startswith=prefix)
+        liaisons = Liaison.objects.filter(where, person__is_active=True)
+        if sectors is not None:
+            liaisons = liaisons.filter(sector_id__in=list(sectors))
+        return dict(liaisons.values_list("person_id", "sector_id"))
+
+
+def liaisons_matching(
+    *, sectors: Sequence[str], area_prefixes: Sequence[str] | None = None, on_shift_at: datetime | None = None
+) -> QuerySet[Liaison]:
+    """Active liaisons for alert targeting (used by dispatch, as a subquery).
 
     - `sectors`: sector codes to include; an empty list means every sector.
     - `area_prefixes`: NBS code prefixes (e.g. two townships' 9-digit codes); a liaison matches
@@ -51,21 +68,29 @@ def liaison_person_ids(
     - `on_shift_at`: keep only liaisons with a shift window covering this instant, read as
       Asia/Shanghai wall-clock time (windows that end before they start wrap midnight): their
       own windows if they have any, else their sector's usual ones. None means regardless of shifts.
-    Not scoped to an actor: dispatch passes the alert's already-authorised areas.
+    Not scoped to an actor: dispatch passes the alert's already-authorised areas and jurisdiction.
     """
     liaisons = Liaison.objects.filter(person__is_active=True)
     if sectors:
-        liaisons = liaisons.filter(sector_id__in=sectors)
+        liaisons = liaisons.filter(sector_id__in=list(sectors))
     if area_prefixes is not None:
         if not area_prefixes:
-            return set()
+            return Liaison.objects.none()
         where = Q()
         for prefix in area_prefixes:
             where |= Q(person__home_area__code__startswith=prefix) | Q(work_areas__code__startswith=prefix)
         liaisons = liaisons.filter(where)
     if on_shift_at is not None:
         liaisons = liaisons.filter(_on_shift(on_shift_at))
-    return set(liaisons.values_list("person_id", flat=True).distinct())
+    return liaisons
+
+
+def liaison_person_ids(
+    *, sectors: Sequence[str], area_prefixes: Sequence[str] | None = None, on_shift_at: datetime | None = None
+) -> set[int]:
+    """Person ids of the liaisons `liaisons_matching` finds."""
+    found = liaisons_matching(sectors=sectors, area_prefixes=area_prefixes, on_shift_at=on_shift_at)
+    return set(found.values_list("person_id", flat=True).distinct())
 
 
 def liaison_list(
@@ -180,6 +205,17 @@ def targets_in(*, jurisdiction: Jurisdiction) -> list[tuple[str, str, int]]:
         (prefix, sector, minimum)
         for prefix, sector, minimum in CoverageTarget.objects.values_list("area__prefix", "sector_id", "min_liaisons")
         if any(p.startswith(prefix) or prefix.startswith(p) for p in jurisdiction.prefixes)
+    ]
+
+
+def target_list(*, actor: User, area: str | None = None) -> list[CoverageTarget]:
+    """The coverage targets that apply inside the actor's view (its own and those set above it), broadest first."""
+    jurisdiction = coverage_jurisdiction(actor=actor, area=area)
+    targets = CoverageTarget.objects.select_related("area", "sector").order_by("area_id", "sector__order")
+    return [
+        t
+        for t in targets
+        if any(p.startswith(t.area.prefix) or t.area.prefix.startswith(p) for p in jurisdiction.prefixes)
     ]
 
 

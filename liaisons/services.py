@@ -8,23 +8,26 @@ from datetime import time
 from functools import partial
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, InvalidInput, NotFound
-from core.jurisdiction import Jurisdiction, require
-from core.models import Area, AuditAction, Person
-from core.roles import Capability, Role
+from core.jurisdiction import Jurisdiction, grants_of, require
+from core.models import Area, AreaLevel, AuditAction, Person, RoleGrant
+from core.roles import CAPABILITIES, Capability, Role
 from core.services.audit import audit_record
 from core.services.people import role_grant
 from liaisons.importing import MAX_REPORTED_ERRORS, RowError, check_rows, common_area, read_rows
 from liaisons.importing_apply import apply_rows
-from liaisons.live import coverage_changed
-from liaisons.models import Employer, Liaison, Sector, ShiftWindow, Station
+from liaisons.live import ImportProgressFeed, coverage_changed
+from liaisons.models import CoverageTarget, Employer, Liaison, Sector, ShiftWindow, Station
 from liaisons.sectors import employer_kind_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+MAX_TARGET = 1000
 
 
 def _area_within(jurisdiction: Jurisdiction, code: str) -> Area:
@@ -55,7 +58,12 @@ def employer_create(
         name=name.strip(), sector=found, area=area, kind=kind or employer_kind_for(found.code), address=address.strip()
     )
     audit_record(
-        actor=actor, action=AuditAction.TEAM_CREATE, object_type="employer", object_id=employer.pk, area_code=area.code
+        actor=actor,
+        action=AuditAction.EMPLOYER_CREATE,
+        object_type="employer",
+        object_id=employer.pk,
+        area_code=area.code,
+        details={"sector": found.code},
     )
     return employer
 
@@ -75,7 +83,12 @@ def station_create(*, actor: User, name: str, area_code: str, address: str = "")
     except IntegrityError:
         raise Conflict(_("A station with this name already exists here."), code="duplicate_station") from None
     audit_record(
-        actor=actor, action=AuditAction.TEAM_CREATE, object_type="station", object_id=station.pk, area_code=area.code
+        actor=actor,
+        action=AuditAction.STATION_CHANGE,
+        object_type="station",
+        object_id=station.pk,
+        area_code=area.code,
+        details={"change": "create"},
     )
     return station
 
@@ -97,17 +110,29 @@ def station_set_head(*, actor: User, station_id: int, person_id: int | None) -> 
         if head is None:
             raise InvalidInput(_("Unknown person."), code="unknown_person", details={"person_id": person_id})
         role_grant(actor=actor, person_id=head.pk, role=Role.STATION_HEAD, area_code=station.area_id)
+    previous = station.head_id
     station.head_id = person_id
     station.save(update_fields=["head"])
+    revoked = _drop_head_grant(person_id=previous, area_code=station.area_id) if previous != person_id else False
     audit_record(
         actor=actor,
-        action=AuditAction.PERSON_UPDATE,
+        action=AuditAction.STATION_CHANGE,
         object_type="station",
         object_id=station.pk,
         area_code=station.area_id,
-        details={"head": person_id},
+        details={"change": "head", "head": [previous, person_id], "previous_head_grant_revoked": revoked},
     )
     return station
+
+
+def _drop_head_grant(*, person_id: int | None, area_code: str) -> bool:
+    """A replaced head loses the station_head grant over the area, unless they still lead a station there."""
+    if person_id is None or Station.objects.filter(head_id=person_id, area_id=area_code).exists():
+        return False
+    deleted, _rows = RoleGrant.objects.filter(
+        user__person__pk=person_id, role=Role.STATION_HEAD, area_id=area_code
+    ).delete()
+    return bool(deleted)
 
 
 @transaction.atomic
@@ -118,15 +143,16 @@ def station_add_liaison(*, actor: User, station_id: int, person_id: int) -> Liai
         raise InvalidInput(
             _("That person is not a liaison here."), code="unknown_liaison", details={"person_id": person_id}
         )
+    previous = liaison.station_id
     liaison.station = station
     liaison.save(update_fields=["station", "updated_at"])
     audit_record(
         actor=actor,
-        action=AuditAction.PERSON_UPDATE,
-        object_type="person",
-        object_id=person_id,
-        area_code=liaison.person.home_area_id,
-        details={"station": station.pk},
+        action=AuditAction.STATION_CHANGE,
+        object_type="station",
+        object_id=station.pk,
+        area_code=station.area_id,
+        details={"change": "add_liaison", "person_id": person_id, "from_station": previous},
     )
     return liaison
 
@@ -154,6 +180,82 @@ def liaison_set_shifts(*, actor: User, person_id: int, shifts: list[tuple[time, 
     return liaison
 
 
+@transaction.atomic
+def liaison_set_work_areas(*, actor: User, person_id: int, area_codes: list[str]) -> Liaison:
+    """Replace where else a liaison works (townships or villages inside the actor's jurisdiction)."""
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    liaison = Liaison.objects.filter(jurisdiction.q("person__home_area__code"), person_id=person_id).first()
+    if liaison is None:
+        raise NotFound()
+    areas = [_area_within(jurisdiction, code) for code in sorted(set(area_codes))]
+    coarse = [a.code for a in areas if a.level not in (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)]
+    if coarse:
+        raise InvalidInput(
+            _("A work area is a township or a village."), code="work_area_level", details={"area_codes": coarse}
+        )
+    before = set(liaison.work_areas.values_list("code", flat=True))
+    liaison.work_areas.set(areas)
+    after = {a.code for a in areas}
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        object_type="person",
+        object_id=person_id,
+        area_code=liaison.person.home_area_id,
+        details={"fields": ["work_areas"], "work_areas": sorted(after)},
+    )
+    for township in sorted({code[:9] for code in before ^ after}):  # their member counts changed
+        transaction.on_commit(partial(coverage_changed, area_code=township))
+    return liaison
+
+
+@transaction.atomic
+def coverage_target_set(*, actor: User, area_code: str, sector: str, min_liaisons: int) -> CoverageTarget:
+    """At least `min_liaisons` of `sector` in every township under the area; the most specific target wins,
+    so 0 exempts the area from a broader one."""
+    area = _area_within(require(actor, Capability.MANAGE_PEOPLE), area_code)
+    found = _sector(sector)
+    if not (0 <= min_liaisons <= MAX_TARGET):
+        raise InvalidInput(
+            _("A coverage target is between 0 and 1000 liaisons."),
+            code="invalid_target",
+            details={"min_liaisons": min_liaisons},
+        )
+    previous = CoverageTarget.objects.filter(area=area, sector=found).values_list("min_liaisons", flat=True).first()
+    target, _created = CoverageTarget.objects.update_or_create(
+        area=area, sector=found, defaults={"min_liaisons": min_liaisons}
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COVERAGE_TARGET,
+        object_type="coverage_target",
+        object_id=target.pk,
+        area_code=area.code,
+        details={"sector": found.code, "min_liaisons": [previous, min_liaisons]},
+    )
+    return target
+
+
+@transaction.atomic
+def coverage_target_delete(*, actor: User, area_code: str, sector: str) -> None:
+    """Drop an area's own target: the next broader one applies again."""
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    target = (
+        CoverageTarget.objects.filter(jurisdiction.q("area__code")).filter(area_id=area_code, sector_id=sector).first()
+    )
+    if target is None:
+        raise NotFound()
+    audit_record(
+        actor=actor,
+        action=AuditAction.COVERAGE_TARGET,
+        object_type="coverage_target",
+        object_id=target.pk,
+        area_code=area_code,
+        details={"sector": sector, "min_liaisons": [target.min_liaisons, None]},
+    )
+    target.delete()
+
+
 # --- import ----------------------------------------------------------------------------------
 
 
@@ -169,16 +271,25 @@ class ImportReport:
 
 
 def liaison_import(
-    *, actor: User, content: bytes, dry_run: bool, progress: Callable[[int], object] | None = None
+    *,
+    actor: User,
+    content: bytes,
+    dry_run: bool,
+    progress: Callable[[int], object] | None = None,
+    progress_key: str | None = None,
 ) -> ImportReport:
     """Check a CSV/XLSX of liaisons and, unless a dry run, upsert them by ID number: all or nothing.
 
     Any bad row makes the real run refuse (InvalidInput `import_has_errors`, with the per-row
     report in details) before anything is written. Importing the same file again changes nothing.
+    With a `progress_key`, the importer's dashboards see its progress (ImportProgress frames).
     """
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
-    checked = check_rows(rows=read_rows(content), jurisdiction=jurisdiction, progress=progress)
+    feed = _progress_feed(actor, progress_key) if progress_key else None
+    checked = check_rows(rows=read_rows(content), jurisdiction=jurisdiction, progress=_ticks(progress, feed))
     report = ImportReport(dry_run=dry_run, rows=checked.rows, valid=len(checked.valid), errors=checked.errors)
+    if feed is not None:
+        feed.phase("failed" if checked.errors and not dry_run else "done" if dry_run else "writing")
     if checked.errors and not dry_run:
         raise InvalidInput(
             _("Some rows are not valid; nothing was imported."),
@@ -197,7 +308,7 @@ def liaison_import(
         touched = sorted({r.township for r in checked.valid})
         audit_record(
             actor=actor,
-            action=AuditAction.PERSON_CREATE,
+            action=AuditAction.LIAISON_IMPORT,
             object_type="liaison_import",
             area_code=common_area(touched),
             details={"rows": report.rows, "created": report.created, "updated": report.updated},
@@ -205,4 +316,18 @@ def liaison_import(
         if report.created or report.updated:
             for township in touched:  # their member counts changed
                 transaction.on_commit(partial(coverage_changed, area_code=township))
+        if feed is not None:
+            feed.phase("done")  # announced after the commit
     return report
+
+
+def _progress_feed(actor: User, key: str) -> ImportProgressFeed:
+    areas = sorted({g.area_id for g in grants_of(actor) if Capability.MANAGE_PEOPLE in CAPABILITIES.get(g.role, ())})
+    return ImportProgressFeed(key=key, area_codes=areas, every=settings.LIAISON_IMPORT_PROGRESS_EVERY)
+
+
+def _ticks(*callbacks: Callable[[int], object] | None) -> Callable[[int], object] | None:
+    found = [c for c in callbacks if c is not None]
+    if len(found) <= 1:
+        return found[0] if found else None
+    return lambda count: [c(count) for c in found]

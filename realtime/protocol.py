@@ -127,7 +127,7 @@ def parse(text: str) -> ClientFrame:
     """A client frame from its text, or FrameError with the code to answer."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep fit in one frame
         raise FrameError(ErrorCode.INVALID_JSON) from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise FrameError(ErrorCode.INVALID_FRAME)

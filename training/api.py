@@ -206,13 +206,16 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     return _ics(ical.calendar_of(found, name="Zhengqi"), "zhengqi.ics")
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _export(rows: list[reports.Row], fmt: str, name: str) -> HttpResponse | list[dict[str, Any]]:
     if fmt == "csv":
         response = HttpResponse(reports.to_csv(rows), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
         response = HttpResponse(
             reports.to_xlsx(rows, title=name),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX,
         )
     else:
         return [r.as_dict() for r in rows]
@@ -220,7 +223,11 @@ def _export(rows: list[reports.Row], fmt: str, name: str) -> HttpResponse | list
     return response
 
 
-@router.get("/sessions/reports/attendance", response={200: list[ReportRowOut], **errors(401, 403, 404, 422)})
+@router.get(
+    "/sessions/reports/attendance",
+    response={200: list[ReportRowOut], **errors(401, 403, 404, 422)},
+    openapi_extra={"responses": {200: {"content": {"text/csv": {}, XLSX: {}}}}},  # ?format=csv|xlsx
+)
 def report(request: HttpRequest, params: Query[ReportParams]) -> Any:
     """Attendance rates by person, team, sector or area; `by=rollup` gives townships, counties and the city.
     `format=csv|xlsx` downloads the same rows (the export is audited)."""

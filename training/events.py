@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -11,7 +11,10 @@ from realtime.events import Event
 from training.models import Session
 
 
-class SessionBrief(BaseModel):
+class SessionHead(BaseModel):
+    """The fields every shape of a session starts with, defined once: the API's list item
+    (SessionItem), "my sessions" (MySessionOut) and detail (SessionOut), and the events' brief."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: int
@@ -22,21 +25,33 @@ class SessionBrief(BaseModel):
     mode: str
     status: str
     host_area_code: str
+
+    @staticmethod
+    def fields_of(session: Session) -> dict[str, Any]:
+        return {
+            "id": session.pk,
+            "kind": session.kind,
+            "title": session.title,
+            "start": session.start,
+            "end": session.end,
+            "mode": session.mode,
+            "status": session.status,
+            "host_area_code": session.host_area_id,
+        }
+
+
+class SessionBrief(SessionHead):
+    """A session as events carry it: the head and the iCalendar sequence (it rises with each change)."""
+
     sequence: int
 
     @staticmethod
+    def brief_fields(session: Session) -> dict[str, Any]:
+        return {**SessionHead.fields_of(session), "sequence": session.sequence}
+
+    @staticmethod
     def of(session: Session) -> SessionBrief:
-        return SessionBrief(
-            id=session.pk,
-            kind=session.kind,
-            title=session.title,
-            start=session.start,
-            end=session.end,
-            mode=session.mode,
-            status=session.status,
-            host_area_code=session.host_area_id,
-            sequence=session.sequence,
-        )
+        return SessionBrief(**SessionBrief.brief_fields(session))
 
 
 class SessionInvited(Event):

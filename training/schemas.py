@@ -6,11 +6,12 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints, field_validator
+from pydantic import ConfigDict, StringConstraints, field_validator
 
 from core.geo import Datum
 from core.roles import Role
 from core.schemas import PageParams, StrictIn
+from training.events import SessionBrief, SessionHead
 from training.models import Attendance, AttendanceStatus, LeaveRequest, Relay, Session, SessionKind, SessionMode, Venue
 
 AreaCode = Annotated[str, StringConstraints(min_length=4, max_length=12, pattern=r"^\d+$")]
@@ -115,16 +116,16 @@ class VenueOut(Schema):
         )
 
 
-class SessionOut(Schema):
-    id: int
-    kind: str
-    title: str
+# The events' brief forbids extra fields and is frozen; as API responses its shapes are ordinary schemas.
+API_SHAPE = ConfigDict(extra="ignore", frozen=False)
+
+
+class SessionOut(SessionBrief):
+    """A session in full: the events' brief (head and sequence) and everything a host or invitee may read."""
+
+    model_config = API_SHAPE
+
     agenda: str
-    start: datetime
-    end: datetime
-    mode: str
-    status: str
-    host_area_code: str
     host_area_name: str
     host_id: int | None
     area_codes: list[str]
@@ -132,7 +133,6 @@ class SessionOut(Schema):
     sectors: list[str]
     roles: list[str]
     relay_deadline: datetime | None
-    sequence: int
     cancel_reason: str
     invitees: int
     venues: list[VenueOut]
@@ -140,15 +140,8 @@ class SessionOut(Schema):
     @staticmethod
     def build(s: Session, *, invitees: int, venues: list[Venue]) -> SessionOut:
         return SessionOut(
-            id=s.pk,
-            kind=s.kind,
-            title=s.title,
+            **SessionBrief.brief_fields(s),
             agenda=s.agenda,
-            start=s.start,
-            end=s.end,
-            mode=s.mode,
-            status=s.status,
-            host_area_code=s.host_area_id,
             host_area_name=s.host_area.name,
             host_id=s.host_id,
             area_codes=s.area_codes,
@@ -156,35 +149,20 @@ class SessionOut(Schema):
             sectors=s.sectors,
             roles=s.roles,
             relay_deadline=s.relay_deadline,
-            sequence=s.sequence,
             cancel_reason=s.cancel_reason,
             invitees=invitees,
             venues=[VenueOut.build(v) for v in venues],
         )
 
 
-class SessionItem(Schema):
-    id: int
-    kind: str
-    title: str
-    start: datetime
-    end: datetime
-    mode: str
-    status: str
-    host_area_code: str
+class SessionItem(SessionHead):
+    """A session in a list."""
+
+    model_config = API_SHAPE
 
     @staticmethod
     def build(s: Session) -> SessionItem:
-        return SessionItem(
-            id=s.pk,
-            kind=s.kind,
-            title=s.title,
-            start=s.start,
-            end=s.end,
-            mode=s.mode,
-            status=s.status,
-            host_area_code=s.host_area_id,
-        )
+        return SessionItem(**SessionHead.fields_of(s))
 
 
 class MySessionOut(SessionItem):
@@ -193,16 +171,8 @@ class MySessionOut(SessionItem):
 
     @staticmethod
     def of(a: Attendance) -> MySessionOut:
-        s = a.session
         return MySessionOut(
-            id=s.pk,
-            kind=s.kind,
-            title=s.title,
-            start=s.start,
-            end=s.end,
-            mode=s.mode,
-            status=s.status,
-            host_area_code=s.host_area_id,
+            **SessionHead.fields_of(a.session),
             attendance=AttendanceStatus(a.status),
             checked_in_at=a.checked_in_at,
         )

@@ -8,48 +8,24 @@ gets 404, as if it did not exist.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.utils.module_loading import import_string
 
 from core.errors import NotFound
 from core.jurisdiction import Jurisdiction, grants_of, jurisdiction_for
 from core.models import Area, Person, RoleGrant
 from core.roles import CAPABILITIES, Capability
+from core.sectors import sector_members
 from training import codes
 from training.models import Attendance, AttendanceStatus, LeaveRequest, Relay, Session, Venue
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-SectorLookup = Callable[[list[str] | None], dict[int, str]]
 HOSTING_ROLES = sorted(role for role, caps in CAPABILITIES.items() if Capability.HOST_SESSIONS in caps)
-
-
-def _no_sectors(sectors: list[str] | None) -> dict[int, str]:
-    """Until the liaisons app models sectors, nobody is known to belong to one."""
-    return {}
-
-
-@cache
-def _sector_lookup() -> SectorLookup:
-    path = settings.TRAINING_SECTOR_LOOKUP
-    return import_string(path) if path else _no_sectors
-
-
-def sector_members(*, sectors: list[str] | None) -> dict[int, str]:
-    """person id -> sector for members of the given sectors (None: of every sector).
-
-    The one seam where sector membership enters training: ZHENGQI_SECTOR_LOOKUP
-    names a function of the liaisons app once it models sectors.
-    """
-    return _sector_lookup()(sectors)
 
 
 def person_of(actor: User) -> Person | None:
@@ -86,7 +62,9 @@ def audience(
     narrowed to holders of one of the roles when roles are given. No filter at all: everyone under `within`.
     The host runs the session and is not invited to it."""
     people = Person.objects.filter(is_active=True, home_area__code__startswith=within.prefix).exclude(pk=host_id)
-    members = sector_members(sectors=None)
+    # Sector membership comes from core's seam (the liaisons app provides it), with each invitee's
+    # sector copied onto their attendance row for the reports.
+    members = sector_members(sectors=None, within=[within.prefix])
     match = Q()
     for prefix in area_prefixes:
         match |= Q(home_area__code__startswith=prefix)

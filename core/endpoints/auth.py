@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
+from ninja.security import django_auth
 
 from core.endpoints import errors
 from core.errors import InvalidInput
 from core.schemas import TokenIn, TokenOut
-from core.services.tokens import token_issue, token_revoke
+from core.services.tokens import token_issue, token_issue_for_session, token_revoke
 
 router = Router(tags=["auth"])
 
@@ -25,3 +26,10 @@ def token_delete(request: HttpRequest) -> Status[None]:
         raise InvalidInput(_("Only a bearer token can be revoked here."), code="not_a_token_session")
     token_revoke(token=token)
     return Status(204, None)
+
+
+@router.post("/auth/session-token", auth=django_auth, response={200: TokenOut, **errors(401, 403)})
+def session_token_create(request: HttpRequest) -> TokenOut:
+    """A bearer token for a signed-in browser page (its socket's hello needs one); CSRF-checked."""
+    raw, token = token_issue_for_session(request=request)
+    return TokenOut(token=raw, expires_at=token.expires_at)

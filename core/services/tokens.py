@@ -66,6 +66,46 @@ def token_issue(*, request: HttpRequest, username: str, password: str) -> tuple[
     return raw, token
 
 
+SESSION_TOKENS_KEY = "zq_page_tokens"
+
+
+def token_issue_for_session(*, request: HttpRequest) -> tuple[str, ApiToken]:
+    """A bearer token for the signed-in browser session (the pages need one for the socket's hello).
+
+    The session remembers which tokens it was given, so that logging out revokes them too.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        raise Unauthorized()
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            digest=token_digest(raw),
+            expires_at=timezone.now() + settings.TOKEN_TTL,
+            user_agent=request.headers.get("User-Agent", "")[:200],
+        )
+        audit_record(
+            actor=user,
+            action=AuditAction.LOGIN,
+            object_type="token",
+            object_id=token.pk,
+            area_code=_home_area_code(user),
+            details={"via": "session"},
+        )
+    # Only the last few are kept: a page that asks again (e.g. after a 4401) does not grow the session.
+    request.session[SESSION_TOKENS_KEY] = [*request.session.get(SESSION_TOKENS_KEY, [])[-9:], token.pk]
+    return raw, token
+
+
+def tokens_revoke_for_session(*, request: HttpRequest) -> int:
+    """Revoke every token this browser session was given (on logout)."""
+    ids = request.session.get(SESSION_TOKENS_KEY, [])
+    if not ids:
+        return 0
+    return ApiToken.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 def token_authenticate(raw: str, *, touch: bool = True) -> ApiToken | None:
     """The live token for a raw bearer value, with its user; None if unknown, expired, revoked or inactive.
 

@@ -43,9 +43,10 @@ class Targets:
     team_ids: tuple[int, ...] = ()
     sectors: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
+    on_shift: bool = False  # only liaisons on shift now
 
     def __bool__(self) -> bool:
-        return bool(self.area_codes or self.team_ids or self.sectors or self.roles)
+        return bool(self.area_codes or self.team_ids or self.sectors or self.roles or self.on_shift)
 
 
 def _check_targets(jurisdiction: Jurisdiction, targets: Targets) -> list[Team]:
@@ -187,6 +188,7 @@ def alert_create(
         target_team_ids=list(targets.team_ids),
         target_sectors=list(targets.sectors),
         target_roles=list(targets.roles),
+        target_on_shift=targets.on_shift,
         # An imported message that has already expired is kept for the record, closed, and rings nobody.
         status=AlertStatus.CLOSED if expired else AlertStatus.ACTIVE,
         closed_at=now if expired else None,
@@ -216,6 +218,7 @@ def alert_create(
             roles=targets.roles,
             exclude_person_ids=[me] if me else [],
             now=now,
+            on_shift=targets.on_shift,
         )
         recipients = fan_out(alert=alert, candidates=found, wave=0)
     audit_alert(actor=actor, alert=alert, action="create", recipients=recipients, source=alert.source)

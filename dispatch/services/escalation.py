@@ -113,6 +113,7 @@ def _widen(*, alert: Alert, reach: float, now: datetime, actor: User | None) -> 
         roles=alert.target_roles,
         exclude_person_ids=[*already, *([raiser] if raiser else [])],
         now=now,
+        on_shift=alert.target_on_shift,
     )
     previous = alert.radius_m
     alert.radius_m = radius

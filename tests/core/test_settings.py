@@ -65,6 +65,20 @@ def test_production_refuses_to_start_without_field_encryption_keys():
     assert "ZHENGQI_FIELD_KEYS" in result.stderr
 
 
+def test_production_refuses_the_demo_activity_simulation():
+    result = run_django(
+        "print('started')",
+        ZHENGQI_ENV="production",
+        SECRET_KEY=GOOD_KEY,
+        ZHENGQI_FIELD_KEYS=FIELD_KEY,
+        ZHENGQI_DEMO_ACTIVITY="true",
+    )
+
+    assert result.returncode != 0
+    assert "ZHENGQI_DEMO_ACTIVITY" in result.stderr
+    assert "started" not in result.stdout
+
+
 def test_production_settings_pass_check_deploy_cleanly():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

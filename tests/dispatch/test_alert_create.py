@@ -206,36 +206,6 @@ def test_a_filter_alert_by_team_and_role(as_role, make_person):
     assert list(Delivery.objects.filter(alert_id=body["id"]).values_list("person_id", flat=True)) == [member.pk]
 
 
-def test_sector_targeting_is_refused_until_the_liaisons_app_provides_it(as_role, monkeypatch):
-    monkeypatch.setattr("dispatch.recipients.sector_selector", lambda: None)
-    client = as_role("county_coordinator", QIBIN)
-
-    response = client.post("/api/v1/alerts", _alert(radius_m=None, sectors=["hospital"]))
-
-    assert response.status_code == 422
-    assert response.json()["code"] == "sector_targeting_unavailable"
-
-
-def test_sector_targeting_uses_the_liaisons_selector_when_there_is_one(as_role, make_person, monkeypatch):
-    from core.models import Person
-
-    nurse = make_person("liaison", QIBIN_TOWNSHIP)
-    make_person("liaison", QIBIN_TOWNSHIP)
-    asked = []
-
-    def people_in_sectors(*, sectors):
-        asked.append(sectors)
-        return Person.objects.filter(pk=nurse.pk)
-
-    monkeypatch.setattr("dispatch.recipients.sector_selector", lambda: people_in_sectors)
-    client = as_role("county_coordinator", QIBIN)
-
-    body = client.post("/api/v1/alerts", _alert(lat=None, lon=None, radius_m=None, sectors=["hospital"])).json()
-
-    assert asked == [["hospital"]]
-    assert list(Delivery.objects.filter(alert_id=body["id"]).values_list("person_id", flat=True)) == [nurse.pk]
-
-
 def test_the_raiser_is_never_their_own_recipient(make_person, login, on_duty):
     coordinator = on_duty(QIBIN_TOWNSHIP, at=JINSHAN, role="township_coordinator")
     client = login(coordinator)

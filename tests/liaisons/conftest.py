@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -9,6 +10,8 @@ from core.models import Area
 from core.positions import MemoryStore
 from liaisons.models import CoverageTarget, Sector, SectorShift
 from liaisons.sectors import seed_sectors
+from realtime.presence import PresenceStore
+from realtime.presence import store as presence_store
 
 
 @pytest.fixture(autouse=True)
@@ -38,3 +41,11 @@ def store(monkeypatch: pytest.MonkeyPatch) -> MemoryStore:
     found = MemoryStore()
     monkeypatch.setattr("liaisons.coverage_selectors.positions", lambda: found)
     return found
+
+
+@pytest.fixture(autouse=True)
+def presence(settings: Any) -> PresenceStore:
+    """Who is connected: realtime's real presence store (Redis when REDIS_URL is set, else in-process),
+    under a key prefix of this test's own, so no other test's or server's sockets are counted."""
+    settings.REDIS_PREFIX = f"zqtest{uuid4().hex[:12]}"
+    return presence_store()

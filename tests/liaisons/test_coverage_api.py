@@ -106,7 +106,7 @@ def test_coverage_areas_counts_volunteers_liaisons_and_on_duty_per_township(
         "volunteers": 1,
         "liaisons": 2,
         "on_duty": 1,
-        "connected": None,
+        "connected": 0,
     }
     assert items["410622101"]["liaisons_by_sector"] == {"food_delivery": 2}
     assert (items["410622102"]["volunteers"], items["410622102"]["liaisons"], items["410622102"]["on_duty"]) == (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -101,3 +102,56 @@ def test_the_export_neutralises_cells_that_would_start_a_formula(as_role: Callab
     assert "\n=" not in text
     assert ",=" not in text
     assert ",@" not in text
+
+
+def test_a_progress_key_streams_the_imports_progress_to_the_importers_dashboards(
+    as_role: Callable[..., ApiClient],
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.LIAISON_IMPORT_PROGRESS_EVERY = 10
+    frames: list[tuple[str, int, str, str]] = []
+    monkeypatch.setattr(
+        "realtime.transport.announce",
+        lambda *, body, area_code, key: (
+            frames.append((body["phase"], body["rows"], area_code, key))
+            if body["type"] == "liaisons.import_progress"
+            else None
+        ),
+    )
+    client = as_role("county_coordinator", QIXIAN)
+
+    with django_capture_on_commit_callbacks(execute=True):  # a request is not one transaction: frames leave at once
+        response = _upload(client, to_csv([liaison_row(n) for n in range(25)]), dry_run="false", progress_key="big-1")
+
+    assert response.status_code == 201  # type: ignore[attr-defined]
+    assert frames == [
+        ("checking", 10, QIXIAN, "import:big-1"),
+        ("checking", 20, QIXIAN, "import:big-1"),
+        ("writing", 25, QIXIAN, "import:big-1"),
+        ("done", 25, QIXIAN, "import:big-1"),
+    ]
+
+
+def test_a_failing_import_reports_failed_and_without_a_key_nothing_is_announced(
+    as_role: Callable[..., ApiClient], monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    phases: list[str] = []
+    monkeypatch.setattr(
+        "realtime.transport.announce",
+        lambda *, body, area_code, key: (
+            phases.append(body["phase"]) if body["type"] == "liaisons.import_progress" else None
+        ),
+    )
+    client = as_role("county_coordinator", QIXIAN)
+    rows = [liaison_row(n) for n in range(3)]
+    rows[1][2] = "12345"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        failed = _upload(client, to_csv(rows), dry_run="false", progress_key="k")
+        quiet = _upload(client, to_csv(rows))
+        bad_key = _upload(client, to_csv(rows), progress_key="no spaces!")
+
+    assert (failed.status_code, quiet.status_code, bad_key.status_code) == (422, 200, 422)  # type: ignore[attr-defined]
+    assert phases == ["failed"]

@@ -230,7 +230,8 @@ def test_a_real_import_is_audited_in_the_narrowest_area_covering_its_rows(coordi
     liaison_import(actor=coordinator.user, content=to_csv([liaison_row(n) for n in range(3)]), dry_run=False)
 
     entry = AuditEntry.objects.get(object_type="liaison_import")
-    assert (entry.actor_id, entry.area_code, entry.details) == (
+    assert (entry.action, entry.actor_id, entry.area_code, entry.details) == (
+        "liaison_import",
         coordinator.user_id,
         QIXIAN,
         {"rows": 3, "created": 3, "updated": 0},

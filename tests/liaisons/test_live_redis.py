@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from django.core.cache import caches
@@ -16,12 +17,13 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 def test_a_second_server_process_is_throttled_by_the_first_ones_announcement(
     redis_url: str, settings: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
-    url = redis_url.rsplit("/", 1)[0] + "/7"  # this app's Redis database in the test setup
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
-    caches["default"].clear()
+    # The test's own Redis database (REDIS_URL) under a key prefix of its own: never clear() a shared database.
+    prefix = f"zqtest{uuid4().hex[:12]}"
+    backend = "django.core.cache.backends.redis.RedisCache"
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": redis_url, "KEY_PREFIX": prefix}}
     sent: list[str] = []
     monkeypatch.setattr("realtime.transport.announce", lambda *, body, area_code, key: sent.append(area_code))
-    other_process = RedisCache(url, {})
+    other_process = RedisCache(redis_url, {"KEY_PREFIX": prefix})
 
     with django_capture_on_commit_callbacks(execute=True):
         first = coverage_changed(area_code="410622101")
@@ -31,4 +33,4 @@ def test_a_second_server_process_is_throttled_by_the_first_ones_announcement(
     assert (first, other_holds_it, second) == (True, False, False)
     assert sent == ["410622101"]
     assert other_process.get("zq:coverage:dirty:410622101") == 1
-    caches["default"].clear()
+    caches["default"].delete_many(["zq:coverage:sent:410622101", "zq:coverage:dirty:410622101"])

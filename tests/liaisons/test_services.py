@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from core.errors import Conflict, InvalidInput, NotFound
-from core.models import Area, Person, RoleGrant
+from core.models import Area, AuditEntry, Person, RoleGrant
 from liaisons.models import CoverageTarget, Liaison
 from tests.conftest import QIXIAN, XUNXIAN_TOWNSHIP, ApiClient
 
@@ -132,3 +132,49 @@ def test_errors_are_domain_errors(make_person: Callable[..., Person]) -> None:
     employer_create(actor=actor, name="同名", sector="school", area_code=QIXIAN)
     with pytest.raises(Conflict):
         employer_create(actor=actor, name="同名", sector="school", area_code=QIXIAN)
+
+
+def test_station_changes_and_new_employers_are_audited_under_their_own_actions(
+    as_role: Callable[..., ApiClient], make_person: Callable[..., Person]
+) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    head = make_person("liaison", "410622101")
+    rider = make_person("liaison", "410622101")
+    Liaison.objects.create(person=rider, sector_id="food_delivery")
+
+    station = {"name": "高村镇工作站", "area_code": "410622101"}
+    station_id = client.post("/api/v1/liaisons/stations", station).json()["id"]
+    client.send("put", f"/api/v1/liaisons/stations/{station_id}/head", {"person_id": head.pk})
+    client.post(f"/api/v1/liaisons/stations/{station_id}/liaisons", {"person_id": rider.pk})
+    employer = {"name": "淇县外卖配送站", "sector": "food_delivery", "area_code": QIXIAN}
+    client.post("/api/v1/liaisons/employers", employer)
+
+    entries = AuditEntry.objects.filter(action__in=["station_change", "employer_create"]).order_by("id")
+    assert [(e.action, e.object_type, e.area_code, e.details.get("change")) for e in entries] == [
+        ("station_change", "station", "410622101", "create"),
+        ("station_change", "station", "410622101", "head"),
+        ("station_change", "station", "410622101", "add_liaison"),
+        ("employer_create", "employer", QIXIAN, None),
+    ]
+    assert entries[2].details["person_id"] == rider.pk
+
+
+def test_a_replaced_head_loses_the_station_head_grant_and_the_new_head_gets_it(
+    as_role: Callable[..., ApiClient], make_person: Callable[..., Person]
+) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    first = make_person("liaison", "410622101")
+    second = make_person("liaison", "410622101")
+    station = {"name": "高村镇工作站", "area_code": "410622101"}
+    station_id = client.post("/api/v1/liaisons/stations", station).json()["id"]
+    client.send("put", f"/api/v1/liaisons/stations/{station_id}/head", {"person_id": first.pk})
+
+    replaced = client.send("put", f"/api/v1/liaisons/stations/{station_id}/head", {"person_id": second.pk})
+    vacated = client.send("put", f"/api/v1/liaisons/stations/{station_id}/head", {"person_id": None})
+
+    assert (replaced.status_code, vacated.status_code) == (200, 200)
+    assert not RoleGrant.objects.filter(user=first.user, role="station_head").exists()
+    assert not RoleGrant.objects.filter(user=second.user, role="station_head").exists()
+    last = AuditEntry.objects.filter(action="station_change").order_by("-id").first()
+    assert last is not None
+    assert last.details == {"change": "head", "head": [second.pk, None], "previous_head_grant_revoked": True}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from django.utils import timezone
@@ -76,8 +77,9 @@ def create_session(client: ApiClient, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    # Person ids are reused between tests; wrong-code counters must not leak across them.
-    from django.core.cache import cache
-
-    cache.clear()
+def _fresh_rate_limits(settings: Any) -> None:
+    # Person ids are reused between tests; wrong-code counters must not leak across them. A key prefix
+    # of the test's own rather than cache.clear(), which on a Redis cache would flush the whole database.
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"zqtest{uuid4().hex[:12]}"} for name, config in settings.CACHES.items()
+    }

@@ -1,56 +1,109 @@
-"""Who a session invites: areas, teams and sectors add up, roles narrow, the host is never invited."""
+"""Who a session invites: areas, teams and sectors add up, roles narrow, the host is never invited.
+
+Sector membership is the liaisons app's real data, reached through core's sector seam.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
-from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP
+from core.models import Person
+from liaisons.models import Liaison, Sector
+from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP
 from tests.training.conftest import create_session
-from training import selectors
 from training.models import Attendance
 
 pytestmark = pytest.mark.django_db
 
-MEMBERS: dict[int, str] = {}
-
-
-def fake_sector_lookup(sectors: list[str] | None) -> dict[int, str]:
-    """Stands in for the liaisons app's lookup (the seam ZHENGQI_SECTOR_LOOKUP names)."""
-    return {pid: s for pid, s in MEMBERS.items() if sectors is None or s in sectors}
+QIXIAN_OTHER_TOWNSHIP = "410622102"
 
 
 @pytest.fixture
-def sector_lookup(settings):
-    settings.TRAINING_SECTOR_LOOKUP = "tests.training.test_audience.fake_sector_lookup"
-    selectors._sector_lookup.cache_clear()
-    yield MEMBERS
-    MEMBERS.clear()
-    selectors._sector_lookup.cache_clear()
+def liaison(make_person: Callable[..., Person]) -> Callable[..., Person]:
+    def make(sector: str, area_code: str = QIXIAN_TOWNSHIP, **kw: Any) -> Person:
+        person = make_person("liaison", area_code, **kw)
+        Liaison.objects.create(person=person, sector_id=sector)
+        return person
+
+    return make
 
 
-def test_a_sector_audience_comes_from_the_sector_lookup_and_is_copied_onto_attendance(
-    clock, make_person, login, session_body, sector_lookup
+def invited(session_id: int) -> list[tuple[int, str]]:
+    return list(
+        Attendance.objects.filter(session_id=session_id).order_by("person_id").values_list("person_id", "sector")
+    )
+
+
+def test_a_food_delivery_training_invites_exactly_the_food_delivery_liaisons_in_the_hosts_jurisdiction(
+    clock, make_person, liaison, login, session_body
 ):
     host = make_person("county_coordinator", QIXIAN)
-    courier = make_person("liaison", QIXIAN_TOWNSHIP)
-    nurse = make_person("liaison", QIXIAN_TOWNSHIP)
-    sector_lookup.update({courier.pk: "express", nurse.pk: "hospital"})
+    rider = liaison("food_delivery")
+    other_rider = liaison("food_delivery", QIXIAN_OTHER_TOWNSHIP)
+    liaison("food_delivery", XUNXIAN_TOWNSHIP)  # another county
+    liaison("food_delivery", is_active=False)
+    liaison("hospital")
+    make_person("volunteer", QIXIAN_TOWNSHIP)
 
-    created = create_session(login(host), session_body(sectors=["express"]))
+    created = create_session(login(host), session_body(sectors=["food_delivery"]))
 
-    assert created["sectors"] == ["express"]
-    assert list(Attendance.objects.filter(session_id=created["id"]).values_list("person_id", "sector")) == [
-        (courier.pk, "express")
-    ]
+    assert (created["sectors"], created["invitees"]) == (["food_delivery"], 2)
+    assert invited(created["id"]) == [(rider.pk, "food_delivery"), (other_rider.pk, "food_delivery")]
 
 
-def test_without_a_sector_lookup_a_sector_only_audience_is_empty(clock, make_person, login, session_body):
+def test_a_liaison_who_joins_the_sector_is_invited_to_the_next_session_without_a_restart(
+    clock, make_person, liaison, login, session_body
+):
+    host = login(make_person("county_coordinator", QIXIAN))
+    first_rider = liaison("food_delivery")
+    before = create_session(host, session_body(sectors=["food_delivery"]))
+
+    new_rider = liaison("food_delivery")
+    after = create_session(host, session_body(sectors=["food_delivery"]))
+
+    assert invited(before["id"]) == [(first_rider.pk, "food_delivery")]
+    assert invited(after["id"]) == [(first_rider.pk, "food_delivery"), (new_rider.pk, "food_delivery")]
+
+
+def test_liaisons_invited_by_area_carry_their_sector_onto_attendance_and_volunteers_none(
+    clock, make_person, liaison, login, session_body
+):
     host = make_person("county_coordinator", QIXIAN)
-    make_person("liaison", QIXIAN_TOWNSHIP)
+    courier = liaison("express")
+    volunteer = make_person("volunteer", QIXIAN_TOWNSHIP)
 
-    response = login(host).post("/api/v1/sessions", session_body(sectors=["express"]))
+    created = create_session(login(host), session_body(area_codes=[QIXIAN_TOWNSHIP]))
+
+    assert invited(created["id"]) == [(courier.pk, "express"), (volunteer.pk, "")]
+
+
+def test_a_sector_added_to_the_liaisons_app_can_be_invited_and_an_unknown_one_is_refused(
+    clock, make_person, liaison, login, session_body
+):
+    host = login(make_person("county_coordinator", QIXIAN))
+    Sector.objects.create(code="taxi", name_zh="出租车行业", name_en="Taxi", order=9)
+    driver = liaison("taxi")
+
+    created = create_session(host, session_body(sectors=["taxi"]))
+    refused = host.post("/api/v1/sessions", session_body(sectors=["astronauts"]))
+
+    assert invited(created["id"]) == [(driver.pk, "taxi")]
+    assert (refused.status_code, refused.json()["code"]) == (422, "unknown_sector")
+
+
+def test_a_sector_with_nobody_in_the_jurisdiction_is_an_empty_audience(
+    clock, make_person, liaison, login, session_body
+):
+    host = make_person("county_coordinator", QIXIAN)
+    liaison("school", XUNXIAN_TOWNSHIP)
+
+    response = login(host).post("/api/v1/sessions", session_body(sectors=["school"]))
 
     assert (response.status_code, response.json()["code"]) == (422, "empty_audience")
+    assert not Attendance.objects.exists()
 
 
 def test_the_host_is_never_invited_to_their_own_session(clock, make_person, login, session_body):

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.demo import SECTORS
 from core.errors import Conflict, InvalidInput, NotFound
 from core.jurisdiction import require
 from core.models import PREFIX_LENGTH, Area, AreaLevel, Team
 from core.roles import Capability
+from core.sectors import sector_codes
 from realtime.events import publish
 from training.events import (
     SessionBrief,
@@ -76,8 +76,9 @@ def _check_audience(*, within: Area, area_codes: list[str], team_ids: list[int],
                 code="audience_outside_jurisdiction",
                 details={"team_ids": team_id},
             )
+    known = set(sector_codes()) if sectors else set()
     for sector in sectors:
-        if sector not in SECTORS:
+        if sector not in known:
             raise InvalidInput(_("Unknown sector."), code="unknown_sector", details={"sectors": sector})
     return areas
 

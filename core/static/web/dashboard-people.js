@@ -1,0 +1,97 @@
+/* People: search and view members within the jurisdiction, masked exactly as the API returns them
+ * (phones and ID numbers are unmasked only for roles that need them, and those reads are audited).
+ */
+(function () {
+  "use strict";
+  const D = zqDash;
+  const t = zq.t;
+  const el = zq.el;
+  const section = document.querySelector(".zq-view-people");
+  const PAGE = 50;
+  let building = null;
+  let form = null;
+  let offset = 0;
+
+  function roleText(roles) {
+    return roles.map((r) => (D.config.roles[r.role] || r.role) + (r.area_code ? " · " + D.areaName(r.area_code) : "")).join("; ");
+  }
+
+  async function build() {
+    let areas = [];
+    try { areas = await D.loadAreas(); } catch (err) { D.toast(D.errorText(err), "error"); }
+    form = el("form", { class: "zq-card zq-search", "data-testid": "people-search" }, [
+      el("label", {}, [t("Name, username or phone"), el("input", { name: "q", type: "search", maxlength: "64", "data-testid": "people-q" })]),
+      el("label", {}, [t("Role"), el("select", { name: "role" }, [el("option", { value: "", text: t("All") }),
+        ...Object.entries(D.config.roles).map(([v, l]) => el("option", { value: v, text: l }))])]),
+      el("label", {}, [t("Area"), el("select", { name: "area" }, [el("option", { value: "", text: t("All") }),
+        ...areas.map((a) => el("option", { value: a.code, text: (a.level === "township" ? "\u3000" : "") + a.name }))])]),
+      el("button", { type: "submit", class: "zq-primary", text: t("Search") }),
+    ]);
+    form.addEventListener("submit", (e) => { e.preventDefault(); offset = 0; search(); });
+    section.replaceChildren(form, el("div", { class: "zq-card", "data-testid": "people-results" }),
+      el("div", { class: "zq-card", "data-testid": "person-detail", hidden: true }));
+    search();
+  }
+
+  async function search() {
+    const F = form.elements;
+    const params = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+    if (F.q.value.trim()) params.set("q", F.q.value.trim());
+    if (F.role.value) params.set("role", F.role.value);
+    if (F.area.value) params.set("area", F.area.value);
+    const box = section.querySelector("[data-testid=people-results]");
+    let data;
+    try { data = await zq.api("GET", "people?" + params); } catch (err) {
+      box.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
+      return;
+    }
+    const rows = data.items.map((p) => el("tr", { "data-person-id": p.id }, [
+      el("td", {}, [el("a", { href: "#people/" + p.id, text: p.name })]),
+      el("td", { text: p.phone, "data-field": "phone" }),
+      el("td", { text: p.area_name }),
+      el("td", { text: roleText(p.roles) }),
+      el("td", { text: p.username || "" }),
+    ]));
+    const pager = el("div", { class: "zq-actions" }, [
+      el("span", { class: "zq-muted", "data-testid": "people-count", text: zq.interpolate(t("%(from)s–%(to)s of %(count)s"),
+        { from: data.count ? offset + 1 : 0, to: offset + data.items.length, count: D.fmtNumber(data.count) }) }),
+      el("button", { type: "button", disabled: offset === 0, onclick: () => { offset = Math.max(0, offset - PAGE); search(); }, text: t("Previous") }),
+      el("button", { type: "button", disabled: offset + PAGE >= data.count, onclick: () => { offset += PAGE; search(); }, text: t("Next") }),
+    ]);
+    box.replaceChildren(
+      el("table", { class: "zq-table", "data-testid": "people-table" }, [
+        el("thead", {}, [el("tr", {}, [t("Name"), t("Phone"), t("Area"), t("Roles"), t("Username")].map((h) => el("th", { text: h })))]),
+        el("tbody", {}, rows),
+      ]),
+      pager,
+    );
+  }
+
+  async function showPerson(id) {
+    const box = section.querySelector("[data-testid=person-detail]");
+    if (!box) return;
+    box.hidden = false;
+    let p;
+    try { p = await zq.api("GET", "people/" + id); } catch (err) {
+      box.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
+      return;
+    }
+    box.replaceChildren(
+      el("h2", { text: p.name }),
+      el("dl", { class: "zq-counts" }, [
+        [t("Phone"), p.phone], [t("ID number"), p.id_number], [t("Area"), p.area_name], [t("Username"), p.username || "–"],
+        [t("Roles"), roleText(p.roles) || "–"], [t("Active"), p.is_active ? t("yes") : t("no")],
+      ].map(([k, v]) => el("div", {}, [el("dt", { text: k }), el("dd", { text: v, style: "font-size:1rem" })]))),
+    );
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  D.view("people", {
+    async show(param) {
+      if (!building) building = build();
+      await building;
+      if (param) showPerson(param);
+      else section.querySelector("[data-testid=person-detail]").hidden = true;
+    },
+  });
+})();

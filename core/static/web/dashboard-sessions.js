@@ -1,0 +1,238 @@
+/* Trainings and meetings: schedule one (audience inside the jurisdiction), see the receipts of the
+ * units below, start it, show the rotating check-in code (and its QR) big, count attendance live.
+ */
+(function () {
+  "use strict";
+  const D = zqDash;
+  const t = zq.t;
+  const el = zq.el;
+  const list = document.querySelector("[data-testid=session-list-admin]");
+  const detail = document.querySelector("[data-testid=session-detail]");
+  const STATUS = { scheduled: "Scheduled", started: "Started", ended: "Ended", cancelled: "Cancelled" };
+  const KINDS = { training: "Training", meeting: "Meeting" };
+  const MODES = { in_person: "In person", video: "Video", both: "In person and video" };
+  const RELAY = { pending: "Waiting for receipt", confirmed: "Received" };
+  let selected = null;
+  let visible = false;
+  let codeTimer = null;
+
+  async function loadList() {
+    let data;
+    try { data = await zq.api("GET", "sessions?limit=100"); } catch (err) { D.toast(D.errorText(err), "error"); return; }
+    list.replaceChildren(...data.items.map((s) => el("li", { "data-session-id": s.id }, [
+      el("a", { href: "#sessions/" + s.id, "aria-current": String(s.id) === String(selected) ? "true" : null }, [
+        el("span", { class: "zq-badge", "data-status": s.status, text: t(STATUS[s.status] || s.status) }), " ", s.title,
+        el("small", { text: t(KINDS[s.kind] || s.kind) + " · " + D.fmtTime(s.start) + " · " + D.areaName(s.host_area_code) }),
+      ]),
+    ])));
+    if (!data.items.length) list.replaceChildren(el("li", {}, [el("span", { class: "zq-muted", text: t("Nothing scheduled yet.") })]));
+  }
+
+  const loadAreas = D.loadAreas;
+
+  async function newForm() {
+    selected = null;
+    stopCode();
+    const start = new Date(Date.now() + 10 * 60000);
+    start.setSeconds(0, 0);
+    const end = new Date(start.getTime() + 2 * 3600000);
+    let areas = [];
+    try { areas = await loadAreas(); } catch (err) { D.toast(D.errorText(err), "error"); }
+    const hosts = D.config.grants.filter((g) => g.role !== "station_head");
+    const form = el("form", { class: "zq-card zq-form", "data-testid": "session-form" }, [
+      el("h2", { text: t("Schedule a training or meeting") }),
+      el("div", { class: "zq-row" }, [
+        el("label", {}, [t("Kind"), el("select", { name: "kind" }, Object.entries(KINDS).map(([v, l]) => el("option", { value: v, text: t(l) })))]),
+        el("label", {}, [t("Mode"), el("select", { name: "mode" }, Object.entries(MODES).map(([v, l]) => el("option", { value: v, text: t(l) })))]),
+        el("label", {}, [t("Host"), el("select", { name: "host_area_code" }, hosts.map((g) => el("option", { value: g.area_code, text: g.area_name })))]),
+      ]),
+      el("label", {}, [t("Title"), el("input", { name: "title", required: true, maxlength: "120" })]),
+      el("label", {}, [t("Agenda"), el("textarea", { name: "agenda", rows: "2", maxlength: "4000" })]),
+      el("div", { class: "zq-row" }, [
+        el("label", {}, [t("Start"), el("input", { name: "start", type: "datetime-local", required: true, value: D.isoToLocalInput(start) })]),
+        el("label", {}, [t("End"), el("input", { name: "end", type: "datetime-local", required: true, value: D.isoToLocalInput(end) })]),
+      ]),
+      el("label", {}, [t("Audience: areas (none chosen: everyone you may invite)"),
+        el("select", { name: "area_codes", multiple: true, "data-testid": "session-areas" }, areas.map((a) =>
+          el("option", { value: a.code, text: (a.level === "township" ? "\u3000" : "") + a.name })))]),
+      el("fieldset", { class: "zq-checks" }, [el("legend", { text: t("Only these roles (none chosen: all)") }),
+        ...["volunteer", "liaison", "township_coordinator", "station_head"].map((r) =>
+          el("label", {}, [el("input", { type: "checkbox", name: "roles", value: r }), D.config.roles[r] || r]))]),
+      el("p", { class: "zq-error", "data-testid": "session-error", hidden: true }),
+      el("div", { class: "zq-actions" }, [el("button", { type: "submit", class: "zq-primary", "data-testid": "session-create", text: t("Schedule") })]),
+    ]);
+    form.addEventListener("submit", (e) => { e.preventDefault(); create(form); });
+    detail.replaceChildren(form);
+  }
+
+  async function create(form) {
+    const F = form.elements;
+    const error = form.querySelector("[data-testid=session-error]");
+    const body = {
+      kind: F.kind.value,
+      mode: F.mode.value,
+      title: F.title.value.trim(),
+      agenda: F.agenda.value,
+      start: D.localInputToIso(F.start.value),
+      end: D.localInputToIso(F.end.value),
+      host_area_code: F.host_area_code.value || null,
+      area_codes: Array.from(F.area_codes.selectedOptions).map((o) => o.value),
+      roles: Array.from(form.querySelectorAll("input[name=roles]:checked")).map((i) => i.value),
+    };
+    const button = form.querySelector("[data-testid=session-create]");
+    button.disabled = true;
+    try {
+      const session = await zq.api("POST", "sessions", body);
+      D.toast(zq.interpolate(t("Scheduled; %(n)s people invited."), { n: D.fmtNumber(session.invitees) }));
+      D.go("#sessions/" + session.id);
+    } catch (err) {
+      error.textContent = D.errorText(err);
+      error.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function present(counts) { return (counts.present || 0) + (counts.late || 0); }
+
+  async function loadDetail(id) {
+    stopCode();
+    let session, relays, counts;
+    try {
+      [session, relays, counts] = await Promise.all([
+        zq.api("GET", "sessions/" + id), zq.api("GET", "sessions/" + id + "/relays"), zq.api("GET", "sessions/" + id + "/attendance"),
+      ]);
+    } catch (err) {
+      if (String(id) === String(selected)) detail.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
+      return;
+    }
+    if (String(id) !== String(selected)) return;
+    const live = session.status === "scheduled" || session.status === "started";
+    const actions = el("div", { class: "zq-actions" }, [
+      session.status === "scheduled"
+        ? el("button", { type: "button", class: "zq-primary", "data-testid": "session-start", onclick: () => post(id, "start"), text: t("Start now") })
+        : null,
+      live ? el("button", { type: "button", "data-testid": "session-cancel", onclick: () => { if (window.confirm(t("Cancel this session? Everyone invited is told."))) post(id, "cancel", { reason: "" }); }, text: t("Cancel session") }) : null,
+      el("a", { class: "zq-button", href: "/api/v1/sessions/" + id + "/ics", text: t("Calendar file") }),
+    ].filter(Boolean));
+    const card = el("article", { class: "zq-card", "data-testid": "session-card", "data-session-id": id, "data-status": session.status }, [
+      el("h2", {}, [el("span", { class: "zq-badge", "data-status": session.status, text: t(STATUS[session.status] || session.status) }), " ", session.title]),
+      el("p", { class: "zq-muted", text: [t(KINDS[session.kind] || session.kind), t(MODES[session.mode] || session.mode),
+        D.fmtTime(session.start) + " – " + D.fmtTime(session.end), session.host_area_name].join(" · ") }),
+      session.agenda ? el("p", { text: session.agenda }) : null,
+      actions,
+    ].filter(Boolean));
+    const attendance = el("section", { class: "zq-card" }, [
+      el("h2", { text: t("Attendance") }),
+      el("div", { class: "zq-checkin" }, [
+        el("div", {}, [
+          el("div", { class: "zq-counter" }, [
+            el("span", { "data-testid": "attendance-counter", text: String(present(counts)) }),
+            el("span", { class: "zq-muted", text: " / " + D.fmtNumber(counts.total) }),
+          ]),
+          el("p", { class: "zq-muted", "data-testid": "attendance-breakdown", text: breakdown(counts) }),
+        ]),
+        live ? el("div", { "data-testid": "checkin-panel" }, [
+          el("p", { class: "zq-muted", text: t("Check-in code (changes every 30 seconds)") }),
+          el("div", { class: "zq-code", "data-testid": "checkin-code-display", text: "······" }),
+          el("p", { class: "zq-muted", "data-testid": "checkin-code-valid" }),
+        ]) : null,
+        live ? el("img", { class: "zq-qr", "data-testid": "checkin-qr", alt: t("QR code of the check-in code") }) : null,
+      ].filter(Boolean)),
+    ]);
+    const receipts = el("section", { class: "zq-card" }, [
+      el("h2", { text: t("Receipts from the units below") }),
+      relays.length
+        ? el("table", { class: "zq-table", "data-testid": "relay-table" }, [
+          el("thead", {}, [el("tr", {}, [t("Unit"), t("Passed on by"), t("Receipt"), t("Confirmed at")].map((h) => el("th", { text: h })))]),
+          el("tbody", {}, relays.map((r) => el("tr", { "data-area-code": r.area_code, "data-status": r.status }, [
+            el("td", { text: D.areaName(r.area_code) }),
+            el("td", { text: r.parent_area_code ? D.areaName(r.parent_area_code) : "" }),
+            el("td", {}, [el("span", { class: "zq-state", "data-state": r.status === "confirmed" ? "accepted" : r.overdue ? "declined" : "",
+              text: t(RELAY[r.status] || r.status) + (r.overdue ? " · " + t("overdue") : "") })]),
+            el("td", { text: r.confirmed_at ? D.fmtTime(r.confirmed_at) : "" }),
+          ]))),
+        ])
+        : el("p", { class: "zq-muted", text: t("This session is not relayed through lower units.") }),
+    ]);
+    detail.replaceChildren(card, attendance, receipts);
+    if (live) showCode(id);
+  }
+
+  function breakdown(counts) {
+    return [[t("Present"), counts.present], [t("Late"), counts.late], [t("Excused"), counts.excused], [t("Not yet"), counts.invited]]
+      .map(([l, n]) => l + " " + D.fmtNumber(n || 0)).join(" · ");
+  }
+
+  function stopCode() { clearTimeout(codeTimer); codeTimer = null; }
+
+  async function showCode(id) {
+    stopCode();
+    let answer;
+    try { answer = await zq.api("GET", "sessions/" + id + "/checkin-code"); } catch (err) {
+      codeTimer = setTimeout(() => showCode(id), 5000);
+      return;
+    }
+    if (String(id) !== String(selected) || !visible) return;
+    const display = detail.querySelector("[data-testid=checkin-code-display]");
+    if (!display) return;
+    display.textContent = answer.code;
+    display.dataset.validUntil = answer.valid_until;
+    const qr = detail.querySelector("[data-testid=checkin-qr]");
+    if (qr) qr.src = answer.qr_svg;
+    const until = Date.parse(answer.valid_until);
+    const valid = detail.querySelector("[data-testid=checkin-code-valid]");
+    const tick = () => {
+      const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+      if (valid) valid.textContent = zq.interpolate(t("Next code in %(s)s s"), { s: left });
+      // Rotated: fetch the next one (never faster than once a second, whatever the clocks say).
+      if (left <= 0) { codeTimer = setTimeout(() => showCode(id), 1000); return; }
+      codeTimer = setTimeout(tick, 1000);
+    };
+    tick();
+  }
+
+  async function post(id, action, body) {
+    try {
+      await zq.api("POST", "sessions/" + id + "/" + action, body);
+    } catch (err) { D.toast(D.errorText(err), "error"); }
+    loadList();
+    loadDetail(id);
+  }
+
+  D.on("session.attendance", (event) => {
+    if (!visible || String(event.session_id) !== String(selected)) return;
+    const counter = detail.querySelector("[data-testid=attendance-counter]");
+    if (counter) counter.textContent = String(present(event.counts));
+    const more = detail.querySelector("[data-testid=attendance-breakdown]");
+    if (more) more.textContent = breakdown(event.counts);
+  });
+  const reloadDetail = D.throttle(() => { if (visible && selected) loadDetail(selected); }, 1000);
+  D.on("session.relay_confirmed", (event) => { if (String(event.session_id) === String(selected)) reloadDetail(); });
+  D.on("session.relayed", (event) => {
+    D.toast(zq.interpolate(t("A session was passed down to you: %(title)s"), { title: event.session.title }));
+    if (visible) loadList();
+  });
+  D.on("reconnected", () => { if (visible) { loadList(); if (selected) loadDetail(selected); } });
+
+  document.querySelector("[data-testid=session-new]").addEventListener("click", () => {
+    if (location.hash === "#sessions/new") newForm(); else D.go("#sessions/new");
+  });
+  if (!D.config.can.host_sessions) document.querySelector("[data-testid=session-new]").hidden = true;
+
+  D.view("sessions", {
+    show(param) {
+      visible = true;
+      selected = param && param !== "new" ? param : null;
+      loadAreas().catch(() => null).then(loadList);
+      if (param === "new") newForm();
+      else if (selected) loadDetail(selected);
+      else {
+        stopCode();
+        const hint = D.config.can.host_sessions ? t("Choose a session, or schedule one.") : t("Choose a session.");
+        detail.replaceChildren(el("p", { class: "zq-muted", text: hint }));
+      }
+    },
+    hide() { visible = false; stopCode(); },
+  });
+})();

@@ -1,0 +1,172 @@
+/* The staff dashboard (/dashboard/): views behind a hash router, one socket, small helpers.
+ *
+ * zqDash.view(name, {show(param), hide()})  a section of the page (map, alerts, sessions, reports, people);
+ *                                          #name/param in the URL shows it.
+ * zqDash.on(type, fn)                      socket events by type ("alert.board", "coverage.changed",
+ *                                          "presence", "reconnected", ...), ephemeral or durable alike.
+ * zqDash.throttle(fn, ms)                  at most one call per ms, the last one always runs.
+ * Every string is an English msgid translated with zq.t (the server's catalogue via /jsi18n/).
+ */
+(function (global) {
+  "use strict";
+  const t = zq.t;
+  const el = zq.el;
+  const config = JSON.parse(document.getElementById("zq-config").textContent);
+  const views = {};
+  const handlers = {};
+  let current = null;
+
+  function on(type, fn) { (handlers[type] = handlers[type] || []).push(fn); }
+  function emit(type, payload) {
+    (handlers[type] || []).forEach((fn) => {
+      try { fn(payload); } catch (err) { console.error(err); } // one broken view must not stop the others
+    });
+  }
+
+  function throttle(fn, ms) {
+    let last = 0;
+    let timer = null;
+    return function () {
+      const wait = last + ms - Date.now();
+      if (wait <= 0 && !timer) { last = Date.now(); fn(); return; }
+      if (!timer) timer = setTimeout(() => { timer = null; last = Date.now(); fn(); }, Math.max(wait, 0));
+    };
+  }
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
+  }
+
+  let toastTimer = null;
+  function toast(message, kind) {
+    const box = document.querySelector("[data-testid=toast]");
+    box.textContent = message;
+    box.dataset.kind = kind || "info";
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { box.hidden = true; }, kind === "error" ? 8000 : 4000);
+  }
+
+  function errorText(err) {
+    if (!err) return t("Something went wrong.");
+    return err.message || t("Something went wrong.");
+  }
+
+  const lang = document.documentElement.lang || "zh-hans";
+  const locale = lang.startsWith("zh") ? "zh-CN" : "en-GB";
+  const numberFmt = new Intl.NumberFormat(locale);
+  const timeFmt = new Intl.DateTimeFormat(locale, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+  function fmtNumber(n) { return n === null || n === undefined ? "–" : numberFmt.format(n); }
+  function fmtTime(iso) { return iso ? timeFmt.format(new Date(iso)) : "–"; }
+  function fmtPercent(share) { return share === null || share === undefined ? "–" : Math.round(share * 100) + "%"; }
+  function fmtDistance(m) {
+    if (m === null || m === undefined) return "–";
+    return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1) + " km";
+  }
+  function fmtSeconds(s) {
+    if (s === null || s === undefined) return "–";
+    return s < 90 ? Math.round(s) + " s" : (s / 60).toFixed(1) + " min";
+  }
+  /* A datetime-local input's value (the browser's zone) as an ISO string with its offset. */
+  function localInputToIso(value) { return value ? new Date(value).toISOString() : null; }
+  function isoToLocalInput(date) {
+    const d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+    return d.toISOString().slice(0, 16);
+  }
+
+  const loaded = {};
+  function loadScript(src) {
+    if (!loaded[src]) {
+      loaded[src] = new Promise((resolve, reject) => {
+        const s = el("script", { src: src });
+        s.onload = resolve;
+        s.onerror = () => { delete loaded[src]; reject(new Error(t("A script of the page could not be loaded."))); };
+        document.head.append(s);
+      });
+    }
+    return loaded[src];
+  }
+
+  /* Area names from the map layers (counties and townships), for lists and tooltips. */
+  const areaNames = {};
+  config.grants.forEach((g) => { areaNames[g.area_code] = g.area_name; });
+  function areaName(code) {
+    if (!code) return "";
+    return areaNames[code] || areaNames[code.slice(0, 9)] || areaNames[code.slice(0, 6)] || code;
+  }
+
+  /* Counties and townships of the jurisdiction, [{code, name, level}], fetched once (names for lists and pickers). */
+  let areasLoaded = null;
+  function loadAreas() {
+    if (!areasLoaded) {
+      areasLoaded = Promise.all([zq.api("GET", "coverage/layers/counties"), zq.api("GET", "coverage/layers/townships")])
+        .then(([counties, townships]) => {
+          const pick = (fc, level) => fc.features.map((f) => {
+            areaNames[f.properties.code] = f.properties.name;
+            return { code: f.properties.code, name: f.properties.name, level: level };
+          });
+          return [...pick(counties, "county"), ...pick(townships, "township")].sort((a, b) => a.code.localeCompare(b.code));
+        })
+        .catch((err) => { areasLoaded = null; throw err; });
+    }
+    return areasLoaded;
+  }
+
+  /* ---- views ---- */
+  function view(name, impl) { views[name] = impl; }
+
+  function route() {
+    const raw = (location.hash || "#map").slice(1);
+    const [name, ...rest] = raw.split("/");
+    const target = views[name] ? name : "map";
+    const param = rest.join("/") || null;
+    document.querySelectorAll(".zq-view").forEach((section) => { section.hidden = section.dataset.view !== target; });
+    document.querySelectorAll(".zq-nav a").forEach((a) => {
+      if (a.dataset.view === target) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+    if (current && current !== target && views[current].hide) views[current].hide();
+    current = target;
+    views[target].show(param);
+  }
+
+  function go(hash) {
+    if (location.hash === hash) route(); else location.hash = hash;
+  }
+
+  /* ---- the socket ---- */
+  const LABELS = { connecting: "Connecting…", open: "Connected", reconnecting: "Reconnecting…", offline: "Offline", failed: "Disconnected", signed_out: "Signed out" };
+  let welcomed = false;
+  let welcomeSeq = 0;
+
+  function start() {
+    const conn = document.querySelector("[data-testid=conn-state]");
+    global.addEventListener("hashchange", route);
+    route();
+    api.socket = zq.socket("/ws/v1/dashboard", {
+      userKey: config.username,
+      onState(state) { conn.dataset.state = state; conn.textContent = t(LABELS[state] || state); },
+      onSignedOut() { location.assign("/login/?next=/dashboard/"); },
+      onWelcome(frame) {
+        welcomeSeq = typeof frame.seq === "number" ? frame.seq : 0;
+        // Ephemeral updates are not replayed: after a reconnect every view reloads over HTTP.
+        if (welcomed) emit("reconnected");
+        welcomed = true;
+      },
+      onEphemeral(event) { if (event && event.type) emit(event.type, event); },
+      // Durable events up to the welcome's seq are a replay of the past: views reload state over
+      // HTTP anyway, so only news (seq beyond it) is announced.
+      onEvent(event, seq) { if (event && event.type && seq > welcomeSeq) emit(event.type, event); },
+      onFrame(frame) { if (frame.type === "presence") emit("presence", frame.online || {}); },
+    });
+  }
+
+  const api = {
+    config: config, view: view, on: on, emit: emit, go: go, start: start, throttle: throttle, debounce: debounce,
+    toast: toast, errorText: errorText, loadScript: loadScript, areaNames: areaNames, areaName: areaName, loadAreas: loadAreas,
+    fmtNumber: fmtNumber, fmtTime: fmtTime, fmtPercent: fmtPercent, fmtDistance: fmtDistance, fmtSeconds: fmtSeconds,
+    localInputToIso: localInputToIso, isoToLocalInput: isoToLocalInput, socket: null, get current() { return current; },
+  };
+  global.zqDash = api;
+  document.addEventListener("DOMContentLoaded", start);
+})(window);

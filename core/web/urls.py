@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from core.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.front_door, name="front_door"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", views.sign_out, name="logout"),
+    # The pages' scripts translate with the same catalogue as the server (gettext() in JS).
+    path("jsi18n/", JavaScriptCatalog.as_view(domain="django"), name="jsi18n"),
+    path("m/", include("core.web.phone")),
+    path("dashboard/", include("core.web.dashboard")),
+]

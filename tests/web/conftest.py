@@ -1,0 +1,229 @@
+"""Browser tests: real server processes (as `make serve` runs them) on a seeded SQLite file,
+driven by Playwright in Debian's Chromium (never `playwright install`).
+
+Every request the browser makes to anything but loopback is aborted, and Chromium's own
+background traffic is switched off. Screenshots go to test-output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import IN_CI, require_server
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+PASSWORD = "demo-Passw0rd!"  # the seeded demo password of this throwaway database
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    # Nothing but loopback resolves, whatever a page (or a service worker) asks for.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+PHONE = {"viewport": {"width": 390, "height": 780}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+DESKTOP = {"viewport": {"width": 1366, "height": 860}}
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _redis_available() -> str | None:
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+@dataclass
+class WebStack:
+    """Server processes sharing one seeded database (and Redis, when there are two)."""
+
+    urls: list[str]
+    env: dict[str, str]
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.urls[0]
+
+    def manage(self, *args: str, timeout: float = 120) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-4000:]
+        return done.stdout
+
+    def shell(self, code: str) -> str:
+        """Run Python in the servers' database (e.g. to check what was stored) and return its last output line."""
+        out = self.manage("shell", "-c", code).strip().splitlines()
+        return out[-1] if out else ""
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            output = proc.stderr.read().decode()[-3000:] if proc.stderr else ""
+            raise AssertionError(f"the server on {port} exited: {output}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+@pytest.fixture(scope="session")
+def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
+    """Two server processes on Redis when Redis is there (one otherwise), seeded like `make demo`."""
+    redis_url = _redis_available()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.sqlite3'}",
+        "ZHENGQI_DEMO_PASSWORD": PASSWORD,
+        "ZHENGQI_JOBS_IN_PROCESS": "true",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+        env["ZHENGQI_REDIS_PREFIX"] = f"zqweb{uuid.uuid4().hex[:8]}"
+    stack = WebStack(urls=[], env=env)
+    stack.manage("migrate", "--noinput", "-v0")
+    stack.manage("seed_demo", "--seed", "7", timeout=300)
+    for _ in range(2 if redis_url else 1):
+        port = free_port()
+        proc = subprocess.Popen(  # `make serve PORT=...` runs exactly this
+            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        stack.procs.append(proc)
+        _wait_for_port(port, proc)
+        stack.urls.append(f"http://127.0.0.1:{port}")
+    try:
+        yield stack
+    finally:
+        for proc in stack.procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in stack.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+
+
+@pytest.fixture
+def two_servers(web_stack: WebStack) -> WebStack:
+    if len(web_stack.urls) < 2:
+        require_server("Redis", "two server processes need Redis to share events")
+    return web_stack
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail("Debian's chromium is required in CI (.ci/run installs it)")
+        pytest.skip("SKIPPING browser tests: no /usr/bin/chromium (apt-get install chromium); they run in CI")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _loopback_only(route: Any) -> None:
+    host = urlsplit(route.request.url).hostname or ""
+    if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
+        route.continue_()
+    else:
+        route.abort("blockedbyclient")
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """new_page(kind="phone"|"desktop", language="zh-hans"|"en") -> a Page in its own browser context.
+
+    Uncaught page errors fail the test: a broken script is a broken page.
+    """
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def make(kind: str = "phone", language: str = "zh-hans", **options: Any) -> Any:
+        context = browser.new_context(
+            **(PHONE if kind == "phone" else DESKTOP),
+            locale="zh-CN" if language == "zh-hans" else "en-US",
+            timezone_id="Asia/Shanghai",
+            **options,
+        )
+        context.route("**/*", _loopback_only)
+        context.add_cookies([{"name": "django_language", "value": language, "domain": "127.0.0.1", "path": "/"}])
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, "uncaught errors in the page:\n" + "\n".join(errors)
+
+
+def sign_in(page: Any, base_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(lambda url: "/login/" not in url, timeout=10_000)
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

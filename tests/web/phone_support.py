@@ -1,0 +1,96 @@
+"""What the phone tests share: API calls as a coordinator or host (over HTTP, as an integrator
+would), the phone members to use, and points in 淇滨区 away from the other journeys' alerts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from geopy.distance import geodesic
+
+from tests.web.conftest import PASSWORD, WebStack
+
+QIBIN_COORDINATOR = "county_410611"
+CITY_ADMIN = "admin"
+# Township centres of 淇滨区 far from 金山街道, where the other journeys raise their alerts.
+SHANGYU = (35.853430, 114.166697)  # 上峪乡
+DAHEJIAN = (35.885931, 114.104938)  # 大河涧乡
+
+
+def point_at(origin: tuple[float, float], *, metres: float, bearing: float = 0.0) -> tuple[float, float]:
+    found = geodesic(meters=metres).destination(origin, bearing)
+    return found.latitude, found.longitude
+
+
+def token(stack: WebStack, username: str) -> str:
+    response = requests.post(
+        f"{stack.url}/api/v1/auth/token", json={"username": username, "password": PASSWORD}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["token"])
+
+
+def api(stack: WebStack, bearer: str, method: str, path: str, body: Any = None) -> requests.Response:
+    return requests.request(
+        method,
+        f"{stack.url}/api/v1/{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {bearer}", "Accept-Language": "en"},
+        timeout=10,
+    )
+
+
+def qibin_members(stack: WebStack, count: int) -> list[str]:
+    """Seeded volunteers homed in 淇滨区 (a 淇滨区 coordinator's alert reaches only its own members)."""
+    found = stack.shell(
+        "from core.models import Person;"
+        "print(','.join(Person.objects.filter(home_area__code__startswith='410611', user__username__startswith='vol')"
+        f".order_by('user__username').values_list('user__username', flat=True)[:{count}]))"
+    )
+    names = found.split(",")
+    assert len(names) == count, found
+    return names
+
+
+def raise_alert(stack: WebStack, bearer: str, *, at: tuple[float, float], title: str, radius_m: int = 400) -> int:
+    response = api(
+        stack,
+        bearer,
+        "POST",
+        "alerts",
+        {
+            "kind": "injured_person",
+            "severity": "severe",
+            "title": title,
+            "description": "路口有老人摔倒，需要帮助。",
+            "lat": at[0],
+            "lon": at[1],
+            "radius_m": radius_m,
+            "needed": 1,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def eventually(check: Callable[[], Any], *, attempts: int = 40, pause: float = 0.25) -> Any:
+    """Poll `check` (bounded) until it returns something truthy; return that."""
+    result = None
+    for _ in range(attempts):
+        result = check()
+        if result:
+            return result
+        time.sleep(pause)
+    raise AssertionError(f"still {result!r} after {attempts} attempts")
+
+
+def go_on_duty(page: Any) -> None:
+    page.click("[data-testid=duty-toggle]")
+    page.wait_for_selector("[data-testid=duty-toggle][aria-pressed=true]")
+
+
+def located(stack: WebStack, bearer: str) -> dict[str, Any] | None:
+    response = api(stack, bearer, "GET", "me/location")
+    return response.json() if response.status_code == 200 else None

@@ -1,0 +1,160 @@
+"""The staff dashboard in a browser: the coverage map keeps to the jurisdiction; screenshots in both languages.
+
+Helpers here (put_on_duty, api_as) are shared with the journeys: they drive the HTTP API the way a
+phone would, so the map has on-duty responders to show.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import PASSWORD, WebStack, screenshot, sign_in
+
+QIXIAN = "410622"  # 淇县
+XUNXIAN = "410621"  # 浚县
+
+
+def api_as(base_url: str, username: str, method: str, path: str, body: Any = None) -> Any:
+    """Call /api/v1 as `username` with a bearer token (as the phone app and integrators do)."""
+
+    def call(method: str, path: str, body: Any, token: str | None) -> Any:
+        request = urllib.request.Request(  # noqa: S310 (loopback test server)
+            f"{base_url}/api/v1/{path}",
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.loads(response.read() or b"null")
+
+    token = call("POST", "auth/token", {"username": username, "password": PASSWORD}, None)["token"]
+    return call(method, path, body, token)
+
+
+def put_on_duty(base_url: str, username: str, *, lat: float, lon: float) -> None:
+    """Duty on and a fresh WGS-84 fix, as a phone sends them."""
+    api_as(base_url, username, "PUT", "me/duty", {"on_duty": True})
+    api_as(base_url, username, "PUT", "me/location", {"lat": lat, "lon": lon, "datum": "wgs84", "accuracy_m": 15})
+
+
+def volunteers_in(base_url: str, area: str, count: int) -> list[str]:
+    found = api_as(base_url, "admin", "GET", f"people?role=volunteer&area={area}&limit={count}")
+    return [p["username"] for p in found["items"]]
+
+
+def township_points(base_url: str, county: str) -> list[tuple[float, float]]:
+    layer = api_as(base_url, "admin", "GET", "coverage/layers/townships")
+    points = [f["geometry"]["coordinates"] for f in layer["features"] if f["properties"]["code"].startswith(county)]
+    return [(lat, lon) for lon, lat in points]
+
+
+@pytest.fixture(scope="module")
+def responders_in_two_counties(web_stack: WebStack) -> dict[str, int]:
+    """Three on-duty volunteers with fixes in 淇县 and three in 浚县."""
+    placed = {}
+    for county in (QIXIAN, XUNXIAN):
+        points = township_points(web_stack.url, county)
+        people = volunteers_in(web_stack.url, county, 3)
+        for index, username in enumerate(people):
+            lat, lon = points[index % len(points)]
+            put_on_duty(web_stack.url, username, lat=lat + 0.002 * index, lon=lon)
+        placed[county] = len(people)
+    on_duty = api_as(web_stack.url, "admin", "GET", "coverage/layers/on-duty")["features"]
+    assert {f["properties"]["area_code"][:6] for f in on_duty} >= {QIXIAN, XUNXIAN}
+    return placed
+
+
+def _open_map(page: Any, base_url: str, username: str) -> None:
+    sign_in(page, base_url, username)
+    assert page.url.endswith("/dashboard/")
+    page.wait_for_selector("[data-testid=map][data-ready=true]", timeout=20_000)
+
+
+def test_a_qixian_coordinator_sees_only_qixian_responders_on_the_map_also_as_they_come_on_duty(
+    web_stack: WebStack, new_page: Any, responders_in_two_counties: dict[str, int]
+) -> None:
+    page = new_page("desktop")
+
+    _open_map(page, web_stack.url, f"county_{QIXIAN}")
+
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=responder]').length >= n",
+        arg=responders_in_two_counties[QIXIAN],
+        timeout=10_000,
+    )
+    codes = page.eval_on_selector_all("[data-testid=responder]", "els => els.map(e => e.dataset.areaCode)")
+    assert codes, "no responders on the map"
+    assert all(code.startswith(QIXIAN) for code in codes), codes
+    assert not page.query_selector(f"[data-testid=responder][data-area-code^='{XUNXIAN}']")
+
+    # Live: one more comes on duty in each county; only 淇县's appears, without reloading the page.
+    for county in (XUNXIAN, QIXIAN):
+        lat, lon = township_points(web_stack.url, county)[0]
+        put_on_duty(web_stack.url, volunteers_in(web_stack.url, county, 4)[3], lat=lat - 0.004, lon=lon)
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=responder]').length === n", arg=len(codes) + 1, timeout=15_000
+    )
+    codes = page.eval_on_selector_all("[data-testid=responder]", "els => els.map(e => e.dataset.areaCode)")
+    assert all(code.startswith(QIXIAN) for code in codes), codes
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_city_map_is_drawn_without_any_tiles_in_both_languages(
+    web_stack: WebStack, new_page: Any, responders_in_two_counties: dict[str, int], language: str
+) -> None:
+    page = new_page("desktop", language)
+
+    _open_map(page, web_stack.url, "admin")
+
+    # Tiles are blocked (no internet in tests): the map is drawn from our own data alone.
+    assert page.locator("[data-testid=map] .leaflet-overlay-pane canvas").count() >= 1
+    assert page.locator("[data-testid=responder]").count() >= sum(responders_in_two_counties.values())
+    assert page.text_content("[data-testid=summary-responders]") != "–"
+    nav = page.text_content("[data-testid=nav-map]")
+    assert nav == ("覆盖地图" if language == "zh-hans" else "Coverage map")
+    assert page.get_attribute("html", "lang") == language
+    screenshot(page, f"dashboard-map-{language}")
+
+
+def test_a_township_coordinator_searches_people_of_their_township_with_masked_phones(
+    web_stack: WebStack, new_page: Any
+) -> None:
+    page = new_page("desktop", "en")
+    sign_in(page, web_stack.url, "township_410611001")
+
+    page.click("[data-testid=nav-people]")
+    page.wait_for_selector("[data-testid=people-table] tbody tr")
+    page.select_option("[data-testid=people-search] [name=role]", "volunteer")
+    page.click("[data-testid=people-search] button[type=submit]")
+    page.wait_for_selector("[data-testid=people-count]:has-text('of')")
+
+    rows = page.eval_on_selector_all(
+        "[data-testid=people-table] tbody tr",
+        "rows => rows.map(r => [r.cells[1].textContent, r.cells[2].textContent])",
+    )
+    assert rows
+    assert all("****" in phone for phone, _area in rows), rows  # a township coordinator sees masked phones
+    assert {area for _phone, area in rows} == {"金山街道"}
+
+
+def test_reports_draw_both_charts_and_offer_the_downloads(web_stack: WebStack, new_page: Any) -> None:
+    page = new_page("desktop")
+    sign_in(page, web_stack.url, f"county_{QIXIAN}")
+
+    page.click("[data-testid=nav-reports]")
+
+    page.wait_for_selector("[data-testid=chart-attendance][data-rows]")
+    page.wait_for_selector("[data-testid=chart-response][data-rows]")
+    assert page.evaluate("typeof Chart") == "function"  # from /static/vendor/chartjs, not a CDN
+    links = page.eval_on_selector_all(
+        "[data-testid=report-attendance] a, [data-testid=report-response] a", "as => as.map(a => a.href)"
+    )
+    assert any("format=csv" in href for href in links)
+    assert any("format=xlsx" in href for href in links)
+    assert any("response-times.csv" in href for href in links)
+    csv = page.evaluate("href => fetch(href).then(r => r.status + ' ' + r.headers.get('content-type'))", links[0])
+    assert csv == "200 text/csv; charset=utf-8"

@@ -1,0 +1,80 @@
+"""The /dashboard/ page itself (no browser): who gets it, and what it tells its script."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.conftest import QIBIN, QIXIAN
+
+pytestmark = pytest.mark.django_db
+
+
+def _config(response: Any) -> dict[str, Any]:
+    html = response.content.decode()
+    start = html.index('<script id="zq-config" type="application/json">') + len(
+        '<script id="zq-config" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_a_coordinator_gets_the_dashboard_with_their_grants_and_what_they_may_do(make_person: Any) -> None:
+    coordinator = make_person("county_coordinator", QIXIAN)
+    client = Client()
+    client.force_login(coordinator.user)
+
+    response = client.get("/dashboard/")
+
+    assert response.status_code == 200
+    config = _config(response)
+    assert [g["area_code"] for g in config["grants"]] == [QIXIAN]
+    assert config["can"]["raise_alerts"] is True
+    assert config["can"]["host_sessions"] is True
+    assert set(config["tiles"]) == {"url", "datum", "attribution"}
+
+
+def test_a_station_head_gets_the_dashboard_but_may_not_raise_alerts(make_person: Any) -> None:
+    head = make_person("station_head", QIBIN)
+    client = Client()
+    client.force_login(head.user)
+
+    config = _config(client.get("/dashboard/"))
+
+    assert config["can"]["view_people"] is True
+    assert config["can"]["raise_alerts"] is False
+
+
+def test_a_volunteer_is_sent_to_the_phone_app(make_person: Any) -> None:
+    volunteer = make_person("volunteer", QIBIN)
+    client = Client()
+    client.force_login(volunteer.user)
+
+    response = client.get("/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/m/"
+
+
+def test_without_a_login_the_dashboard_asks_for_one() -> None:
+    response = Client().get("/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=/dashboard/")
+
+
+def test_the_page_is_chinese_by_default_and_english_on_request(make_person: Any) -> None:
+    coordinator = make_person("county_coordinator", QIXIAN)
+    client = Client()
+    client.force_login(coordinator.user)
+
+    chinese = client.get("/dashboard/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get("/dashboard/").content.decode()
+
+    assert 'lang="zh-hans"' in chinese
+    assert "覆盖地图" in chinese
+    assert 'lang="en"' in english
+    assert "Coverage map" in english

@@ -1,0 +1,64 @@
+"""Journey 2: a phone page goes offline, an alert is raised, the phone comes back and shows the
+alert exactly once; and the installed app still opens, with its alerts, without a network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.conftest import WebStack, sign_in
+from tests.web.phone_support import (
+    DAHEJIAN,
+    QIBIN_COORDINATOR,
+    eventually,
+    go_on_duty,
+    located,
+    point_at,
+    qibin_members,
+    raise_alert,
+    token,
+)
+
+ALERT_ITEMS = "[data-testid=alert-list] [data-alert-id]"
+
+
+def test_a_phone_that_was_offline_shows_the_alert_raised_meanwhile_exactly_once(
+    web_stack: WebStack, new_page: Any
+) -> None:
+    member = qibin_members(web_stack, 6)[5]
+    scene = point_at(DAHEJIAN, metres=500, bearing=90)
+    page = new_page(
+        "phone",
+        geolocation={"latitude": DAHEJIAN[0], "longitude": DAHEJIAN[1], "accuracy": 20},
+        permissions=["geolocation"],
+    )
+    sign_in(page, web_stack.url, member)
+    page.wait_for_selector("[data-testid=conn-state][data-state=open]")
+    go_on_duty(page)
+    eventually(lambda: located(web_stack, token(web_stack, member)))
+    # The service worker has taken the page over (it keeps the shell for offline use).
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    page.wait_for_selector("[data-testid=conn-state][data-state=offline]")
+
+    alert_id = raise_alert(web_stack, token(web_stack, QIBIN_COORDINATOR), at=scene, title="河边有人落水", radius_m=800)
+    page.context.set_offline(False)
+
+    page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=active]")
+    page.wait_for_selector("[data-testid=conn-state][data-state=open]")
+    assert page.eval_on_selector_all(ALERT_ITEMS, "ns => ns.map(n => Number(n.dataset.alertId))") == [alert_id]
+    assert page.evaluate("zqPhone.ringLog") == [alert_id]
+
+    # A reload reconnects (replay from the last processed seq): still exactly one.
+    page.reload()
+    page.wait_for_selector("[data-testid=conn-state][data-state=open]")
+    assert page.eval_on_selector_all(ALERT_ITEMS, "ns => ns.map(n => Number(n.dataset.alertId))") == [alert_id]
+    assert page.evaluate("zqPhone.ringLog") == []
+
+    # Without any network the app still opens from the service worker, with the alert kept on the phone.
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector(f"{ALERT_ITEMS}[data-alert-id='{alert_id}']")
+    assert page.eval_on_selector_all(ALERT_ITEMS, "ns => ns.length") == 1
+    assert "河边有人落水" in page.text_content(f"[data-alert-id='{alert_id}']")
+    page.wait_for_selector("[data-testid=conn-state][data-state=offline]")
+    page.context.set_offline(False)

@@ -1,0 +1,174 @@
+"""The phone app (/m/) in Chromium: duty and position sharing, a ringing alert and its response
+buttons, check-in to a training, and the alert screen in both languages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import WebStack, screenshot, sign_in
+from tests.web.phone_support import (
+    CITY_ADMIN,
+    QIBIN_COORDINATOR,
+    SHANGYU,
+    api,
+    eventually,
+    go_on_duty,
+    located,
+    point_at,
+    qibin_members,
+    raise_alert,
+    token,
+)
+
+
+@pytest.fixture(scope="module")
+def members(web_stack: WebStack) -> list[str]:
+    return qibin_members(web_stack, 4)
+
+
+def _phone(new_page: Any, at: tuple[float, float], language: str = "zh-hans") -> Any:
+    return new_page(
+        "phone",
+        language,
+        geolocation={"latitude": at[0], "longitude": at[1], "accuracy": 12},
+        permissions=["geolocation", "notifications"],
+    )
+
+
+NOTIFICATIONS = """async () => {
+  const reg = await navigator.serviceWorker.getRegistration("/m/");
+  return (await reg.getNotifications()).map((n) => [n.title, n.tag]);
+}"""
+
+
+def test_going_on_duty_shares_the_phones_position_and_going_off_duty_withdraws_it(
+    web_stack: WebStack, new_page: Any, members: list[str]
+) -> None:
+    here = point_at(SHANGYU, metres=2000, bearing=0)
+    page = _phone(new_page, here)
+    sign_in(page, web_stack.url, members[0])
+    bearer = token(web_stack, members[0])
+
+    go_on_duty(page)
+
+    fix = eventually(lambda: located(web_stack, bearer))
+    assert (round(fix["lat"], 6), round(fix["lon"], 6)) == (round(here[0], 6), round(here[1], 6))
+    assert fix["accuracy_m"] == 12
+    page.wait_for_selector("[data-testid=duty-status]:has-text('位置')")
+
+    page.click("[data-testid=duty-toggle]")
+
+    page.wait_for_selector("[data-testid=duty-toggle][aria-pressed=false]")
+    eventually(lambda: located(web_stack, bearer) is None)
+
+    page.click("[data-testid=logout]")
+    page.wait_for_url("**/login/")
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('zq.'))") == []
+
+
+@pytest.mark.parametrize(("language", "member"), [("zh-hans", 1), ("en", 2)])
+def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses_in_order(
+    web_stack: WebStack, new_page: Any, members: list[str], language: str, member: int
+) -> None:
+    scene = point_at(SHANGYU, metres=900, bearing=180 + member * 40)
+    page = _phone(new_page, point_at(scene, metres=320, bearing=0), language)
+    sign_in(page, web_stack.url, members[member])
+    page.wait_for_selector("[data-testid=conn-state][data-state=open]")
+    go_on_duty(page)
+    eventually(lambda: located(web_stack, token(web_stack, members[member])))
+    page.wait_for_function("navigator.serviceWorker.controller !== null")  # notifications go through it
+    coordinator = token(web_stack, QIBIN_COORDINATOR)
+
+    alert_id = raise_alert(web_stack, coordinator, at=scene, title=f"老人摔倒 {language}")
+
+    screen = page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=active]")
+    assert page.evaluate("zqPhone.ringLog") == [alert_id]
+    assert page.evaluate(NOTIFICATIONS) == [["新警情" if language == "zh-hans" else "New alert", f"alert-{alert_id}"]]
+    assert screen.query_selector("[data-testid=alert-title]").text_content() == f"老人摔倒 {language}"
+    distance = screen.query_selector("[data-testid=alert-distance]").text_content()
+    assert ("300 米" in distance and "南" in distance) if language == "zh-hans" else "300 m to the south" in distance
+    enabled = page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.map(b => b.dataset.action)")
+    assert enabled == ["accepted", "declined"]
+    page.click("[data-testid=navigate]")
+    assert page.get_attribute("[data-testid=nav-amap]", "href").startswith("https://uri.amap.com/marker?position=")
+    assert "coord_type=bd09ll" in page.get_attribute("[data-testid=nav-baidu]", "href")
+    assert page.get_attribute("[data-testid=nav-geo]", "href").startswith(f"geo:{scene[0]:.6f},{scene[1]:.6f}")
+    page.click("[data-testid=navigate]")
+    screenshot(page, f"phone-alert-{language}")
+
+    page.click("[data-action=accepted]")
+
+    page.wait_for_selector("[data-testid=alert-my-state][data-state=accepted]")
+    enabled = page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.map(b => b.dataset.action)")
+    assert enabled == ["declined", "en_route", "on_scene"]
+    counts = api(web_stack, coordinator, "GET", f"alerts/{alert_id}").json()["responses"]
+    assert counts["accepted"] == 1
+
+    page.click("[data-action=en_route]")
+    page.wait_for_selector("[data-testid=alert-my-state][data-state=en_route]")
+    api(web_stack, coordinator, "POST", f"alerts/{alert_id}/cancel", {"reason": "已处置"})
+
+    page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=cancelled]")
+    assert page.is_visible("[data-testid=alert-cancelled]")
+    assert "已处置" in page.text_content("[data-testid=alert-cancelled]")
+    assert page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.length") == 0
+    assert page.eval_on_selector_all("[data-testid=alert-list] [data-alert-id]", "ns => ns.length") == 1
+    assert page.evaluate("zqPhone.ringLog") == [alert_id]
+    screenshot(page, f"phone-alert-cancelled-{language}")
+    page.click("[data-testid=alert-close]")
+    page.wait_for_selector(f"[data-testid=alert-list] [data-alert-id='{alert_id}'][data-status=cancelled]")
+    screenshot(page, f"phone-home-{language}")
+
+
+def test_a_phone_is_invited_live_joins_checks_in_with_the_hosts_code_and_asks_leave_for_another(
+    web_stack: WebStack, new_page: Any, members: list[str]
+) -> None:
+    page = _phone(new_page, SHANGYU)
+    sign_in(page, web_stack.url, members[3])
+    page.wait_for_selector("[data-testid=conn-state][data-state=open]")
+    page.click("[data-testid=tab-sessions]")
+    host = token(web_stack, CITY_ADMIN)
+    home = web_stack.shell(
+        f"from core.models import Person; print(Person.objects.get(user__username='{members[3]}').home_area_id)"
+    )
+
+    def schedule(title: str, *, in_minutes: int, mode: str) -> int:
+        start = datetime.now(UTC) + timedelta(minutes=in_minutes)
+        body = {"kind": "training", "title": title, "start": start.isoformat(),
+                "end": (start + timedelta(hours=1)).isoformat(), "mode": mode, "area_codes": [home],
+                "roles": ["volunteer"]}  # fmt: skip
+        created = api(web_stack, host, "POST", "sessions", body)
+        assert created.status_code == 201, created.text
+        return int(created.json()["id"])
+
+    now_id = schedule("防汛救援培训（手机）", in_minutes=2, mode="both")
+    later_id = schedule("季度例会（手机）", in_minutes=3 * 24 * 60, mode="in_person")
+
+    item = page.wait_for_selector(f"[data-testid=session-list] [data-session-id='{now_id}']")
+    assert "防汛救援培训（手机）" in (item.text_content() or "")
+    page.wait_for_selector(f"[data-session-id='{later_id}']")
+    join = page.wait_for_selector(f"[data-session-id='{now_id}'] [data-testid=session-join]")
+    assert (join.get_attribute("href") or "").startswith("http")
+    code = api(web_stack, host, "GET", f"sessions/{now_id}/checkin-code").json()["code"]
+    wrong = "000000" if code != "000000" else "111111"
+    page.fill(f"[data-session-id='{now_id}'] [data-testid=checkin-code]", wrong)
+    page.click(f"[data-session-id='{now_id}'] [data-testid=checkin-submit]")
+    page.wait_for_selector(f"[data-session-id='{now_id}'] [data-testid=checkin-error]:visible")
+    page.fill(f"[data-session-id='{now_id}'] [data-testid=checkin-code]", code)
+    page.click(f"[data-session-id='{now_id}'] [data-testid=checkin-submit]")
+
+    result = page.wait_for_selector(f"[data-session-id='{now_id}'] [data-testid=checkin-result]")
+    assert result.get_attribute("data-status") == "present"
+    assert api(web_stack, host, "GET", f"sessions/{now_id}/attendance").json()["present"] == 1
+
+    page.click(f"[data-session-id='{later_id}'] [data-testid=leave-open]")
+    page.fill(f"[data-session-id='{later_id}'] [data-testid=leave-reason]", "值班冲突")
+    page.click(f"[data-session-id='{later_id}'] [data-testid=leave-submit]")
+
+    page.wait_for_selector(f"[data-session-id='{later_id}'] [data-testid=leave-result][data-status=pending]")
+    leaves = api(web_stack, host, "GET", f"sessions/{later_id}/leave").json()
+    assert [(x["reason"], x["status"]) for x in leaves] == [("值班冲突", "pending")]
+    screenshot(page, "phone-sessions-zh-hans")
