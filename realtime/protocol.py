@@ -152,7 +152,9 @@ def error(code: ErrorCode) -> str:
 
 def refused(*, frame: str, code: str, message: str, details: Any) -> str:
     """The error frame for a client frame a service refused: the service's code, message and details."""
-    return dumps({"type": "error", "code": code, "frame": frame, "message": message, "details": details})
+    body = {"type": "error", "code": code, "frame": frame, "message": message, "details": details}
+    # `details` come from the service (numbers, strings, ISO times); anything else is shown as text.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def snapshot(sections: dict[str, Any]) -> str:
