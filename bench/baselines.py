@@ -3,7 +3,10 @@
 - bare: a `websockets` server that broadcasts with `websockets.broadcast`
   whatever arrives on a Redis pub/sub channel (the physical limit of one
   cross-process message fanned out to local sockets, without Django).
-  Run: python bench/baselines.py bare PORT CHANNEL REDIS_URL
+  Run: python bench/baselines.py bare PORT CHANNEL REDIS_URL [acks]
+  With `acks` it also reads and parses every frame its clients send (their
+  acks) and keeps the highest seq per socket: the physical limit when phones
+  ack every event.
 - naive: `application` here, stock channels: every socket joins one big
   channels_redis group and the publisher calls `group_send` on it.
   Run: uvicorn bench.baselines:application (with REDIS_URL set)
@@ -19,7 +22,7 @@ from typing import Any
 NAIVE_GROUP = "bench-all"
 
 
-async def bare(port: int, channel: str, redis_url: str) -> None:
+async def bare(port: int, channel: str, redis_url: str, read_acks: bool = False) -> None:
     import redis.asyncio
     import websockets
     from websockets.asyncio.server import ServerConnection, serve
@@ -31,8 +34,13 @@ async def bare(port: int, channel: str, redis_url: str) -> None:
         assert hello["type"] == "hello"
         await ws.send('{"type":"welcome","seq":0}')
         clients.add(ws)
+        acked = 0
         try:
-            await ws.wait_closed()
+            if read_acks:
+                async for frame in ws:
+                    acked = max(acked, json.loads(frame).get("seq", 0))
+            else:
+                await ws.wait_closed()
         finally:
             clients.discard(ws)
 
@@ -84,4 +92,4 @@ if __name__ == "__main__":
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     import uvloop
 
-    uvloop.run(bare(int(sys.argv[2]), sys.argv[3], sys.argv[4]))
+    uvloop.run(bare(int(sys.argv[2]), sys.argv[3], sys.argv[4], read_acks=sys.argv[5:] == ["acks"]))

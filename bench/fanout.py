@@ -147,8 +147,10 @@ def publish_events(kind: str, count: int, gap: float, person_ids: list[int], env
                 # Registered before publish's own on_commit: runs right before the live push.
                 transaction.on_commit(lambda n=n: sent.__setitem__(n, time.time()))
                 publish(Bench(n=n), to=person_ids)
-        elif kind == "bare":
-            frame = json.dumps({"type": "event", "event": {"type": "bench.event", "n": n, "pad": PAD}})
+        elif kind in ("bare", "bare-acks"):
+            # bare-acks frames carry a seq, so that the phones ack them like Zhengqi's.
+            numbered = {"seq": n} if kind == "bare-acks" else {}
+            frame = json.dumps({"type": "event", **numbered, "event": {"type": "bench.event", "n": n, "pad": PAD}})
             sent[n] = time.time()
             client.publish(env["BARE_CHANNEL"], frame)
         else:
@@ -211,7 +213,7 @@ def run(kind: str, n: int, args: argparse.Namespace, env: dict[str, str]) -> dic
         cmd = [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port"]
         if args.daphne:  # the alternative `make serve` was chosen against
             cmd = [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "core.asgi:application", "-p"]
-    elif kind == "bare":
+    elif kind in ("bare", "bare-acks"):
         person_ids, tokens = [], ["zq_x"] * n
         cmd = [sys.executable, "bench/baselines.py", "bare"]
     else:
@@ -232,10 +234,11 @@ def run(kind: str, n: int, args: argparse.Namespace, env: dict[str, str]) -> dic
             "127.0.0.1",
             "--port",
         ]
-    servers = [
-        start(cmd + [str(p)] + ([env["BARE_CHANNEL"], env["REDIS_URL"]] if kind == "bare" else []), env, p)
-        for p in ports
-    ]
+    bare_args = {
+        "bare": [env["BARE_CHANNEL"], env["REDIS_URL"]],
+        "bare-acks": [env["BARE_CHANNEL"], env["REDIS_URL"], "acks"],
+    }
+    servers = [start([*cmd, str(p), *bare_args.get(kind, [])], env, p) for p in ports]
     clients = Clients()
     try:
         urls = [f"ws://127.0.0.1:{p}/ws/v1/phone" for p in ports]
@@ -287,7 +290,9 @@ def run(kind: str, n: int, args: argparse.Namespace, env: dict[str, str]) -> dic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[2000, 10000])
-    parser.add_argument("--only", nargs="+", choices=["zhengqi", "bare", "naive"], default=["bare", "zhengqi", "naive"])
+    parser.add_argument(
+        "--only", nargs="+", choices=["zhengqi", "bare", "bare-acks", "naive"], default=["bare", "zhengqi", "naive"]
+    )
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--gap", type=float, default=1.5, help="seconds between events")
     parser.add_argument("--burst", action="store_true", help="300 back-to-back events instead (use --n 500)")
@@ -329,9 +334,11 @@ def main() -> None:
     for n in args.n:
         by = {r["server"]: r for r in results if r["requested_n"] == n}
         if "bare" in by and by["bare"]["p50_ms"]:
-            for kind in ("zhengqi", "naive"):
+            for kind in ("zhengqi", "naive", "bare-acks"):
                 if kind in by and by[kind]["p50_ms"]:
                     print(f"N={n}: {kind} p50 / bare p50 = {by[kind]['p50_ms'] / by['bare']['p50_ms']:.2f}x")
+        if "bare-acks" in by and by["bare-acks"]["p50_ms"] and "zhengqi" in by and by["zhengqi"]["p50_ms"]:
+            print(f"N={n}: zhengqi p50 / bare-acks p50 = {by['zhengqi']['p50_ms'] / by['bare-acks']['p50_ms']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -262,6 +262,8 @@ WS_MAX_FRAMES_PER_SECOND = envint("ZHENGQI_WS_MAX_FRAMES_PER_SECOND", 20, minimu
 WS_SEND_QUEUE = envint("ZHENGQI_WS_SEND_QUEUE", 256, minimum=8)
 # Threads (each with a database connection) per server process for hellos, replays and acks.
 WS_DB_THREADS = envint("ZHENGQI_WS_DB_THREADS", 4, minimum=1, maximum=64)
+# Keep sockets' long-lived objects out of the garbage collector's full passes (realtime/collector.py).
+WS_GC_FREEZE = envbool("ZHENGQI_WS_GC_FREEZE", True)
 # Ephemeral updates a dashboard receives per second at most; the rest are coalesced.
 DASHBOARD_UPDATES_PER_SECOND = envint("ZHENGQI_DASHBOARD_UPDATES_PER_SECOND", 4, minimum=1, maximum=100)
 # A server process's presence record expires this long after its last heartbeat.

@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -19,11 +20,16 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 
-from core.errors import Forbidden, Unauthorized
+from core.errors import Forbidden, Unauthorized, ZhengqiError
+from core.services.duty import location_report
 from realtime import db, protocol, services, streams
 from realtime import hub as hubs
+from realtime import snapshot as snapshots
 from realtime.outbox import Outbox
 from realtime.protocol import CloseCode, ErrorCode, FrameError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger("zhengqi.realtime")
 
@@ -33,6 +39,7 @@ _SLOW_CLOSE_TIMEOUT = 45.0
 # Smaller than the send queue, so that one batch never overflows it.
 _REPLAY_BATCH = 100
 _REPLAY_MAX_BATCHES = 10_000
+_background_tasks: set[asyncio.Task[None]] = set()
 
 
 def _origin_allowed(scope: dict[str, Any]) -> bool:
@@ -48,7 +55,10 @@ def _origin_allowed(scope: dict[str, Any]) -> bool:
 
 class _Socket(AsyncWebsocketConsumer):
     is_dashboard = False
+    accepts_location = False
 
+    user_id = 0
+    _user: User | None = None
     person_id: int | None = None
     area_code = ""
     dashboard: hubs.DashboardView | None = None
@@ -64,7 +74,11 @@ class _Socket(AsyncWebsocketConsumer):
         self._tokens = float(2 * settings.WS_MAX_FRAMES_PER_SECOND)
         self._tokens_at = time.monotonic()
         await self.accept()
-        self._hello_timer = asyncio.create_task(self._expire_hello())
+        # A timer handle, not a task: a task per socket would outlive the
+        # hello as a cancelled task holding its exception and frames.
+        self._hello_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
+            settings.WS_HELLO_TIMEOUT, self._expire_hello
+        )
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # Channels' loop (`await_many_dispatch`) races the socket against a
@@ -109,10 +123,12 @@ class _Socket(AsyncWebsocketConsumer):
             await self._hello(frame)
         elif not self.ready:
             await self._direct(protocol.error(ErrorCode.NOT_READY))
-        elif isinstance(frame, protocol.Ping):
-            self.outbox.put(protocol.PONG)
         elif isinstance(frame, protocol.Ack):
             self._ack(frame.seq)
+        elif isinstance(frame, protocol.Ping):
+            self.outbox.put(protocol.PONG)
+        elif isinstance(frame, protocol.Location):
+            await self._location(frame)
 
     async def _hello(self, hello: protocol.Hello) -> None:
         if self.ready or self.hub is not None:
@@ -132,16 +148,23 @@ class _Socket(AsyncWebsocketConsumer):
             return
         if self._closing:
             return
-        self._hello_timer.cancel()
-        self.person_id, self.area_code = who.person_id, who.area_code
+        self._cancel_hello_timer()
+        self.user_id, self.person_id, self.area_code = who.user_id, who.person_id, who.area_code
+        self.hub = hubs.current()
+        snapshot = await self._snapshot(who.prefixes) if self.is_dashboard else None
+        if self._closing:
+            return
         if self.is_dashboard:
             self.dashboard = hubs.DashboardView(prefixes=who.prefixes)
         self.outbox.start(catch_up=self._catch_up if who.person_id is not None else None)
-        self.hub = hubs.current()
         # Subscribe before reading the stream: whatever commits after the read
         # arrives live (held until the replay is done), so nothing falls between.
         await self.hub.join(self)
+        if who.token_to_touch is not None:
+            self.hub.touch_token(who.token_to_touch)
         self.outbox.put(protocol.welcome(who.latest_seq))
+        if snapshot is not None:
+            self.outbox.put(snapshot)
         self.ready = True
         # A `since` beyond the stream means the client saw a stream that was reset: replay it all.
         await self._replay(since=hello.since if hello.since <= who.latest_seq else 0, latest=who.latest_seq)
@@ -168,6 +191,46 @@ class _Socket(AsyncWebsocketConsumer):
                 return
         self.outbox.replayed(up_to=last)
 
+    async def _snapshot(self, prefixes: tuple[str, ...]) -> str | None:
+        """The dashboard's `snapshot` frame (None if it cannot be read now: the dashboard still works)."""
+        assert self.hub is not None
+        try:
+            # Phones that joined this process within the last second are not in the store yet.
+            await self.hub.sync_presence()
+            return protocol.snapshot(await db.run(snapshots.dashboard_snapshot, prefixes=prefixes))
+        except Exception:
+            logger.warning("no snapshot for a dashboard: reading it failed", exc_info=True)
+            return None
+
+    async def _location(self, frame: protocol.Location) -> None:
+        """The phone's position: the same service as PUT /api/v1/me/location, its refusals as `error` frames.
+
+        Awaited in the receive loop, so a socket has at most one fix in flight
+        (its later frames wait); the frame rate limit applies as to any frame.
+        """
+        if not self.accepts_location:
+            self.outbox.put(protocol.error(ErrorCode.UNKNOWN_TYPE))
+            return
+        try:
+            if self._user is None:
+                self._user = await db.run(services.socket_user, user_id=self.user_id)
+            await db.run(
+                location_report,
+                actor=self._user,
+                lat=frame.lat,
+                lon=frame.lon,
+                datum=frame.datum,
+                accuracy_m=frame.accuracy_m,
+                at=frame.at,
+            )
+        except ZhengqiError as exc:
+            self.outbox.put(
+                protocol.refused(frame="location", code=exc.code, message=str(exc.message), details=exc.details)
+            )
+        except Exception:
+            logger.warning("a location frame could not be stored", exc_info=True)
+            self.outbox.put(protocol.error(ErrorCode.UNAVAILABLE))
+
     async def _catch_up(self, after: int) -> list[tuple[int, str]]:
         assert self.person_id is not None
         return await db.run(streams.frames_after, person_id=self.person_id, since=after, limit=_REPLAY_BATCH)
@@ -189,17 +252,27 @@ class _Socket(AsyncWebsocketConsumer):
         self._tokens -= 1
         return True
 
-    async def _expire_hello(self) -> None:
-        await asyncio.sleep(settings.WS_HELLO_TIMEOUT)
+    def _expire_hello(self) -> None:
+        self._hello_timer = None
         if not self.ready and not self._closing:
-            await self._refuse(ErrorCode.HELLO_TIMEOUT, CloseCode.HELLO_TIMEOUT)
+            self._background(self._refuse(ErrorCode.HELLO_TIMEOUT, CloseCode.HELLO_TIMEOUT))
+
+    def _cancel_hello_timer(self) -> None:
+        timer, self._hello_timer = getattr(self, "_hello_timer", None), None
+        if timer is not None:
+            timer.cancel()
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        _background_tasks.add(task)  # referenced until done (the loop keeps only weak references)
+        task.add_done_callback(_background_tasks.discard)
 
     def _overflowed(self) -> None:
         # Called from the fan-out: it must not wait for this socket.
         logger.info("closing a slow socket (person %s): its send queue overflowed", self.person_id)
         self._closing = True
         self.outbox.stop()
-        asyncio.get_running_loop().create_task(self._close_quietly(CloseCode.SLOW_CONSUMER, _SLOW_CLOSE_TIMEOUT))
+        self._background(self._close_quietly(CloseCode.SLOW_CONSUMER, _SLOW_CLOSE_TIMEOUT))
 
     async def _refuse(self, code: ErrorCode, close: CloseCode) -> None:
         """An error frame, then the close code; the socket takes no more frames."""
@@ -229,9 +302,7 @@ class _Socket(AsyncWebsocketConsumer):
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self._closing = True
-        timer = getattr(self, "_hello_timer", None)
-        if timer is not None:
-            timer.cancel()
+        self._cancel_hello_timer()
         outbox = getattr(self, "outbox", None)
         if outbox is not None:
             outbox.stop()
@@ -241,7 +312,9 @@ class _Socket(AsyncWebsocketConsumer):
 
 
 class PhoneConsumer(_Socket):
-    """`/ws/v1/phone`: a person's durable stream."""
+    """`/ws/v1/phone`: a person's durable stream; it reports the phone's position while on duty."""
+
+    accepts_location = True
 
 
 class DashboardConsumer(_Socket):

@@ -45,9 +45,16 @@ def _fresh(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         close_old_connections()
 
 
+def _is_sqlite() -> bool:
+    # Read from settings, not `connections["default"]`: on the event loop that
+    # would build a DatabaseWrapper for every consumer (connections are per
+    # async context), some twenty objects per socket for the GC to walk.
+    return str(settings.DATABASES["default"]["ENGINE"]).endswith("sqlite3")
+
+
 async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """`await run(fn, ...)`: fn on one of the realtime database threads."""
-    if connections["default"].vendor == "sqlite":
+    if _is_sqlite():
         return await database_sync_to_async(fn)(*args, **kwargs)
     call = sync_to_async(_fresh, thread_sensitive=False, executor=_executor())
     return await call(fn, *args, **kwargs)

@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.utils import timezone
 
+from core.services.tokens import tokens_touch
 from realtime import db, presence, protocol, services
+from realtime.collector import Collector
 
 logger = logging.getLogger("zhengqi.realtime")
 
@@ -59,10 +62,17 @@ class Hub:
         self.phones: dict[int, set[Socket]] = {}
         self.dashboards: set[Socket] = set()
         self._acks: dict[int, int] = {}
+        self._touched: set[int] = set()  # tokens whose use the next batch records
         self._tasks: list[asyncio.Task[None]] = []
-        self._presence_dirty = True
+        # Presence: phone sockets per person here, and what changed since the last write.
+        self._present: dict[int, str] = {}  # person id -> home area, while they have a phone socket here
+        self._phone_sockets: Counter[int] = Counter()
+        self._added: dict[int, str] = {}
+        self._removed: set[int] = set()
         self._joining = 0
+        self.collector = Collector(enabled=settings.WS_GC_FREEZE)
         self.live = asyncio.Event()  # set while the live feed is subscribed
+        self._presence_lock = asyncio.Lock()  # one presence write at a time, so that changes apply in order
 
     # --- sockets come and go --------------------------------------------------
     async def join(self, socket: Socket) -> None:
@@ -76,34 +86,63 @@ class Hub:
         try:
             if not self._tasks:
                 self._start()
-            with contextlib.suppress(TimeoutError):
-                # Without the live feed (Redis down) replay still runs; whatever
-                # is published meanwhile comes by `resync` once the feed is back.
-                await asyncio.wait_for(self.live.wait(), timeout=2)
+            if not self.live.is_set():  # the usual case needs no wait (and no wait_for task)
+                with contextlib.suppress(TimeoutError):
+                    # Without the live feed (Redis down) replay still runs; whatever
+                    # is published meanwhile comes by `resync` once the feed is back.
+                    await asyncio.wait_for(self.live.wait(), timeout=2)
         finally:
             self._joining -= 1
-        if socket.person_id is not None:
-            self.phones.setdefault(socket.person_id, set()).add(socket)
-            self._presence_dirty = True
+        pid = socket.person_id
+        if pid is not None:
+            self.phones.setdefault(pid, set()).add(socket)
+            if socket.dashboard is None:  # presence counts phones; a coordinator's dashboard is not someone on call
+                self._phone_sockets[pid] += 1
+                if self._phone_sockets[pid] == 1:
+                    self._present[pid] = self._added[pid] = socket.area_code
+                    self._removed.discard(pid)
         if socket.dashboard is not None:
             self.dashboards.add(socket)
+        self.collector.join()
 
     async def leave(self, socket: Socket) -> None:
-        if socket.person_id is not None:
-            sockets = self.phones.get(socket.person_id)
-            if sockets is not None:
-                sockets.discard(socket)
-                if not sockets:
-                    del self.phones[socket.person_id]
-            self._presence_dirty = True
+        pid = socket.person_id
+        sockets = self.phones.get(pid) if pid is not None else None
+        if pid is not None and sockets is not None and socket in sockets:
+            sockets.discard(socket)
+            if not sockets:
+                del self.phones[pid]
+            if socket.dashboard is None:
+                self._phone_sockets[pid] -= 1
+                if not self._phone_sockets[pid]:
+                    del self._phone_sockets[pid], self._present[pid]
+                    self._added.pop(pid, None)
+                    self._removed.add(pid)
+            self.collector.leave()
+        elif socket in self.dashboards:
+            self.collector.leave()
         self.dashboards.discard(socket)
-        await self.flush_acks()
+        if pid is not None and pid in self._acks:
+            # Its last acks are written now rather than on the next interval.
+            await self.flush_acks()
         if not self.phones and not self.dashboards and not self._joining:
             await self._stop()
 
     def ack(self, person_id: int, seq: int) -> None:
         if seq > self._acks.get(person_id, 0):
             self._acks[person_id] = seq
+
+    def touch_token(self, token_id: int) -> None:
+        self._touched.add(token_id)
+
+    async def flush_touches(self) -> None:
+        touched, self._touched = self._touched, set()
+        if touched:
+            try:
+                await db.run(tokens_touch, token_ids=touched, at=timezone.now())
+            except Exception:
+                # Only `last_used_at` is late; the token's next hello tries again.
+                logger.warning("recording the use of %d tokens failed", len(touched), exc_info=True)
 
     async def flush_acks(self) -> None:
         acks, self._acks = self._acks, {}
@@ -190,20 +229,37 @@ class Hub:
         while True:
             since_write += _HEARTBEAT_EVERY
             try:
-                if self._presence_dirty or since_write >= ttl / 3:
-                    self._presence_dirty = False
+                await self._write_presence(store, full=since_write >= ttl / 3)
+                if since_write >= ttl / 3:
                     since_write = 0
-                    # Presence counts phones; a coordinator's dashboard is not someone on call.
-                    snapshot = {
-                        pid: s.area_code for pid, group in self.phones.items() for s in group if s.dashboard is None
-                    }
-                    await asyncio.to_thread(store.write, process_id=self.process_id, people=snapshot)
                 if self.dashboards:
                     await self._send_presence(await asyncio.to_thread(store.connected))
             except Exception:
+                # What was not written is written in full on a later beat.
+                since_write = float("inf")
                 logger.warning("presence heartbeat failed; retrying", exc_info=True)
             await self.flush_acks()
+            await self.flush_touches()
+            self.collector.tick(sockets=len(self.phones) + len(self.dashboards))
             await asyncio.sleep(_HEARTBEAT_EVERY)
+
+    async def _write_presence(self, store: presence.PresenceStore, *, full: bool) -> None:
+        """The whole snapshot now and then (it renews the expiry and heals a lost record); else only changes.
+
+        During a connection ramp a full snapshot every second meant writing
+        thousands of fields per second per process; a change is what joined or left.
+        """
+        async with self._presence_lock:
+            added, removed = self._added, self._removed
+            self._added, self._removed = {}, set()
+            if full:  # also after a failed write: the snapshot covers the changes that were lost
+                await asyncio.to_thread(store.write, process_id=self.process_id, people=dict(self._present))
+            elif added or removed:
+                await asyncio.to_thread(store.change, process_id=self.process_id, added=added, removed=removed)
+
+    async def sync_presence(self) -> None:
+        """Write this process's presence changes now (a dashboard's snapshot must include them)."""
+        await self._write_presence(presence.store(), full=False)
 
     async def _send_presence(self, connected: dict[int, str]) -> None:
         by_area = Counter(connected.values())  # once; then each dashboard filters a few hundred areas

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 logger = logging.getLogger("zhengqi.realtime")
 
@@ -21,7 +22,7 @@ logger = logging.getLogger("zhengqi.realtime")
 # database is asked; live messages overtake each other by microseconds.
 GAP_WAIT_SECONDS = 0.5
 
-Send = Callable[[str], Awaitable[None]]
+Send = Callable[[str], Coroutine[Any, Any, None]]
 # catch_up(after) -> [(seq, frame)] for this socket's person, seq > after, in order.
 CatchUp = Callable[[int], Awaitable[list[tuple[int, str]]]]
 
@@ -65,14 +66,40 @@ class Outbox:
             self.closed = True
             self._on_overflow()
             return
+        if self._task is None and self.started and not self._queue:
+            self._send_now(frame)
+            return
         self._queue.append(frame)
         if self._task is None and self.started:
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
+    def _send_now(self, frame: str) -> None:
+        """Send at once, in the caller's step, when the server can take the frame without waiting.
+
+        The ASGI send of an idle socket completes without suspending (the frame
+        goes straight to the transport), so running it here instead of in a new
+        task per socket makes a fan-out one loop over the sockets, like
+        `websockets.broadcast`: no task, context or coroutine left for the
+        event loop and the garbage collector per recipient. Only if the send
+        does suspend (the transport is paused by a slow reader) does a task
+        take over the rest of it, and the queue behind it.
+        """
+        send = self._send(frame)
+        try:
+            waiting = send.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            # The socket is going (its disconnect arrives through the receive loop).
+            logger.debug("a send failed; the socket is closing", exc_info=True)
+            self.closed = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._drain(resume=(send, waiting)))
+
     async def flush(self, *, timeout: float) -> None:
         """Wait (bounded) until every queued frame was handed to the server."""
         async with asyncio.timeout(timeout):
-            while self._queue and not self.closed:
+            while (self._queue or self._task is not None) and not self.closed:
                 await asyncio.sleep(0.005)
 
     # --- the durable stream ----------------------------------------------------
@@ -139,10 +166,39 @@ class Outbox:
             self.last_seq = min(self._held) - 1
             self._release_held()
 
-    async def _drain(self) -> None:
+    async def _drain(self, resume: tuple[Coroutine[Any, Any, None], Any] | None = None) -> None:
         # One task per busy socket, so that a slow reader blocks only itself.
         try:
+            if resume is not None:
+                await _finish(*resume)
             while self._queue and not self.closed:
                 await self._send(self._queue.popleft())
         finally:
             self._task = None
+
+
+async def _finish(send: Coroutine[Any, Any, None], waiting: Any) -> None:
+    """Run a coroutine that `_send_now` started and that suspended on `waiting` to its end.
+
+    What a task does for its coroutine: wait for the future it yielded, then
+    resume it (it reads the future's result or exception itself).
+    """
+    for _step in range(1_000_000):  # bounded: each step waits for one future of the send
+        try:
+            if waiting is None:
+                await asyncio.sleep(0)  # a bare yield: give the loop one turn
+            else:
+                # The future is marked as yielded by the inner await; a task clears
+                # the mark when it takes the future over, and so must we.
+                waiting._asyncio_future_blocking = False
+                await waiting
+        except asyncio.CancelledError:
+            send.close()
+            raise
+        except Exception:  # noqa: S110 (the resumed coroutine raises it from its own await)
+            pass
+        try:
+            waiting = send.send(None)
+        except StopIteration:
+            return
+    send.close()

@@ -24,6 +24,9 @@ class PresenceStore(Protocol):
     def write(self, *, process_id: str, people: dict[int, str]) -> None:
         """Replace this process's snapshot (person id -> home area code) and renew its expiry."""
 
+    def change(self, *, process_id: str, added: dict[int, str], removed: set[int]) -> None:
+        """Apply what changed since the last write or change, and renew the expiry (cheap: no full snapshot)."""
+
     def forget(self, *, process_id: str) -> None: ...
 
     def connected(self) -> dict[int, str]:
@@ -39,6 +42,14 @@ class MemoryPresence:
     def write(self, *, process_id: str, people: dict[int, str]) -> None:
         with self._lock:
             self._records[process_id] = (time.monotonic() + settings.PRESENCE_TTL_SECONDS, dict(people))
+
+    def change(self, *, process_id: str, added: dict[int, str], removed: set[int]) -> None:
+        with self._lock:
+            _expires, people = self._records.get(process_id, (0.0, {}))
+            for pid in removed:
+                people.pop(pid, None)
+            people.update(added)
+            self._records[process_id] = (time.monotonic() + settings.PRESENCE_TTL_SECONDS, people)
 
     def forget(self, *, process_id: str) -> None:
         with self._lock:
@@ -71,6 +82,18 @@ class RedisPresence:
         if people:
             pipe.hset(key, mapping={str(pid): code for pid, code in people.items()})
             pipe.expire(key, ttl)
+        pipe.zadd(self._procs, {process_id: time.time() + ttl})
+        pipe.execute()
+
+    def change(self, *, process_id: str, added: dict[int, str], removed: set[int]) -> None:
+        ttl = settings.PRESENCE_TTL_SECONDS
+        key = self._prefix + process_id
+        pipe = redis_client.sync().pipeline(transaction=True)
+        if removed:
+            pipe.hdel(key, *[str(pid) for pid in removed])
+        if added:
+            pipe.hset(key, mapping={str(pid): code for pid, code in added.items()})
+        pipe.expire(key, ttl)
         pipe.zadd(self._procs, {process_id: time.time() + ttl})
         pipe.execute()
 

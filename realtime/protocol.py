@@ -8,7 +8,10 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from django.utils.dateparse import parse_datetime
 
 # Frames above this are refused (close 4413). The ASGI server itself cuts
 # frames at twice this size (1009), so a client cannot make us buffer more.
@@ -43,6 +46,9 @@ class ErrorCode(enum.StrEnum):
     HELLO_TIMEOUT = "hello_timeout"
     BAD_SEQ = "bad_seq"  # an ack beyond the latest seq handed out
     UNAVAILABLE = "unavailable"  # the server cannot reach its database; reconnect with backoff
+    # A `location` frame the duty service refused carries that service's own code instead
+    # (the same as PUT /api/v1/me/location): invalid_coordinates, unknown_datum,
+    # invalid_accuracy, stale_fix, not_on_duty, no_member_record.
 
 
 class FrameError(Exception):
@@ -67,7 +73,18 @@ class Ping:
     pass
 
 
-ClientFrame = Hello | Ack | Ping
+@dataclass(frozen=True)
+class Location:
+    """A phone's position while on duty, as PUT /api/v1/me/location takes it."""
+
+    lat: float
+    lon: float
+    datum: str | None
+    accuracy_m: float | None
+    at: datetime | None
+
+
+ClientFrame = Hello | Ack | Ping | Location
 
 
 def _non_negative_int(value: Any) -> int:
@@ -75,6 +92,35 @@ def _non_negative_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 2**62:
         raise FrameError(ErrorCode.INVALID_FRAME)
     return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FrameError(ErrorCode.INVALID_FRAME)
+    return float(value)
+
+
+def _location(data: dict[str, Any]) -> Location:
+    # Only the frame's shape is checked here; ranges, datums and duty are the service's to judge.
+    datum, at = data.get("datum"), data.get("at")
+    if datum is not None and (not isinstance(datum, str) or len(datum) > 8):
+        raise FrameError(ErrorCode.INVALID_FRAME)
+    taken: datetime | None = None
+    if at is not None:
+        try:
+            taken = parse_datetime(at) if isinstance(at, str) and len(at) <= 40 else None
+        except ValueError:  # well formed but no such time (month 13)
+            taken = None
+        if taken is None or taken.tzinfo is None:  # a naive time is ambiguous: say which zone
+            raise FrameError(ErrorCode.INVALID_FRAME)
+    accuracy = data.get("accuracy_m")
+    return Location(
+        lat=_number(data.get("lat")),
+        lon=_number(data.get("lon")),
+        datum=datum,
+        accuracy_m=None if accuracy is None else _number(accuracy),
+        at=taken,
+    )
 
 
 def parse(text: str) -> ClientFrame:
@@ -95,11 +141,25 @@ def parse(text: str) -> ClientFrame:
         if not isinstance(token, str):
             raise FrameError(ErrorCode.UNAUTHORIZED)
         return Hello(token=token, since=_non_negative_int(data.get("since", 0)))
+    if kind == "location":
+        return _location(data)
     raise FrameError(ErrorCode.UNKNOWN_TYPE)
 
 
 def error(code: ErrorCode) -> str:
     return json.dumps({"type": "error", "code": code.value})
+
+
+def refused(*, frame: str, code: str, message: str, details: Any) -> str:
+    """The error frame for a client frame a service refused: the service's code, message and details."""
+    body = {"type": "error", "code": code, "frame": frame, "message": message, "details": details}
+    # `details` come from the service (numbers, strings, ISO times); anything else is shown as text.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def snapshot(sections: dict[str, Any]) -> str:
+    """A dashboard's picture of its jurisdiction right after the welcome (ephemeral, never replayed)."""
+    return dumps({"type": "snapshot", **sections})
 
 
 def welcome(seq: int) -> str:

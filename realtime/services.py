@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -17,8 +19,11 @@ from core.errors import Forbidden, Unauthorized
 from core.jurisdiction import jurisdiction_for
 from core.models import Person
 from core.roles import Capability
-from core.services.tokens import token_authenticate
+from core.services.tokens import token_authenticate, token_needs_touch
 from realtime.models import Stream, StreamEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 _PRUNE_BATCH = 5000
 _CHUNK = 500
@@ -31,6 +36,7 @@ class SocketIdentity:
     area_code: str  # the person's home area ("" without a person)
     prefixes: tuple[str, ...]  # what a dashboard covers (empty for phones)
     latest_seq: int
+    token_to_touch: int | None = None  # the token's id when its last use must be recorded (in the next batch)
 
 
 def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
@@ -39,7 +45,9 @@ def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
     Phones need a Person (they carry a durable stream). Dashboards need a role
     that lets them view people somewhere; they cover exactly that jurisdiction.
     """
-    found = token_authenticate(token)
+    # The token's `last_used_at` is written by the hub in a batch, not here:
+    # the hello stays a read (no write and commit per phone in a reconnect storm).
+    found = token_authenticate(token, touch=False)
     if found is None:
         raise Unauthorized()
     user = found.user
@@ -54,8 +62,19 @@ def socket_identity(*, token: str, dashboard: bool) -> SocketIdentity:
         raise Forbidden()
     person_id, area_code, last_seq = person if person is not None else (None, "", 0)
     return SocketIdentity(
-        user_id=user.pk, person_id=person_id, area_code=area_code, prefixes=prefixes, latest_seq=last_seq or 0
+        user_id=user.pk,
+        person_id=person_id,
+        area_code=area_code,
+        prefixes=prefixes,
+        latest_seq=last_seq or 0,
+        token_to_touch=found.pk if token_needs_touch(found, now=timezone.now()) else None,
     )
+
+
+def socket_user(*, user_id: int) -> User:
+    """The login behind a socket, for services that take an actor (loaded once per socket)."""
+    user: User = get_user_model().objects.get(pk=user_id)
+    return user
 
 
 @transaction.atomic

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -104,17 +106,35 @@ def tokens_revoke_for_session(*, request: HttpRequest) -> int:
     return ApiToken.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def token_authenticate(raw: str) -> ApiToken | None:
-    """The live token for a raw bearer value, with its user; None if unknown, expired, revoked or inactive."""
+def token_authenticate(raw: str, *, touch: bool = True) -> ApiToken | None:
+    """The live token for a raw bearer value, with its user; None if unknown, expired, revoked or inactive.
+
+    With touch=False the caller records the use itself, later and in bulk
+    (`token_needs_touch`, `tokens_touch`): the sockets do, so that a hello is
+    a read, not a write and a commit.
+    """
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
     token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw)).first()
     now = timezone.now()
     if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
         return None
-    if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
+    if touch and token_needs_touch(token, now=now):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def token_needs_touch(token: ApiToken, *, now: datetime) -> bool:
+    return token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION
+
+
+def tokens_touch(*, token_ids: Collection[int], at: datetime) -> int:
+    """Record that these tokens were used at `at`, in one statement (never moving `last_used_at` back)."""
+    return (
+        ApiToken.objects.filter(pk__in=list(token_ids))
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=at))
+        .update(last_used_at=at)
+    )
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """Hypothesis-driven fuzz of /ws/v1/phone and /ws/v1/dashboard (the real consumers, in process).
 
 Whatever a client sends, before or after its hello, the server answers only with documented
-frames (error, pong, welcome, event, presence) or closes with a documented code, the consumer
+frames (error, pong, welcome, event, presence, snapshot) or closes with a documented code, the consumer
 never crashes, and another socket connected at the same time still receives a published event.
 """
 
@@ -25,7 +25,7 @@ pytestmark = [
 ]
 
 DOCUMENTED_CLOSES = {int(c) for c in CloseCode}
-DOCUMENTED_FRAMES = {"error", "pong", "welcome", "event", "presence"}
+DOCUMENTED_FRAMES = {"error", "pong", "welcome", "event", "presence", "snapshot"}
 
 _scalars = st.one_of(
     st.none(),
@@ -39,7 +39,7 @@ _json = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-_types = st.sampled_from(["hello", "ack", "ping", "event", "welcome", "", "HELLO", "ack ", "__proto__"])
+_types = st.sampled_from(["hello", "ack", "ping", "location", "event", "welcome", "", "HELLO", "ack ", "__proto__"])
 _frames = st.one_of(
     # Frames shaped like the protocol's, with wrong or missing fields.
     st.builds(lambda t, rest: json.dumps({"type": t, **rest}), _types, st.dictionaries(st.text(max_size=6), _json)),

@@ -76,3 +76,36 @@ async def test_a_reader_that_stops_reading_is_cut_off_at_the_queue_limit():
     assert overflowed == [True]
     assert box.closed
     box.stop()
+
+
+async def test_a_send_that_must_wait_is_finished_by_a_task_and_later_frames_queue_behind_it_in_order():
+    sent: list[str] = []
+    writable = asyncio.Event()
+
+    async def send(frame: str) -> None:
+        if frame == "f1":
+            await writable.wait()  # the transport is paused, as for a slow reader
+        sent.append(frame)
+
+    box = Outbox(send=send, limit=16, on_overflow=lambda: None)
+    box.start(catch_up=None)
+    box.replayed(up_to=0)
+    box.offer(1, "f1")
+    box.offer(2, "f2")
+    box.put("pong")
+    await asyncio.sleep(0.01)
+    assert sent == []
+
+    writable.set()
+    await box.flush(timeout=1)
+
+    assert sent == ["f1", "f2", "pong"]
+
+
+async def test_a_socket_that_can_take_a_frame_gets_it_within_the_fan_out_step():
+    box, sent = make_outbox()
+    box.replayed(up_to=0)
+
+    box.offer(1, "f1")  # no await in between: no task was needed
+
+    assert sent == ["f1"]

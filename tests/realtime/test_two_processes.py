@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -53,9 +54,16 @@ for n in {numbers}:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free loopback port; inside ZHENGQI_TEST_PORTS ("20000-20999") when set (shared machines)."""
+    low, _, high = os.environ.get("ZHENGQI_TEST_PORTS", "0-0").partition("-")
+    for port in [0] if low == "0" else random.sample(range(int(low), int(high) + 1), int(high) + 1 - int(low)):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise AssertionError("no free port in ZHENGQI_TEST_PORTS")
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -148,3 +156,37 @@ def test_a_phone_that_reconnects_to_the_other_process_replays_from_its_seq(clust
         {"type": "event", "seq": 2, "event": {"type": "test.note", "n": 2}},
         {"type": "event", "seq": 3, "event": {"type": "test.note", "n": 3}},
     ]
+
+
+COORDINATOR = """
+import secrets
+from datetime import timedelta
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from core.crypto import token_digest
+from core.models import ApiToken, Area, RoleGrant
+raw = "zq_" + secrets.token_urlsafe(32)
+user = get_user_model().objects.create_user(username="county_410622", password=secrets.token_urlsafe(16))
+RoleGrant.objects.create(user=user, role="county_coordinator", area=Area.objects.get(code="410622"))
+ApiToken.objects.create(user=user, digest=token_digest(raw), expires_at=timezone.now() + timedelta(hours=1))
+print(raw)
+"""
+
+
+def test_a_dashboard_on_one_process_gets_a_snapshot_counting_a_phone_on_the_other(cluster):
+    env, (port_a, port_b), (who, _) = cluster
+    dashboard_token = manage(env, "shell", "-c", COORDINATOR).strip().splitlines()[-1]
+
+    async def scenario() -> list[dict]:
+        async with websockets.connect(f"ws://127.0.0.1:{port_a}/ws/v1/phone") as phone:
+            await phone.send(json.dumps({"type": "hello", "token": who["token"], "since": 0}))
+            await asyncio.wait_for(phone.recv(), 5)
+            await asyncio.sleep(1.5)  # process A's presence heartbeat writes the change to Redis
+            async with websockets.connect(f"ws://127.0.0.1:{port_b}/ws/v1/dashboard") as dashboard:
+                await dashboard.send(json.dumps({"type": "hello", "token": dashboard_token, "since": 0}))
+                return [json.loads(await asyncio.wait_for(dashboard.recv(), 5)) for _ in range(2)]
+
+    welcome, snapshot = asyncio.run(scenario())
+
+    assert welcome == {"type": "welcome", "seq": 0}
+    assert snapshot == {"type": "snapshot", "online": {"410622101": 1}, "on_duty": {}}
