@@ -96,11 +96,11 @@ class WebStack:
         return out[-1] if out else ""
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            output = proc.stderr.read().decode()[-3000:] if proc.stderr else ""
+            output = log.read_text(errors="replace")[-3000:]
             raise AssertionError(f"the server on {port} exited: {output}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -114,9 +114,10 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30
 def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
     """Two server processes on Redis when Redis is there (one otherwise), seeded like `make demo`."""
     redis_url = _redis_available()
+    workdir = tmp_path_factory.mktemp("web")
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{workdir / 'web.sqlite3'}",
         "ZHENGQI_DEMO_PASSWORD": PASSWORD,
         "ZHENGQI_JOBS_IN_PROCESS": "true",
         "LOG_LEVEL": "WARNING",
@@ -130,16 +131,20 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
     stack.manage("seed_demo", "--seed", "7", timeout=300)
     for _ in range(2 if redis_url else 1):
         port = free_port()
-        proc = subprocess.Popen(  # `make serve PORT=...` runs exactly this
-            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        # A file, not a pipe: nobody reads a pipe while the tests run, and a server whose
+        # warnings (every 4xx is one) fill its 64 KiB buffer blocks on the next write.
+        log = workdir / f"server-{port}.log"
+        with log.open("wb") as sink:  # the child keeps its own copy of the descriptor
+            proc = subprocess.Popen(  # `make serve PORT=...` runs exactly this
+                [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+            )
         stack.procs.append(proc)
-        _wait_for_port(port, proc)
+        _wait_for_port(port, proc, log)
         stack.urls.append(f"http://127.0.0.1:{port}")
     try:
         yield stack
