@@ -77,9 +77,7 @@ def publish_many(event: Event, *, to: Mapping[int, Mapping[str, Any]]) -> dict[i
     # Each person's members as JSON text without braces; their copy is the shared object plus these.
     # (JSON mode turned the person ids into strings.)
     own_json = {int(pid): protocol.dumps(values)[1:-1] for pid, values in own.items()}
-    seqs = streams.append_each(
-        type=event.type, payloads={pid: protocol.with_members(shared, members) for pid, members in own_json.items()}
-    )
+    seqs = streams.append_each(type=event.type, shared=shared, own=own_json)
     transaction.on_commit(lambda: transport.deliver_each(shared=shared, own=own_json, seqs=seqs))
     return seqs
 

@@ -17,16 +17,20 @@ _CHUNK = 500
 _SQLITE_EVENT_ROWS = 150
 
 
-@transaction.atomic
+# No savepoint of its own when the caller's transaction is open (a round trip each way
+# per publish); a failure inside still rolls the whole caller back.
+@transaction.atomic(savepoint=False)
 def append(*, person_ids: list[int], type: str, payload: dict[str, Any]) -> dict[int, int]:
     """Give each person the next sequence number and store the event. Returns person id -> seq."""
-    payload_json = protocol.dumps(payload)
-    return append_each(type=type, payloads=dict.fromkeys(person_ids, payload_json))
+    return append_each(type=type, shared=protocol.dumps(payload), own=dict.fromkeys(person_ids, ""))
 
 
-@transaction.atomic
-def append_each(*, type: str, payloads: Mapping[int, str]) -> dict[int, int]:
-    """Store one event per person, each with its own payload (JSON text). Returns person id -> seq.
+@transaction.atomic(savepoint=False)
+def append_each(*, type: str, shared: str, own: Mapping[int, str]) -> dict[int, int]:
+    """Store one event per person: the `shared` JSON object plus their `own` members. Returns person id -> seq.
+
+    `own[person id]` is JSON text of members without braces (`"distance_m":812.4`), possibly
+    empty; the stored payload is `protocol.with_members(shared, own[person id])`.
 
     Two statements for any number of people on PostgreSQL (a few per 500 on SQLite): one
     upsert hands every stream its next number, one insert stores the events. The upsert
@@ -37,20 +41,26 @@ def append_each(*, type: str, payloads: Mapping[int, str]) -> dict[int, int]:
 
     The rows are written with SQL rather than `bulk_create`: the payloads arrive
     serialised once, and the ORM would build and re-serialise a model per row (the
-    larger share of an alert to 2,000 people).
+    larger share of an alert to 2,000 people). PostgreSQL is sent the shared part once
+    and joins it to each person's members itself.
     """
-    if not payloads:
+    if not own:
         return {}
-    person_ids = sorted(payloads)
+    person_ids = sorted(own)
     seqs = _next_seqs(person_ids)
     now = timezone.now()
     table = StreamEvent._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The rows travel as one JSON document (psycopg would escape a text[] array's
+            # quotes one by one, which costs more than the insert); `||` of two JSON
+            # objects with distinct keys is their union, as with_members builds it.
+            rows = ",".join(f'{{"p":{pid},"s":{seqs[pid]},"m":{{{own[pid]}}}}}' for pid in person_ids)
             cursor.execute(
                 f"INSERT INTO {table} (person_id, seq, type, payload, created_at) "  # noqa: S608 (no user input)
-                "SELECT p, s, %s, j::jsonb, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS u(p, s, j)",
-                [type, now, person_ids, [seqs[pid] for pid in person_ids], [payloads[pid] for pid in person_ids]],
+                "SELECT r.p, r.s, %s, %s::jsonb || r.m, %s "
+                "FROM json_to_recordset(%s::json) AS r(p bigint, s bigint, m jsonb)",
+                [type, shared, now, f"[{rows}]"],
             )
         else:
             for start in range(0, len(person_ids), _SQLITE_EVENT_ROWS):
@@ -58,7 +68,7 @@ def append_each(*, type: str, payloads: Mapping[int, str]) -> dict[int, int]:
                 rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
                 cursor.execute(
                     f"INSERT INTO {table} (person_id, seq, type, payload, created_at) VALUES {rows}",  # noqa: S608
-                    [v for pid in chunk for v in (pid, seqs[pid], type, payloads[pid], now)],
+                    [v for pid in chunk for v in (pid, seqs[pid], type, protocol.with_members(shared, own[pid]), now)],
                 )
     return seqs
 
