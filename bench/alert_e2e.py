@@ -32,9 +32,11 @@ import math
 import os
 import resource
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -43,6 +45,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from cryptography.fernet import Fernet  # noqa: E402
 
 from bench.fanout import Clients, percentile, publish_events, start, summarise  # noqa: E402
 
@@ -238,8 +242,35 @@ def run_zhengqi(args: argparse.Namespace, env: dict[str, str]) -> list[dict[str,
         raise_alerts(coordinator, count=2, radius_m=3000, gap=args.gap, expect=args.n)
         merged_report(clients)
         results = []
+        spies = (
+            [
+                subprocess.Popen(
+                    [
+                        args.py_spy,
+                        "record",
+                        "-r",
+                        "200",
+                        "-f",
+                        "raw",
+                        "-o",
+                        str(Path(tempfile.gettempdir()) / f"alert_e2e_{s.pid}.txt"),
+                        "-p",
+                        str(s.pid),
+                        "--threads",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                for s in servers
+            ]
+            if args.py_spy
+            else []
+        )
         sent = raise_alerts(coordinator, count=args.alerts, radius_m=3000, gap=args.gap, expect=args.n)
         time.sleep(1)
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=30)
         results.append(summarise_alerts("zhengqi", sent, merged_report(clients)))
         results[-1]["connect_per_s"] = round(ramp["rate"])
         for k in args.small:
@@ -294,6 +325,9 @@ def main() -> None:
     parser.add_argument("--small-alerts", type=int, default=10)
     parser.add_argument("--ack-delay", type=float, default=1.0)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--py-spy", help="path to py-spy: profile both servers while the alerts run (TMPDIR/alert_e2e_PID.txt)"
+    )
     parser.add_argument("--port-base", type=int, default=21000)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/zq_dispatch2_e2e")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/2")
@@ -309,6 +343,12 @@ def main() -> None:
         "ZHENGQI_REDIS_PREFIX": prefix,
         "BARE_CHANNEL": f"{prefix}:bare",
         "ZHENGQI_ESCALATION_DELAY_S": "3600",
+        # As `make serve` runs in production: DEBUG off (no per-query bookkeeping), jobs in-process.
+        "ZHENGQI_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ZHENGQI_FIELD_KEYS": Fernet.generate_key().decode(),
+        "ZHENGQI_SSL_REDIRECT": "false",  # plain HTTP on loopback (TLS ends at the proxy)
+        "ZHENGQI_JOBS_IN_PROCESS": "true",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
