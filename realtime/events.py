@@ -83,7 +83,7 @@ def publish_many(event: Event, *, to: Mapping[int, Mapping[str, Any]]) -> dict[i
 
 
 class PersonalFieldError(ValueError):
-    pass
+    """`publish_many` was given a personal field the event does not have (a programming error)."""
 
 
 @lru_cache(maxsize=64)
