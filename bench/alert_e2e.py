@@ -376,9 +376,12 @@ def main() -> None:
         ratio = by["zhengqi"]["p50_ms"] / by["bare"]["p50_ms"]
         print(f"alert POST -> last phone p50 / bare broadcast p50 = {ratio:.2f}x (target: within 2.5x)")
     print(f"# load average at the end {os.getloadavg()[0]:.1f}", flush=True)
-    from core.positions import positions
+    # Leave nothing behind in Redis: positions, presence, caches (all under this run's prefix).
+    import redis
 
-    positions().clear()
+    client = redis.Redis.from_url(args.redis_url)
+    for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+        client.delete(key)
 
 
 if __name__ == "__main__":
