@@ -13,8 +13,6 @@ from realtime import protocol
 from realtime.models import Stream, StreamEvent
 
 _CHUNK = 500
-# Rows per INSERT on SQLite: 5 parameters each, under its historical limit of 999 parameters.
-_SQLITE_EVENT_ROWS = 150
 
 
 # No savepoint of its own when the caller's transaction is open (a round trip each way
@@ -32,8 +30,8 @@ def append_each(*, type: str, shared: str, own: Mapping[int, str]) -> dict[int, 
     `own[person id]` is JSON text of members without braces (`"distance_m":812.4`), possibly
     empty; the stored payload is `protocol.with_members(shared, own[person id])`.
 
-    Two statements for any number of people on PostgreSQL (a few per 500 on SQLite): one
-    upsert hands every stream its next number, one insert stores the events. The upsert
+    Two statements for any number of people (SQLite: the upsert per 500): one upsert hands
+    every stream its next number, one insert stores the events. The upsert
     takes each stream's row lock (PostgreSQL, in person order, so two publishers cannot
     deadlock) or the database write lock (SQLite) until commit, so concurrent publishers
     to the same person get consecutive numbers: no gaps, no repeats. A rollback undoes
@@ -48,13 +46,14 @@ def append_each(*, type: str, shared: str, own: Mapping[int, str]) -> dict[int, 
         return {}
     person_ids = sorted(own)
     seqs = _next_seqs(person_ids)
-    now = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = StreamEvent._meta.db_table
+    # The rows travel as one JSON document, taken apart by the database (a parameter per
+    # value would cost more in the driver than the insert, e.g. psycopg escaping a text[]
+    # array's quotes one by one).
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The rows travel as one JSON document (psycopg would escape a text[] array's
-            # quotes one by one, which costs more than the insert); `||` of two JSON
-            # objects with distinct keys is their union, as with_members builds it.
+            # `||` of two JSON objects with distinct keys is their union, as with_members builds it.
             rows = ",".join(f'{{"p":{pid},"s":{seqs[pid]},"m":{{{own[pid]}}}}}' for pid in person_ids)
             cursor.execute(
                 f"INSERT INTO {table} (person_id, seq, type, payload, created_at) "  # noqa: S608 (no user input)
@@ -63,13 +62,13 @@ def append_each(*, type: str, shared: str, own: Mapping[int, str]) -> dict[int, 
                 [type, shared, now, f"[{rows}]"],
             )
         else:
-            for start in range(0, len(person_ids), _SQLITE_EVENT_ROWS):
-                chunk = person_ids[start : start + _SQLITE_EVENT_ROWS]
-                rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-                cursor.execute(
-                    f"INSERT INTO {table} (person_id, seq, type, payload, created_at) VALUES {rows}",  # noqa: S608
-                    [v for pid in chunk for v in (pid, seqs[pid], type, protocol.with_members(shared, own[pid]), now)],
-                )
+            rows = ",".join(f"[{pid},{seqs[pid]},{protocol.with_members(shared, own[pid])}]" for pid in person_ids)
+            cursor.execute(
+                f"INSERT INTO {table} (person_id, seq, type, payload, created_at) "  # noqa: S608 (no user input)
+                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), %s, json_extract(value, '$[2]'), %s "
+                "FROM json_each(%s)",
+                [type, now, f"[{rows}]"],
+            )
     return seqs
 
 

@@ -31,13 +31,15 @@ def stored(person_id: int) -> list[tuple[int, dict]]:
 def test_each_person_gets_their_own_copy_with_the_shared_fields(make_person):
     a, b = make_person(), make_person()
 
+    title = 'fire "东区"\n\tC:\\ 🔥'  # quotes, control characters, backslash, Chinese, astral plane
+
     seqs = publish_many(
-        Spotted(title="fire", distance_m=None), to={a.pk: {"distance_m": 120.5}, b.pk: {"distance_m": 9}}
+        Spotted(title=title, distance_m=None), to={a.pk: {"distance_m": 120.5}, b.pk: {"distance_m": 9}}
     )
 
     assert seqs == {a.pk: 1, b.pk: 1}
-    assert stored(a.pk) == [(1, {"type": "test.spotted", "title": "fire", "distance_m": 120.5, "at": None})]
-    assert stored(b.pk) == [(1, {"type": "test.spotted", "title": "fire", "distance_m": 9.0, "at": None})]
+    assert stored(a.pk) == [(1, {"type": "test.spotted", "title": title, "distance_m": 120.5, "at": None})]
+    assert stored(b.pk) == [(1, {"type": "test.spotted", "title": title, "distance_m": 9.0, "at": None})]
 
 
 def test_publish_many_continues_each_stream_after_ordinary_publishes_without_gaps(make_person):
