@@ -235,7 +235,11 @@ def run_zhengqi(args: argparse.Namespace, env: dict[str, str]) -> list[dict[str,
     place(person_ids)
     ports = [args.port_base + i for i in range(2)]
     cmd = [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port"]
-    servers = [start([*cmd, str(p)], env, p) for p in ports]
+    servers = (
+        [start([*cmd, str(p)], env, p) for p in ports]
+        if not args.server_log
+        else [_start_logged([*cmd, str(p)], env, p, Path(f"{args.server_log}.{p}")) for p in ports]
+    )
     clients = Clients()
     try:
         ramp = clients.connect([f"ws://127.0.0.1:{p}/ws/v1/phone" for p in ports], tokens, ack_delay=args.ack_delay)
@@ -297,6 +301,21 @@ def run_zhengqi(args: argparse.Namespace, env: dict[str, str]) -> list[dict[str,
                 server.kill()
 
 
+def _start_logged(cmd: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[str]:
+    """Like bench.fanout.start, with the server's stderr kept (to see why a request failed)."""
+    import socket
+
+    with log.open("w") as sink:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink, text=True)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{cmd} did not listen on {port}")
+
+
 def run_bare(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     ports = [args.port_base + 10 + i for i in range(2)]
     cmd = [sys.executable, "bench/baselines.py", "bare"]
@@ -332,6 +351,7 @@ def main() -> None:
     parser.add_argument("--small-alerts", type=int, default=10)
     parser.add_argument("--ack-delay", type=float, default=1.0)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--server-log", help="keep each server's stderr in SERVER_LOG.<port>")
     parser.add_argument(
         "--py-spy", help="path to py-spy: profile both servers while the alerts run (TMPDIR/alert_e2e_PID.txt)"
     )
