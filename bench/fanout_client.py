@@ -3,7 +3,8 @@
 Driven over stdin/stdout, one JSON object per line:
   -> {"cmd": "connect", "urls": [...], "tokens": [...], "ack_delay": seconds or null (no acks)}
   <- {"connected": n, "failed": n, "seconds": s}
-  -> {"cmd": "report"}   <- {"events": {n: [count, last_recv_time]}, "lost": n, "dup": n, "closed": n, "open": n}
+  -> {"cmd": "report"}   <- {"events": {key: [count, last_recv_time]}, "lost": n, "dup": n, "closed": n, "open": n}
+     (key: the event's `n`, or "type#alert_id" for events without one)
   -> {"cmd": "quit"}
 Each socket checks its own durable stream: seq must rise by one from the welcome's seq.
 """
@@ -26,7 +27,7 @@ _CONNECT_CONCURRENCY = 100
 
 class Stats:
     def __init__(self) -> None:
-        self.events: dict[int, list[float]] = {}  # n -> [count, last receive time]
+        self.events: dict[int | str, list[float]] = {}  # n or "type#alert_id" -> [count, last receive time]
         self.dup = 0
         self.gaps = 0
         self.closed = 0
@@ -91,7 +92,10 @@ class Phone:
                     if seq > self.next_seq:
                         stats.gaps += seq - self.next_seq
                     self.next_seq = seq + 1
-                entry = stats.events.setdefault(frame["event"]["n"], [0, 0.0])
+                event = frame["event"]
+                # Benchmark events are numbered; others (bench/alert_e2e.py) are keyed by type and alert.
+                key = event["n"] if "n" in event else f"{event['type']}#{event.get('alert_id')}"
+                entry = stats.events.setdefault(key, [0, 0.0])
                 entry[0] += 1
                 entry[1] = max(entry[1], now)
                 if self.ack_delay is not None and seq is not None:

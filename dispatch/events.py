@@ -17,11 +17,11 @@ class NavLinks(Event):
 
 
 class AlertCreated(Event):
-    """Durable, to each recipient: how far and which way, as a phone shows it.
+    """Durable, to each recipient: how far and which way from them, their own copy.
 
-    `distance_m` is banded (100 m under 1 km, 500 m under 10 km, 1 km beyond) and
-    `bearing_deg` is one of the eight compass points (0, 45, ... 315), from the
-    recipient towards the alert; both null when their position is unknown.
+    `distance_m` (metres, 0.1 m) and `bearing_deg` (degrees from north, 0.1°) go from
+    the recipient's latest fix towards the alert; both null when their position is
+    unknown. The same values are on their Delivery.
     """
 
     type: Literal["alert.created"] = "alert.created"

@@ -165,6 +165,15 @@ class Hub:
             for socket in phones[person_id]:
                 socket.outbox.offer(seq, frame)
 
+    def on_durable_each(self, items: dict[int, tuple[int, str]]) -> None:
+        """Like `on_durable` for a publish whose people each have their own copy: person id -> (seq, event JSON)."""
+        phones = self.phones
+        for person_id in phones.keys() & items.keys():
+            seq, body_json = items[person_id]
+            frame = protocol.durable(seq, body_json)
+            for socket in phones[person_id]:
+                socket.outbox.offer(seq, frame)
+
     def on_announce(self, body_json: str, area_code: str, key: str) -> None:
         for socket in self.dashboards:
             view = socket.dashboard

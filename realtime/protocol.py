@@ -174,6 +174,15 @@ def dumps(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
+def with_members(object_json: str, members_json: str) -> str:
+    """A JSON object's text with more members appended: `{"a":1}` + `"b":2` -> `{"a":1,"b":2}`.
+
+    Both are compact JSON from `dumps`; the object is never empty (an event has a `type`)
+    and names none of the added members.
+    """
+    return f"{object_json[:-1]},{members_json}}}" if members_json else object_json
+
+
 def durable(seq: int, body_json: str) -> str:
     """A durable event frame; `body_json` is the event, serialised once per publish, not per socket."""
     return f'{{"type":"event","seq":{seq},"event":{body_json}}}'

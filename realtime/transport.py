@@ -8,6 +8,8 @@ fast path: the stored row is delivered by replay if the message is lost.
 
 Wire format (text, so the body is serialised once per publish):
   durable:  "<seqs JSON {person id: seq}>\\n<event JSON>"
+  each:     "<shared event JSON>" then one line per person, "<person id>\\t<seq>\\t<their own
+            members>" (publish_many; compact JSON text never holds a raw newline or tab)
   announce: "<area code>\\n<coalesce key>\\n<event JSON>"
 """
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("zhengqi.realtime")
 
 DURABLE = "rt:durable"
+EACH = "rt:each"
 ANNOUNCE = "rt:announce"
 _BACKOFF_MAX_SECONDS = 5.0
 
@@ -40,6 +43,20 @@ def deliver(*, body: dict[str, Any], seqs: dict[int, int]) -> None:
         _publish(DURABLE, protocol.dumps({str(k): v for k, v in seqs.items()}) + "\n" + body_json)
     else:
         each_hub(lambda hub: hub.on_durable(body_json, seqs))
+
+
+def deliver_each(*, shared: str, own: dict[int, str], seqs: dict[int, int]) -> None:
+    """One live message for a publish whose people each have their own copy.
+
+    `shared` is the event's JSON without the personal fields, `own[person id]` that
+    person's members as JSON text (`"distance_m":812.4,...`, see protocol.with_members).
+    """
+    if settings.REDIS_URL:
+        lines = "".join(f"\n{pid}\t{seq}\t{own[pid]}" for pid, seq in seqs.items())
+        _publish(EACH, shared + lines)
+    else:
+        items = {pid: (seq, protocol.with_members(shared, own[pid])) for pid, seq in seqs.items()}
+        each_hub(lambda hub: hub.on_durable_each(items))
 
 
 def announce(*, body: dict[str, Any], area_code: str, key: str) -> None:
@@ -62,6 +79,13 @@ def _dispatch(hub: Hub, channel: str, data: bytes) -> None:
     if channel.endswith(DURABLE):
         seqs_json, body_json = text.split("\n", 1)
         hub.on_durable(body_json, {int(k): v for k, v in json.loads(seqs_json).items()})
+    elif channel.endswith(EACH):
+        shared, *lines = text.split("\n")
+        items = {}
+        for line in lines:
+            pid, seq, members = line.split("\t", 2)
+            items[int(pid)] = (int(seq), protocol.with_members(shared, members))
+        hub.on_durable_each(items)
     else:
         area_code, key, body_json = text.split("\n", 2)
         hub.on_announce(body_json, area_code, key)
@@ -72,7 +96,7 @@ async def listen(hub: Hub) -> None:
     if not settings.REDIS_URL:
         hub.live.set()
         return
-    channels = [redis_client.key(DURABLE), redis_client.key(ANNOUNCE)]
+    channels = [redis_client.key(DURABLE), redis_client.key(EACH), redis_client.key(ANNOUNCE)]
     delay = 0.1
     interrupted = False
     while True:  # ends when the hub cancels it (its last socket left)

@@ -222,7 +222,7 @@ def alert_create(
         )
         recipients = fan_out(alert=alert, candidates=found, wave=0)
     audit_alert(actor=actor, alert=alert, action="create", recipients=recipients, source=alert.source)
-    announce_board(alert=alert)
+    announce_board(alert=alert, recipients=recipients)
     return alert
 
 

@@ -5,12 +5,13 @@ Shared by every dispatch service that changes what a recipient or a dashboard sh
 
 from __future__ import annotations
 
+import json
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +23,7 @@ from dispatch.models import Alert, AlertStatus, Delivery
 from dispatch.nav import amap_link, baidu_link
 from dispatch.recipients import Candidate
 from dispatch.selectors import response_counts
-from realtime.events import announce, publish
+from realtime.events import announce, publish_many
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -41,67 +42,59 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 1)
 
 
-def _band(distance_m: float | None) -> float | None:
-    """Distance as a phone shows it: to 100 m under 1 km, 500 m under 10 km, 1 km beyond."""
-    if distance_m is None:
-        return None
-    step = 100.0 if distance_m < 1000 else 500.0 if distance_m < 10_000 else 1000.0
-    return float(round(distance_m / step) * step)
-
-
-def _compass(bearing_deg: float | None) -> float | None:
-    """Bearing to the nearest of the eight compass points (0 = N, 45 = NE, ...)."""
-    return None if bearing_deg is None else float(round(bearing_deg / 45.0) % 8 * 45)
-
-
 def fan_out(*, alert: Alert, candidates: Sequence[Candidate], wave: int) -> int:
-    """A durable alert.created event (banded distance and bearing) and a Delivery (exact ones) per recipient."""
+    """A Delivery and a durable alert.created event per recipient, each with their own distance and bearing.
+
+    One `publish_many` for everyone: the alert is shared, distance and bearing are each
+    person's own; one stream append and one live message whatever the audience.
+    """
     if not candidates:
         return 0
-    nav = _nav(alert)
-
-    def event(distance_m: float | None, bearing_deg: float | None) -> AlertCreated:
-        return AlertCreated(
-            alert_id=alert.pk,
-            kind=alert.kind,
-            severity=alert.severity,
-            title=alert.title,
-            description=alert.description,
-            lat=alert.lat,
-            lon=alert.lon,
-            radius_m=alert.radius_m,
-            needed=alert.needed,
-            expires_at=alert.expires_at,
-            distance_m=distance_m,
-            bearing_deg=bearing_deg,
-            wave=wave,
-            nav=nav,
-        )
-
-    # One publish per (distance band, compass point), not per person: a publish is one batch
-    # per payload, and 2,000 one-person publishes cost seconds. Phones show "about 1.5 km, NE"
-    # and navigate with their own fix; the exact values stay on the Delivery (the board's).
-    groups: dict[tuple[float | None, float | None], list[int]] = defaultdict(list)
-    for c in candidates:
-        groups[_band(_finite(c.distance_m)), _compass(_finite(c.bearing_deg))].append(c.person_id)
-    seqs: dict[int, int] = {}
-    for (distance_m, bearing_deg), person_ids in groups.items():
-        seqs.update(publish(event(distance_m, bearing_deg), to=person_ids))
-    Delivery.objects.bulk_create(
-        [
-            Delivery(
-                alert=alert,
-                person_id=c.person_id,
-                wave=wave,
-                distance_m=_finite(c.distance_m),
-                bearing_deg=_finite(c.bearing_deg),
-                seq=seqs.get(c.person_id),
-            )
-            for c in candidates
-        ],
-        batch_size=1000,
+    event = AlertCreated(
+        alert_id=alert.pk,
+        kind=alert.kind,
+        severity=alert.severity,
+        title=alert.title,
+        description=alert.description,
+        lat=alert.lat,
+        lon=alert.lon,
+        radius_m=alert.radius_m,
+        needed=alert.needed,
+        expires_at=alert.expires_at,
+        distance_m=None,
+        bearing_deg=None,
+        wave=wave,
+        nav=_nav(alert),
     )
+    placed = [(c, _finite(c.distance_m), _finite(c.bearing_deg)) for c in candidates]
+    seqs = publish_many(event, to={c.person_id: {"distance_m": d, "bearing_deg": b} for c, d, b in placed})
+    _deliveries_create(alert=alert, wave=wave, rows=[(c.person_id, d, b, seqs[c.person_id]) for c, d, b in placed])
     return len(candidates)
+
+
+def _deliveries_create(*, alert: Alert, wave: int, rows: list[tuple[int, float | None, float | None, int]]) -> None:
+    """Delivery rows (person id, distance, bearing, seq), in one statement.
+
+    The rows travel as one JSON document taken apart by the database: `bulk_create`
+    spends ~20 ms of Python per 1,000 rows building and adapting models, more than the
+    insert itself.
+    """
+    if connection.vendor == "postgresql":
+        select = (
+            "(r->>0)::bigint, %s, (r->>1)::float8, (r->>2)::float8, (r->>3)::bigint, %s "
+            "FROM json_array_elements(%s::json) AS r"
+        )
+    else:
+        select = (
+            "json_extract(value, '$[0]'), %s, json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
+            "json_extract(value, '$[3]'), %s FROM json_each(%s)"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Delivery._meta.db_table} "
+            f"(alert_id, person_id, wave, distance_m, bearing_deg, seq, created_at) SELECT %s, {select}",
+            [alert.pk, wave, connection.ops.adapt_datetimefield_value(timezone.now()), json.dumps(rows)],
+        )
 
 
 def recipient_ids(*, alert: Alert) -> list[int]:
@@ -119,13 +112,16 @@ def audit_alert(*, actor: User | None, alert: Alert, action: str, **details: Any
     )
 
 
-def announce_board(*, alert: Alert, person_id: int | None = None, state: str | None = None) -> None:
+def announce_board(
+    *, alert: Alert, person_id: int | None = None, state: str | None = None, recipients: int | None = None
+) -> None:
+    """The alert's counts to the dashboards covering it (`recipients` when the caller just counted them)."""
     announce(
         BoardUpdate(
             alert_id=alert.pk,
             status=alert.status,
             radius_m=alert.radius_m,
-            recipients=Delivery.objects.filter(alert=alert).count(),
+            recipients=Delivery.objects.filter(alert=alert).count() if recipients is None else recipients,
             responses=response_counts(alert=alert),
             person_id=person_id,
             state=state,

@@ -223,7 +223,7 @@ def test_errors_are_explained_in_chinese_by_default(as_role):
     assert response.json()["message"] == "该位置不在您的管辖范围内。"
 
 
-def test_the_event_carries_a_banded_distance_and_compass_bearing_while_the_delivery_keeps_exact_ones(as_role, on_duty):
+def test_each_event_carries_the_recipients_own_distance_and_bearing_as_on_their_delivery(as_role, on_duty):
     a = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=1234, bearing=260))  # alert lies at ~80°: east
     b = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=1190, bearing=275))
     client = as_role("county_coordinator", QIBIN)
@@ -231,7 +231,12 @@ def test_the_event_carries_a_banded_distance_and_compass_bearing_while_the_deliv
     client.post("/api/v1/alerts", _alert())
 
     events = {e.person_id: e.payload for e in StreamEvent.objects.filter(type="alert.created")}
-    assert (events[a.pk]["distance_m"], events[a.pk]["bearing_deg"]) == (1000.0, 90.0)
-    assert events[a.pk] == events[b.pk]
-    exact = dict(Delivery.objects.values_list("person_id", "distance_m"))
-    assert (round(exact[a.pk]), round(exact[b.pk])) == (1234, 1190)
+    deliveries = {d.person_id: d for d in Delivery.objects.all()}
+    assert (round(events[a.pk]["distance_m"]), round(events[b.pk]["distance_m"])) == (1234, 1190)
+    for person in (a, b):
+        assert events[person.pk]["distance_m"] == deliveries[person.pk].distance_m
+        assert events[person.pk]["bearing_deg"] == deliveries[person.pk].bearing_deg
+        assert StreamEvent.objects.get(person=person).seq == deliveries[person.pk].seq
+    assert {k: v for k, v in events[a.pk].items() if k not in ("distance_m", "bearing_deg")} == {
+        k: v for k, v in events[b.pk].items() if k not in ("distance_m", "bearing_deg")
+    }

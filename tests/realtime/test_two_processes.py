@@ -52,6 +52,16 @@ for n in {numbers}:
     publish(Note(n=n), to=[{person}])
 """
 
+PUBLISH_MANY = """
+from realtime.events import Event, publish_many
+class Spotted(Event):
+    type: str = "test.spotted"
+    n: int
+    distance_m: float | None = None
+for n in {numbers}:
+    publish_many(Spotted(n=n), to={{p: {{"distance_m": p * 10 + n}} for p in {people}}})
+"""
+
 
 def free_port() -> int:
     """A free loopback port; inside ZHENGQI_TEST_PORTS ("20000-20999") when set (shared machines)."""
@@ -101,7 +111,11 @@ def cluster(redis_url, tmp_path_factory):
     procs = [
         subprocess.Popen(  # `make serve PORT=...` runs exactly this
             [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         for port in ports
     ]
@@ -190,3 +204,35 @@ def test_a_dashboard_on_one_process_gets_a_snapshot_counting_a_phone_on_the_othe
 
     assert welcome == {"type": "welcome", "seq": 0}
     assert snapshot == {"type": "snapshot", "online": {"410622101": 1}, "on_duty": {}}
+
+
+def test_a_personalised_publish_reaches_each_phone_on_either_process_with_its_own_copy(cluster):
+    env, ports, people = cluster
+    ids = [p["person"] for p in people]
+
+    async def scenario() -> list[list[dict]]:
+        async with (
+            websockets.connect(f"ws://127.0.0.1:{ports[0]}/ws/v1/phone") as first,
+            websockets.connect(f"ws://127.0.0.1:{ports[1]}/ws/v1/phone") as second,
+        ):
+            latest = []
+            for ws, who in ((first, people[0]), (second, people[1])):
+                await ws.send(json.dumps({"type": "hello", "token": who["token"], "since": 10**6}))
+                welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                latest.append(welcome["seq"])
+                for _ in range(welcome["seq"]):  # whatever earlier tests left, replayed in full
+                    await asyncio.wait_for(ws.recv(), 5)
+            await asyncio.to_thread(manage, env, "shell", "-c", PUBLISH_MANY.format(numbers=[1, 2], people=ids))
+            frames = [[json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)] for ws in (first, second)]
+            return [[{**f, "seq": f["seq"] - base} for f in got] for got, base in zip(frames, latest, strict=True)]
+
+    first, second = asyncio.run(scenario())
+
+    assert first == [
+        {"type": "event", "seq": 1, "event": {"type": "test.spotted", "n": 1, "distance_m": ids[0] * 10 + 1}},
+        {"type": "event", "seq": 2, "event": {"type": "test.spotted", "n": 2, "distance_m": ids[0] * 10 + 2}},
+    ]
+    assert second == [
+        {"type": "event", "seq": 1, "event": {"type": "test.spotted", "n": 1, "distance_m": ids[1] * 10 + 1}},
+        {"type": "event", "seq": 2, "event": {"type": "test.spotted", "n": 2, "distance_m": ids[1] * 10 + 2}},
+    ]
