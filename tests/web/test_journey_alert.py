@@ -50,8 +50,8 @@ def test_journey_1_an_alert_raised_on_the_map_rings_two_phones_shows_an_accept_a
     first, second = qibin_members(stack, 8)[6:8]
     phone_a = _phone_on_duty(new_page, stack.urls[0], first, point_at(SCENE, metres=700, bearing=0))
     phone_b = _phone_on_duty(new_page, stack.urls[1], second, point_at(SCENE, metres=900, bearing=90))
-    for username in (first, second):
-        eventually(lambda username=username: located(stack, token(stack, username)))
+    for username, phone in ((first, phone_a), (second, phone_b)):
+        eventually(lambda username=username: located(stack, token(stack, username)), page=phone)
     dashboard = new_page("desktop")
     sign_in(dashboard, stack.url, COORDINATOR)
     dashboard.wait_for_selector("[data-testid=map][data-ready=true]", timeout=20_000)
@@ -61,7 +61,9 @@ def test_journey_1_an_alert_raised_on_the_map_rings_two_phones_shows_an_accept_a
     form = dashboard.wait_for_selector("[data-testid=alert-form]:visible")
     dashboard.fill("[data-testid=alert-form] [name=title]", "老人摔倒，需要帮助")
     assert dashboard.input_value("[data-testid=alert-form] [name=radius_m]") == "2000"
-    eventually(lambda: _previewed(dashboard) == "2" or _click_map_at(dashboard, SCENE), attempts=20, pause=0.5)
+    eventually(
+        lambda: _previewed(dashboard) == "2" or _click_map_at(dashboard, SCENE), page=dashboard, attempts=20, pause=0.5
+    )
 
     # When it is sent, both phones ring within 2 s.
     form.query_selector("[data-testid=alert-send]").click()

@@ -96,7 +96,7 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
     assert shown == [["新警情" if language == "zh-hans" else "New alert", f"alert-{alert_id}"]]
     assert screen.query_selector("[data-testid=alert-title]").text_content() == f"老人摔倒 {language}"
     distance = screen.query_selector("[data-testid=alert-distance]").text_content()
-    assert ("300 米" in distance and "南" in distance) if language == "zh-hans" else "300 m to the south" in distance
+    assert ("320 米" in distance and "南" in distance) if language == "zh-hans" else "320 m to the south" in distance
     enabled = page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.map(b => b.dataset.action)")
     assert enabled == ["accepted", "declined"]
     page.click("[data-testid=navigate]")
