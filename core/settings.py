@@ -287,6 +287,8 @@ TRAINING_GRACE_MIN = envint("ZHENGQI_CHECKIN_GRACE_MIN", 10, maximum=24 * 60)
 TRAINING_CHECKIN_FAILURES_PER_MIN = envint("ZHENGQI_CHECKIN_FAILURES_PER_MIN", 5, minimum=1)
 # Default receipt deadline for relayed units: this long before the start.
 TRAINING_RELAY_LEAD_MIN = envint("ZHENGQI_RELAY_LEAD_MIN", 120)
+# Units a session reaches after that deadline (a county confirmed late) get this long, capped at the start.
+TRAINING_LATE_RELAY_GRACE_MIN = envint("ZHENGQI_TRAINING_LATE_RELAY_GRACE_MINUTES", 60, minimum=1, maximum=7 * 24 * 60)
 
 # --- auth --------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -52,8 +52,7 @@ class Session(models.Model):
     sequence = models.PositiveIntegerField(default=0)
     cancel_reason = models.CharField(max_length=200, blank=True, default="")
     started_at = models.DateTimeField(null=True, blank=True)
-    # Claims of the periodic jobs: set once, by the one worker that won.
-    relay_checked_at = models.DateTimeField(null=True, blank=True)
+    # Claim of the closing job: set once, by the one worker that won.
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -104,10 +103,14 @@ class Relay(models.Model):
     status = models.CharField(max_length=16, choices=RelayStatus.choices, default=RelayStatus.PENDING)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # When the receipt is due: the session's relay deadline, or a grace after a late relay (never after the start).
+    due_at = models.DateTimeField()
+    # Set once, by the one worker that claimed the flagging of this unit.
     overdue_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["session_id", "area_id"]
+        indexes = [models.Index(fields=["overdue_at", "due_at"], name="relay_due")]
         constraints = [models.UniqueConstraint(fields=["session", "area"], name="relay_unique_unit")]
 
 

@@ -184,6 +184,7 @@ class RelayOut(Schema):
     status: str
     confirmed_at: datetime | None
     confirmed_by: int | None
+    due_at: datetime
     overdue: bool
 
     @staticmethod
@@ -194,6 +195,7 @@ class RelayOut(Schema):
             status=r.status,
             confirmed_at=r.confirmed_at,
             confirmed_by=r.confirmed_by_id,
+            due_at=r.due_at,
             overdue=r.overdue_at is not None,
         )
 

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from core.jobs import registered
+from core.models import Area
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
 from tests.training.conftest import T0, create_session, events_of
 from training.models import Attendance, AttendanceTally, Relay, Reminder
@@ -99,6 +100,31 @@ def test_two_workers_flagging_overdue_relays_tell_the_host_once(clock, make_pers
     assert sorted(results) == [0, 1]
     assert [e["area_codes"] for e in events_of(host, "session.relay_overdue")] == [[XUNXIAN, QIXIAN]]
     assert Relay.objects.filter(session_id=created["id"], overdue_at__isnull=False).count() == 2
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_flagging_townships_relayed_after_the_deadline_tell_the_county_once(
+    clock, make_person, login, session_body, settings
+):
+    settings.TRAINING_LATE_RELAY_GRACE_MIN = 30
+    townships = list(Area.objects.filter(parent_id=QIXIAN).order_by("code").values_list("code", flat=True)[:2])
+    for code in townships:
+        make_person("volunteer", code)
+    county = make_person("county_coordinator", QIXIAN)
+    host = make_person("city_admin", "410600")
+    deadline = T0 + timedelta(hours=1)
+    created = create_session(login(host), session_body(relay_deadline=deadline.isoformat()))
+    clock.set(deadline + timedelta(minutes=5))
+    confirmed = login(county).post(f"/api/v1/sessions/{created['id']}/relays/{QIXIAN}/confirm", {})
+    assert confirmed.status_code == 200, confirmed.content
+
+    results = race(relay_deadlines_due, deadline + timedelta(minutes=35))
+
+    assert sorted(results) == [0, 1]
+    assert [e["area_codes"] for e in events_of(county, "session.relay_overdue")] == [townships]
+    flagged = Relay.objects.filter(session_id=created["id"], parent__area_id=QIXIAN, overdue_at__isnull=False)
+    assert sorted(flagged.values_list("area_id", flat=True)) == townships
 
 
 @needs_row_locks

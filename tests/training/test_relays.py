@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from core.models import Area
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN
 from tests.training.conftest import T0, create_session, events_of
-from training.models import Relay, Venue
+from training.models import Relay, Session, Venue
 from training.services.relays import relay_deadlines_due
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +100,98 @@ def test_the_host_sees_which_units_confirmed(city_training, login):
     assert {r["area_code"]: r["status"] for r in relays if r["parent_area_code"] is None} == {
         code: "confirmed" if code == QIXIAN else "pending" for code in city_training["counties"]
     }
+
+
+@pytest.fixture
+def two_qixian_townships(clock, make_person, login, session_body):
+    """A city training reaching two 淇县 townships (one volunteer in each), with every coordinator on the way."""
+    townships = list(Area.objects.filter(parent_id=QIXIAN).order_by("code").values_list("code", flat=True)[:2])
+    for code in townships:
+        make_person("volunteer", code)
+    county = make_person("county_coordinator", QIXIAN)
+    township_coordinators = {code: make_person("township_coordinator", code) for code in townships}
+    host = make_person("city_admin", CITY)
+    deadline = T0 + timedelta(hours=2)
+    created = create_session(login(host), session_body(relay_deadline=deadline.isoformat()))
+    return {
+        "id": created["id"],
+        "host": host,
+        "county": county,
+        "townships": townships,
+        "township_coordinators": township_coordinators,
+        "deadline": deadline,
+    }
+
+
+def confirm(login, person, session_id, area_code):
+    response = login(person).post(f"/api/v1/sessions/{session_id}/relays/{area_code}/confirm", {})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_townships_reached_after_the_deadline_get_a_grace_and_the_county_hears_about_the_unconfirmed_once(
+    two_qixian_townships, clock, login, settings
+):
+    given = two_qixian_townships
+    settings.TRAINING_LATE_RELAY_GRACE_MIN = 45
+    first_township, second_township = given["townships"]
+    clock.set(given["deadline"] + timedelta(minutes=1))
+    at_deadline = relay_deadlines_due(now=clock.at)
+
+    clock.advance(minutes=30)
+    confirm(login, given["county"], given["id"], QIXIAN)
+    late_due = clock.at + timedelta(minutes=45)
+    townships = Relay.objects.filter(session_id=given["id"], parent__area_id=QIXIAN)
+    clock.advance(minutes=10)
+    confirm(login, given["township_coordinators"][first_township], given["id"], first_township)
+    before_due = relay_deadlines_due(now=late_due - timedelta(seconds=1))
+    clock.set(late_due)
+    runs = (relay_deadlines_due(now=clock.at), relay_deadlines_due(now=clock.at))
+
+    assert at_deadline == 1
+    assert sorted(townships.values_list("area_id", "due_at")) == [(code, late_due) for code in given["townships"]]
+    relayed = events_of(given["township_coordinators"][second_township], "session.relayed")
+    assert [datetime.fromisoformat(e["deadline"]) for e in relayed] == [late_due]
+    assert (before_due, runs) == (0, (1, 0))
+    assert list(townships.filter(overdue_at__isnull=False).values_list("area_id", flat=True)) == [second_township]
+    assert [e["area_codes"] for e in events_of(given["county"], "session.relay_overdue")] == [[second_township]]
+    assert [e["area_codes"] for e in events_of(given["host"], "session.relay_overdue")] == [[QIXIAN]]
+    listed = login(given["county"]).get(f"/api/v1/sessions/{given['id']}/relays").json()
+    assert {r["area_code"]: r["overdue"] for r in listed if r["parent_area_code"] == QIXIAN} == {
+        first_township: False,
+        second_township: True,
+    }
+
+
+def test_a_unit_that_confirms_before_its_due_time_is_never_flagged(two_qixian_townships, clock, login):
+    given = two_qixian_townships
+    confirm(login, given["county"], given["id"], QIXIAN)
+    for code in given["townships"]:
+        confirm(login, given["township_coordinators"][code], given["id"], code)
+
+    runs = [relay_deadlines_due(now=given["deadline"] + timedelta(days=d)) for d in (0, 1)]
+
+    assert set(Relay.objects.filter(session_id=given["id"]).values_list("due_at", flat=True)) == {given["deadline"]}
+    assert runs == [0, 0]
+    assert not Relay.objects.filter(session_id=given["id"], overdue_at__isnull=False).exists()
+    assert events_of(given["county"], "session.relay_overdue") == []
+    assert events_of(given["host"], "session.relay_overdue") == []
+
+
+def test_a_late_relay_is_never_due_after_the_start_and_cancelled_sessions_flag_nobody(
+    two_qixian_townships, clock, login, session_body, settings
+):
+    given = two_qixian_townships
+    start = Session.objects.get(pk=given["id"]).start
+    settings.TRAINING_LATE_RELAY_GRACE_MIN = 24 * 60
+    clock.set(start - timedelta(minutes=20))
+    confirm(login, given["county"], given["id"], QIXIAN)
+    login(given["host"]).post(f"/api/v1/sessions/{given['id']}/cancel", {"reason": ""})
+
+    flagged = relay_deadlines_due(now=start)
+
+    assert set(
+        Relay.objects.filter(session_id=given["id"], parent__area_id=QIXIAN).values_list("due_at", flat=True)
+    ) == {start}
+    assert flagged == 0
+    assert events_of(given["county"], "session.relay_overdue") == []

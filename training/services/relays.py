@@ -2,16 +2,20 @@
 
 A city session is relayed to each county with invitees; a county coordinator
 confirms receipt (and may add local venues), which relays it on to the
-county's townships. Units still unconfirmed at the deadline are flagged once
-and their superior is told once, by whichever worker claims the session.
+county's townships. Each relayed unit has its own due time: the session's
+relay deadline, or, when the unit is reached after that deadline (its county
+confirmed late), now plus a grace, never later than the start. Units still
+unconfirmed at their due time are flagged once and their superior is told once,
+by whichever worker claims the unit.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,11 +34,20 @@ if TYPE_CHECKING:
     from training.schemas import VenueIn
 
 
+def relay_due_at(*, session: Session, now: datetime) -> datetime:
+    """When a unit reached now must have confirmed: the session's relay deadline while it lies ahead,
+    else now plus the late-relay grace; never later than the start."""
+    if session.relay_deadline is not None and session.relay_deadline > now:
+        return session.relay_deadline
+    return min(now + timedelta(minutes=settings.TRAINING_LATE_RELAY_GRACE_MIN), session.start)
+
+
 def relay_to(*, session: Session, parent: Relay | None, unit_codes: list[str]) -> list[Relay]:
     """Pass the session down to these units and ask their coordinators for a receipt."""
     if not unit_codes:
         return []
-    Relay.objects.bulk_create([Relay(session=session, area_id=code, parent=parent) for code in unit_codes])
+    due = relay_due_at(session=session, now=timezone.now())
+    Relay.objects.bulk_create([Relay(session=session, area_id=code, parent=parent, due_at=due) for code in unit_codes])
     coordinators = unit_coordinators(area_codes=unit_codes)
     if session.mode != SessionMode.IN_PERSON:
         # Each unit follows a video session from its own conference room; its coordinator is the contact.
@@ -48,7 +61,7 @@ def relay_to(*, session: Session, parent: Relay | None, unit_codes: list[str]) -
     brief = SessionBrief.of(session)
     for code, people in coordinators.items():
         if people:
-            publish(SessionRelayed(session=brief, area_code=code, deadline=session.relay_deadline), to=people)
+            publish(SessionRelayed(session=brief, area_code=code, deadline=due), to=people)
     return list(Relay.objects.filter(session=session, area_id__in=unit_codes))
 
 
@@ -115,28 +128,37 @@ def _superiors(session: Session, overdue: list[Relay]) -> dict[int, list[str]]:
     return told
 
 
-def relay_deadlines_due(*, now: datetime) -> int:
-    """Flag the unconfirmed units of every session past its receipt deadline; tell superiors once.
+def relay_deadlines_due(*, now: datetime, batch: int = 500) -> int:
+    """Flag the pending units past their own due time; tell each superior once per session and run.
 
-    The claim is per session (`UPDATE ... WHERE relay_checked_at IS NULL`), so with
-    several workers exactly one handles a session, and each superior gets one
-    message listing all their overdue units.
+    Each unit is claimed by a conditional `UPDATE ... WHERE overdue_at IS NULL AND status = 'pending'`,
+    so with several workers exactly one flags it (the loser's UPDATE waits for the winner's commit, then
+    matches nothing), and a unit confirming at the same moment is never flagged. Cancelled and ended
+    sessions are skipped. Returns the number of sessions in which this run flagged a unit.
     """
+    due = (
+        Relay.objects.filter(status=RelayStatus.PENDING, overdue_at__isnull=True, due_at__lte=now)
+        .exclude(session__status__in=[SessionStatus.CANCELLED, SessionStatus.ENDED])
+        .order_by("session_id", "area_id")
+        .values_list("session_id", "pk")[:batch]
+    )
+    by_session: dict[int, list[int]] = defaultdict(list)
+    for session_id, relay_id in due:
+        by_session[session_id].append(relay_id)
     handled = 0
-    due = Session.objects.filter(relay_deadline__lte=now, relay_checked_at__isnull=True).values_list("pk", flat=True)
-    for session_id in list(due[:100]):
+    for session_id, relay_ids in by_session.items():
         with transaction.atomic():
-            if not Session.objects.filter(pk=session_id, relay_checked_at__isnull=True).update(relay_checked_at=now):
+            claimed = [
+                pk
+                for pk in relay_ids  # one order for every worker, so two never wait on each other in a cycle
+                if Relay.objects.filter(pk=pk, status=RelayStatus.PENDING, overdue_at__isnull=True).update(
+                    overdue_at=now
+                )
+            ]
+            if not claimed:
                 continue  # another worker won
             session = Session.objects.select_related("host_area").get(pk=session_id)
-            if session.status == SessionStatus.CANCELLED:
-                continue
-            overdue = list(
-                Relay.objects.filter(session=session, status=RelayStatus.PENDING, overdue_at__isnull=True)
-                .select_related("parent")
-                .order_by("area_id")
-            )
-            Relay.objects.filter(pk__in=[r.pk for r in overdue]).update(overdue_at=now)
+            overdue = list(Relay.objects.filter(pk__in=claimed).select_related("parent").order_by("area_id"))
             brief = SessionBrief.of(session)
             for person_id, codes in sorted(_superiors(session, overdue).items()):
                 publish(RelayOverdue(session=brief, area_codes=codes), to=[person_id])
