@@ -27,7 +27,8 @@ class ZhengqiAPI(NinjaAPI):
     Those come from layers below the operations, so no operation declares them itself:
     400 `malformed_json` and 413 `payload_too_large` for any request body (core.middleware),
     403 for an unsafe request that carries a session cookie without the CSRF token, and
-    429 `rate_limited` once a user goes over the per-user rate limit (core.throttle).
+    429 `rate_limited` once a user goes over the per-user rate limit (core.throttle), and
+    503 `database_unavailable` (with Retry-After) on any operation while the database cannot be reached.
     """
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
@@ -44,6 +45,14 @@ class ZhengqiAPI(NinjaAPI):
                     common.append((429, "Too many requests from this user; see Retry-After"))
                 for status, description in common:
                     responses.setdefault(status, {"description": description, "content": _ERROR_REF})
+                responses.setdefault(
+                    503,
+                    {
+                        "description": "The database is unavailable (`database_unavailable`); retry after Retry-After",
+                        "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+                        "content": _ERROR_REF,
+                    },
+                )
         return schema
 
 

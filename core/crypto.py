@@ -62,3 +62,13 @@ def lookup_hash(normalised: str) -> str:
 def token_digest(token: str) -> str:
     # Bearer tokens carry 256 random bits, so a plain hash is enough to store them.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """What binds an API token to the password it was issued under (see ApiToken.password_fingerprint).
+
+    The stored password hash is already salted and sits in the same row set, so a plain hash of it reveals
+    nothing new; unlike Django's session hash it does not depend on SECRET_KEY, so rotating the key
+    leaves the tokens alone.
+    """
+    return hashlib.sha256(password_hash.encode()).hexdigest()

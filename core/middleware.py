@@ -1,11 +1,14 @@
-"""Middleware: refuse oversized API bodies early, and remember the client's address for audit entries."""
+"""Middleware: refuse oversized API bodies early, remember the client's address for audit entries,
+and send a Content-Security-Policy with the pages."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 
 from core.context import bind_request
@@ -38,3 +41,68 @@ class BodySizeLimitMiddleware:
                     content_type="application/json",
                 )
         return self.get_response(request)
+
+
+def tile_source(url: str) -> str:
+    """The CSP source that lets the map load tiles from `url` ("" when there is no tile server).
+
+    Leaflet templates put `{s}` (the subdomain) in the host: `https://webrd0{s}.is.autonavi.com/...`
+    becomes `https://*.is.autonavi.com`. A placeholder anywhere else in the host is too wide to express
+    as a host source, so the tile server's scheme alone is allowed then.
+    """
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    labels = parts.netloc.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if any("{" in label for label in labels):
+        return f"{parts.scheme}:"
+    return f"{parts.scheme}://{'.'.join(labels)}"
+
+
+def content_security_policy(*, host: str | None, tile_url: str) -> str:
+    """The pages' policy: our own scripts only (no inline code), our sockets, the map's tile server.
+
+    Styles allow 'unsafe-inline' because Leaflet positions tiles and markers with style attributes
+    (and the legend swatches use them); scripts never do.
+    """
+    tiles = tile_source(tile_url)
+    directives = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": " ".join(filter(None, ["'self'", "data:", "blob:", tiles])),
+        "connect-src": f"'self' ws://{host} wss://{host}" if host else "'self'",
+        "font-src": "'self'",
+        "worker-src": "'self'",
+        "manifest-src": "'self'",
+        "object-src": "'none'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+class ContentSecurityPolicyMiddleware:
+    """Content-Security-Policy on every response outside /api/ (the pages, the admin, static files).
+
+    The API answers JSON, where a policy does nothing, and its interactive docs load Swagger UI with an
+    inline script, so /api/ is left alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/api/") and "Content-Security-Policy" not in response:
+            try:
+                host: str | None = request.get_host()
+            except DisallowedHost:  # the 400 for a foreign Host header still gets a policy
+                host = None
+            response["Content-Security-Policy"] = content_security_policy(host=host, tile_url=settings.MAP_TILE_URL)
+        return response

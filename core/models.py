@@ -133,6 +133,10 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     user_agent = models.CharField(max_length=200, blank=True, default="")
+    # SHA-256 of the user's password hash when the token was issued: a password change (API, admin,
+    # `changepassword`, anything that calls set_password) changes the hash and so revokes the token.
+    # Blank on tokens issued outside core.services.tokens (benchmarks, fixtures): not bound.
+    password_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

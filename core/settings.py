@@ -110,6 +110,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -258,6 +259,9 @@ TOKEN_RETENTION_DAYS = envint("ZHENGQI_TOKEN_RETENTION_DAYS", 30, minimum=1)
 WS_HELLO_TIMEOUT = envint("ZHENGQI_WS_HELLO_TIMEOUT", 10, minimum=1)
 # Frames a client may send per second (burst twice that) before it is closed (4429).
 WS_MAX_FRAMES_PER_SECOND = envint("ZHENGQI_WS_MAX_FRAMES_PER_SECOND", 20, minimum=1)
+# Sockets (phone and dashboard together) one user may have past the hello on one server process;
+# the next is refused with `too_many_sockets` and closed 4429. Counted per process, not cluster-wide.
+WS_MAX_SOCKETS_PER_USER = envint("ZHENGQI_WS_MAX_SOCKETS_PER_USER", 5, minimum=1)
 # Frames waiting for a slow reader; beyond this the socket is closed and replays later.
 WS_SEND_QUEUE = envint("ZHENGQI_WS_SEND_QUEUE", 256, minimum=8)
 # Threads (each with a database connection) per server process for hellos, replays and acks.

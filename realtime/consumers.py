@@ -8,6 +8,7 @@ channel layer is not used (see realtime/transport.py for why).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -40,6 +41,9 @@ _SLOW_CLOSE_TIMEOUT = 45.0
 _REPLAY_BATCH = 100
 _REPLAY_MAX_BATCHES = 10_000
 _background_tasks: set[asyncio.Task[None]] = set()
+# Sockets past the hello per user id, on this process (WS_MAX_SOCKETS_PER_USER). Checked and
+# incremented with no await in between, so the event loop makes it exact without a lock.
+_sockets_per_user: collections.Counter[int] = collections.Counter()
 
 
 def _origin_allowed(scope: dict[str, Any]) -> bool:
@@ -62,6 +66,7 @@ class _Socket(AsyncWebsocketConsumer):
     person_id: int | None = None
     area_code = ""
     dashboard: hubs.DashboardView | None = None
+    _counted = False  # this socket holds one of its user's WS_MAX_SOCKETS_PER_USER places
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         if not _origin_allowed(self.scope):
@@ -149,6 +154,11 @@ class _Socket(AsyncWebsocketConsumer):
         if self._closing:
             return
         self._cancel_hello_timer()
+        if _sockets_per_user[who.user_id] >= settings.WS_MAX_SOCKETS_PER_USER:
+            await self._refuse(ErrorCode.TOO_MANY_SOCKETS, CloseCode.FLOOD)
+            return
+        _sockets_per_user[who.user_id] += 1
+        self._counted = True
         self.user_id, self.person_id, self.area_code = who.user_id, who.person_id, who.area_code
         self.hub = hubs.current()
         snapshot = await self._snapshot(who.prefixes) if self.is_dashboard else None
@@ -306,6 +316,11 @@ class _Socket(AsyncWebsocketConsumer):
         outbox = getattr(self, "outbox", None)
         if outbox is not None:
             outbox.stop()
+        if self._counted:
+            self._counted = False
+            _sockets_per_user[self.user_id] -= 1
+            if _sockets_per_user[self.user_id] <= 0:
+                del _sockets_per_user[self.user_id]
         if getattr(self, "hub", None) is not None:
             await self.hub.leave(self)  # type: ignore[union-attr]
         raise StopConsumer()

@@ -27,7 +27,7 @@ class CloseCode(enum.IntEnum):
     HELLO_TIMEOUT = 4408  # no hello within ZHENGQI_WS_HELLO_TIMEOUT seconds
     SLOW_CONSUMER = 4409  # the client did not read; its send queue overflowed. Reconnect and replay.
     FRAME_TOO_BIG = 4413  # a frame over MAX_FRAME_BYTES
-    FLOOD = 4429  # more frames per second than ZHENGQI_WS_MAX_FRAMES_PER_SECOND allows
+    FLOOD = 4429  # more frames per second than ZHENGQI_WS_MAX_FRAMES_PER_SECOND allows, or too many sockets
     GOING_AWAY = 4503  # the server is shutting down or lost its live feed; reconnect with backoff
 
 
@@ -43,6 +43,7 @@ class ErrorCode(enum.StrEnum):
     FORBIDDEN = "forbidden"
     FRAME_TOO_BIG = "frame_too_big"
     FLOOD = "flood"
+    TOO_MANY_SOCKETS = "too_many_sockets"  # the user has ZHENGQI_WS_MAX_SOCKETS_PER_USER open on this process
     HELLO_TIMEOUT = "hello_timeout"
     BAD_SEQ = "bad_seq"  # an ack beyond the latest seq handed out
     UNAVAILABLE = "unavailable"  # the server cannot reach its database; reconnect with backoff

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import token_digest
+from core.crypto import password_fingerprint, token_digest
 from core.errors import RateLimited, Unauthorized
 from core.jurisdiction import grants_of
 from core.models import ApiToken, AuditAction
@@ -55,6 +55,7 @@ def token_issue(*, request: HttpRequest, username: str, password: str) -> tuple[
             digest=token_digest(raw),
             expires_at=timezone.now() + settings.TOKEN_TTL,
             user_agent=request.headers.get("User-Agent", "")[:200],
+            password_fingerprint=password_fingerprint(user.password),
         )
         audit_record(
             actor=user,
@@ -84,6 +85,7 @@ def token_issue_for_session(*, request: HttpRequest) -> tuple[str, ApiToken]:
             digest=token_digest(raw),
             expires_at=timezone.now() + settings.TOKEN_TTL,
             user_agent=request.headers.get("User-Agent", "")[:200],
+            password_fingerprint=password_fingerprint(user.password),
         )
         audit_record(
             actor=user,
@@ -109,6 +111,9 @@ def tokens_revoke_for_session(*, request: HttpRequest) -> int:
 def token_authenticate(raw: str, *, touch: bool = True) -> ApiToken | None:
     """The live token for a raw bearer value, with its user; None if unknown, expired, revoked or inactive.
 
+    A token issued before the user's password last changed is revoked here, on its first use after the
+    change (whatever changed the password: the admin, `changepassword`, a service).
+
     With touch=False the caller records the use itself, later and in bulk
     (`token_needs_touch`, `tokens_touch`): the sockets do, so that a hello is
     a read, not a write and a commit.
@@ -118,6 +123,9 @@ def token_authenticate(raw: str, *, touch: bool = True) -> ApiToken | None:
     token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw)).first()
     now = timezone.now()
     if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    if token.password_fingerprint and token.password_fingerprint != password_fingerprint(token.user.password):
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
         return None
     if touch and token_needs_touch(token, now=now):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -32,3 +32,15 @@ def test_the_docs_page_is_served(anon):
 
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+def test_every_operation_documents_the_503_a_lost_database_gives(anon):
+    schema = anon.get("/api/v1/openapi.json").json()
+
+    operations = [(path, method, op) for path, ops in schema["paths"].items() for method, op in ops.items()]
+    assert operations
+    for path, method, operation in operations:
+        response = operation["responses"].get("503")
+        assert response is not None, f"{method.upper()} {path} does not document 503"
+        assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+        assert "Retry-After" in response["headers"]

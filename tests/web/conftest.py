@@ -194,7 +194,8 @@ def _loopback_only(route: Any) -> None:
 def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
     """new_page(kind="phone"|"desktop", language="zh-hans"|"en") -> a Page in its own browser context.
 
-    Uncaught page errors fail the test: a broken script is a broken page.
+    Uncaught page errors fail the test: a broken script is a broken page. So does anything the page's
+    Content-Security-Policy blocks (the browser reports it on the console).
     """
     contexts: list[Any] = []
     errors: list[str] = []
@@ -211,6 +212,12 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+        page.on(
+            "console",
+            lambda message: (
+                errors.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None
+            ),
+        )
         return page
 
     yield make
