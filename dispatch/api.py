@@ -53,6 +53,16 @@ def _out(alert: Alert, *, detail: bool = False) -> AlertOut:
     )
 
 
+def _targets(payload: AlertIn) -> Targets:
+    return Targets(
+        area_codes=tuple(payload.area_codes),
+        team_ids=tuple(payload.team_ids),
+        sectors=tuple(payload.sectors),
+        roles=tuple(payload.roles),
+        on_shift=payload.on_shift,
+    )
+
+
 @router.post("", response={201: AlertOut, **errors(401, 403, 404, 422)})
 def create(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
     alert = alert_create(
@@ -67,13 +77,7 @@ def create(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
         datum=payload.datum,
         radius_m=payload.radius_m,
         needed=payload.needed,
-        targets=Targets(
-            area_codes=tuple(payload.area_codes),
-            team_ids=tuple(payload.team_ids),
-            sectors=tuple(payload.sectors),
-            roles=tuple(payload.roles),
-            on_shift=payload.on_shift,
-        ),
+        targets=_targets(payload),
         expires_at=payload.expires_at,
     )
     return Status(201, _out(alert, detail=True))
@@ -92,12 +96,7 @@ def preview(request: HttpRequest, payload: AlertIn) -> PreviewOut:
         datum=payload.datum,
         radius_m=payload.radius_m,
         needed=payload.needed,
-        targets=Targets(
-            area_codes=tuple(payload.area_codes),
-            team_ids=tuple(payload.team_ids),
-            sectors=tuple(payload.sectors),
-            roles=tuple(payload.roles),
-        ),
+        targets=_targets(payload),
         expires_at=payload.expires_at,
     )
     return PreviewOut(recipients=count)

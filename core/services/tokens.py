@@ -48,22 +48,28 @@ def token_issue(*, request: HttpRequest, username: str, password: str) -> tuple[
             actor=None, action=AuditAction.LOGIN_FAILED, object_type="user", details={"username": username[:150]}
         )
         raise Unauthorized(_("Wrong username or password."), code="invalid_credentials")
+    return _token_create(user=user, request=request)
+
+
+@transaction.atomic
+def _token_create(*, user: User, request: HttpRequest, details: dict[str, str] | None = None) -> tuple[str, ApiToken]:
+    """A new raw token and its row (only the digest is stored), audited as a login."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction.atomic():
-        token = ApiToken.objects.create(
-            user=user,
-            digest=token_digest(raw),
-            expires_at=timezone.now() + settings.TOKEN_TTL,
-            user_agent=request.headers.get("User-Agent", "")[:200],
-            password_fingerprint=password_fingerprint(user.password),
-        )
-        audit_record(
-            actor=user,
-            action=AuditAction.LOGIN,
-            object_type="token",
-            object_id=token.pk,
-            area_code=_home_area_code(user),
-        )
+    token = ApiToken.objects.create(
+        user=user,
+        digest=token_digest(raw),
+        expires_at=timezone.now() + settings.TOKEN_TTL,
+        user_agent=request.headers.get("User-Agent", "")[:200],
+        password_fingerprint=password_fingerprint(user.password),
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.LOGIN,
+        object_type="token",
+        object_id=token.pk,
+        area_code=_home_area_code(user),
+        details=details,
+    )
     return raw, token
 
 
@@ -78,23 +84,7 @@ def token_issue_for_session(*, request: HttpRequest) -> tuple[str, ApiToken]:
     user = request.user
     if not user.is_authenticated:
         raise Unauthorized()
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction.atomic():
-        token = ApiToken.objects.create(
-            user=user,
-            digest=token_digest(raw),
-            expires_at=timezone.now() + settings.TOKEN_TTL,
-            user_agent=request.headers.get("User-Agent", "")[:200],
-            password_fingerprint=password_fingerprint(user.password),
-        )
-        audit_record(
-            actor=user,
-            action=AuditAction.LOGIN,
-            object_type="token",
-            object_id=token.pk,
-            area_code=_home_area_code(user),
-            details={"via": "session"},
-        )
+    raw, token = _token_create(user=user, request=request, details={"via": "session"})
     # Only the last few are kept: a page that asks again (e.g. after a 4401) does not grow the session.
     request.session[SESSION_TOKENS_KEY] = [*request.session.get(SESSION_TOKENS_KEY, [])[-9:], token.pk]
     return raw, token

@@ -18,14 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.geo import checked_wgs84
+from core.geo import LatLon, checked_wgs84
 from core.jurisdiction import Jurisdiction, grants_of, require
 from core.models import Area, Person, Team
 from core.roles import CAPABILITIES, Capability, Role
 from dispatch import geography
 from dispatch.events import AlertCancelled, AlertClosed, AlertUpdated
 from dispatch.models import MAX_RADIUS_M, Alert, AlertKind, AlertSource, AlertStatus, Severity
-from dispatch.recipients import check_sectors, recipients_for
+from dispatch.recipients import Candidate, check_sectors, recipients_for
 from dispatch.selectors import alert_managed
 from dispatch.services.notify import announce_board, audit_alert, fan_out, recipient_ids, require_active
 from realtime.events import publish
@@ -118,6 +118,85 @@ class CapIdentity:
     languages: list[dict[str, str]]
 
 
+@dataclass(frozen=True)
+class CheckedAlert:
+    """What the checks of a new alert found: whose jurisdiction, where, which teams."""
+
+    jurisdiction: Jurisdiction
+    point: LatLon | None
+    teams: list[Team]
+    located_area: str | None  # the division the point lies in (None without a point)
+
+
+def alert_input_checked(
+    *,
+    actor: User,
+    kind: str,
+    severity: str,
+    title: str,
+    lat: float | None,
+    lon: float | None,
+    datum: str | None,
+    radius_m: int | None,
+    needed: int,
+    targets: Targets,
+    expires_at: datetime | None,
+    now: datetime,
+    past_expiry_allowed: bool = False,
+) -> CheckedAlert:
+    """Every check a new alert passes before anything is written (alert_create and the preview share it)."""
+    jurisdiction = require(actor, Capability.RAISE_ALERTS)
+    if kind not in AlertKind.values:
+        raise InvalidInput(_("Unknown alert kind."), code="unknown_kind", details={"kind": kind})
+    if severity not in Severity.values:
+        raise InvalidInput(_("Unknown severity."), code="unknown_severity", details={"severity": severity})
+    if not title.strip():
+        raise InvalidInput(_("An alert needs a title."), code="missing_title")
+    if (lat is None) != (lon is None):
+        raise InvalidInput(_("Give both latitude and longitude, or neither."), code="incomplete_location")
+    point = checked_wgs84(lat, lon, datum) if lat is not None and lon is not None else None
+    check_radius(radius_m)
+    if radius_m is not None and point is None:
+        raise InvalidInput(_("A radius alert needs a location."), code="radius_needs_location")
+    if not (0 <= needed <= MAX_NEEDED):
+        raise InvalidInput(_("Needed responders must be between 0 and 1000."), code="invalid_needed")
+    if radius_m is None and not targets:
+        raise InvalidInput(_("Give a radius or at least one target filter."), code="no_target")
+    if expires_at is not None and expires_at <= now and not past_expiry_allowed:
+        raise InvalidInput(_("The expiry must be in the future."), code="invalid_expiry")
+    teams = _check_targets(jurisdiction, targets)
+    located = None
+    if point is not None:
+        located = geography.locate(point.lat, point.lon)
+        if located is None:
+            raise InvalidInput(
+                _("That location is outside every division this service covers."), code="location_outside_service_area"
+            )
+        if not jurisdiction.covers(located):
+            raise Forbidden(_("That location is outside your jurisdiction."), code="location_outside_jurisdiction")
+    return CheckedAlert(jurisdiction=jurisdiction, point=point, teams=teams, located_area=located)
+
+
+def first_recipients(
+    *, actor: User, checked: CheckedAlert, radius_m: int | None, targets: Targets, now: datetime
+) -> list[Candidate]:
+    """The people a new alert rings at once (its raiser excepted)."""
+    me = Person.objects.filter(user_id=actor.pk).values_list("pk", flat=True).first()
+    return recipients_for(
+        jurisdiction=checked.jurisdiction,
+        lat=checked.point.lat if checked.point else None,
+        lon=checked.point.lon if checked.point else None,
+        radius_m=radius_m,
+        area_codes=targets.area_codes,
+        team_ids=targets.team_ids,
+        sectors=targets.sectors,
+        roles=targets.roles,
+        exclude_person_ids=[me] if me else [],
+        now=now,
+        on_shift=targets.on_shift,
+    )
+
+
 @transaction.atomic
 def alert_create(
     *,
@@ -139,36 +218,12 @@ def alert_create(
 ) -> Alert:
     """Raise an alert and deliver it. Radius alerts reach on-duty people nearby; filter alerts everyone matching."""
     now = now or timezone.now()
-    jurisdiction = require(actor, Capability.RAISE_ALERTS)
-    if kind not in AlertKind.values:
-        raise InvalidInput(_("Unknown alert kind."), code="unknown_kind", details={"kind": kind})
-    if severity not in Severity.values:
-        raise InvalidInput(_("Unknown severity."), code="unknown_severity", details={"severity": severity})
-    if not title.strip():
-        raise InvalidInput(_("An alert needs a title."), code="missing_title")
-    if (lat is None) != (lon is None):
-        raise InvalidInput(_("Give both latitude and longitude, or neither."), code="incomplete_location")
-    point = checked_wgs84(lat, lon, datum) if lat is not None and lon is not None else None
-    check_radius(radius_m)
-    if radius_m is not None and point is None:
-        raise InvalidInput(_("A radius alert needs a location."), code="radius_needs_location")
-    if not (0 <= needed <= MAX_NEEDED):
-        raise InvalidInput(_("Needed responders must be between 0 and 1000."), code="invalid_needed")
-    if radius_m is None and not targets:
-        raise InvalidInput(_("Give a radius or at least one target filter."), code="no_target")
-    if expires_at is not None and expires_at <= now and cap is None:
-        raise InvalidInput(_("The expiry must be in the future."), code="invalid_expiry")
-    teams = _check_targets(jurisdiction, targets)
-    if point is not None:
-        area_code = geography.locate(point.lat, point.lon)
-        if area_code is None:
-            raise InvalidInput(
-                _("That location is outside every division this service covers."), code="location_outside_service_area"
-            )
-        if not jurisdiction.covers(area_code):
-            raise Forbidden(_("That location is outside your jurisdiction."), code="location_outside_jurisdiction")
-    else:
-        area_code = _alert_area(jurisdiction, targets, teams, actor)
+    checked = alert_input_checked(
+        actor=actor, kind=kind, severity=severity, title=title, lat=lat, lon=lon, datum=datum, radius_m=radius_m,
+        needed=needed, targets=targets, expires_at=expires_at, now=now, past_expiry_allowed=cap is not None,
+    )  # fmt: skip
+    jurisdiction, point = checked.jurisdiction, checked.point
+    area_code = checked.located_area or _alert_area(jurisdiction, targets, checked.teams, actor)
 
     expired = expires_at is not None and expires_at <= now
     alert = Alert.objects.create(
@@ -206,20 +261,7 @@ def alert_create(
         alert.save(update_fields=["cap_identifier"])
     recipients = 0
     if not expired:
-        me = Person.objects.filter(user_id=actor.pk).values_list("pk", flat=True).first()
-        found = recipients_for(
-            jurisdiction=jurisdiction,
-            lat=alert.lat,
-            lon=alert.lon,
-            radius_m=radius_m,
-            area_codes=targets.area_codes,
-            team_ids=targets.team_ids,
-            sectors=targets.sectors,
-            roles=targets.roles,
-            exclude_person_ids=[me] if me else [],
-            now=now,
-            on_shift=targets.on_shift,
-        )
+        found = first_recipients(actor=actor, checked=checked, radius_m=radius_m, targets=targets, now=now)
         recipients = fan_out(alert=alert, candidates=found, wave=0)
     audit_alert(actor=actor, alert=alert, action="create", recipients=recipients, source=alert.source)
     announce_board(alert=alert, recipients=recipients)

@@ -171,3 +171,18 @@ def test_escalation_widens_an_on_shift_radius_alert_only_to_liaisons_on_shift(
     waves = dict(Delivery.objects.filter(alert_id=alert["id"]).values_list("person_id", "wave"))
     assert widened == 1
     assert waves == {near.pk: 0, on_shift.pk: 1}
+
+
+def test_the_preview_counts_only_the_riders_on_shift_as_raising_does(
+    as_role: Callable[..., ApiClient], riders: dict[str, Person], clock: Callable[[datetime], None]
+) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    clock(shanghai(15))  # between the sector's shifts: nobody is out
+    body = {"kind": "missing_person", "severity": "severe", "title": "儿童走失", "needed": 0}
+
+    on_shift = client.post("/api/v1/alerts/preview", {**body, "sectors": ["food_delivery"], "on_shift": True})
+    any_hour = client.post("/api/v1/alerts/preview", {**body, "sectors": ["food_delivery"]})
+
+    assert on_shift.status_code == 200
+    assert on_shift.json()["recipients"] == 0
+    assert any_hour.json()["recipients"] > 0
