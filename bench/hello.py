@@ -92,9 +92,7 @@ def main() -> None:
     DutyStatus.objects.bulk_create(
         [DutyStatus(person_id=pid, on_duty=True, changed_at=django.utils.timezone.now()) for pid in person_ids[::3]]
     )
-    results["dashboard_snapshot_county"] = timed(
-        [lambda: snapshot.dashboard_snapshot(prefixes=("410622",))] * 20
-    )
+    results["dashboard_snapshot_county"] = timed([lambda: snapshot.dashboard_snapshot(prefixes=("410622",))] * 20)
     store.forget(process_id="bench")
     print(json.dumps(results, indent=1))
 

@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Zhengqi core"
 
     def ready(self) -> None:
+        from core import lookups  # noqa: F401 (registers `__in_array`)
+
         if settings.DEMO_ACTIVITY:
             from core.demo_activity import TICK_S, demo_activity_tick
             from core.jobs import periodic

@@ -92,12 +92,22 @@ class RedisGeoStore:
         found = self._near_script(keys=[self._geo, self._fix], args=[lon, lat, radius_m * _SPHERE_MARGIN + 1.0])
         cutoff = fresh_after.timestamp()
         fixes: list[Fix] = []
+        # Inlined `_decode`, stale fixes skipped before anything is built: an alert reads thousands.
         for member, raw in zip(found[0], found[1], strict=True):
             if not raw:  # a point whose fix was removed between the two writes of a put
                 continue
-            fix = _decode(int(member), raw)
-            if fix.at.timestamp() > cutoff:
-                fixes.append(fix)
+            lat_text, lon_text, accuracy, epoch_text = raw.split(b"|")
+            epoch = float(epoch_text)
+            if epoch > cutoff:
+                fixes.append(
+                    Fix(
+                        int(member),
+                        float(lat_text),
+                        float(lon_text),
+                        float(accuracy) if accuracy else None,
+                        datetime.fromtimestamp(epoch, UTC),
+                    )
+                )
         return fixes
 
     def fresh(self, *, fresh_after: datetime) -> list[Fix]:

@@ -170,9 +170,13 @@ def welcome(seq: int) -> str:
 PONG = json.dumps({"type": "pong"})
 
 
+# One encoder for every frame: `json.dumps` with options builds a new encoder per call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def dumps(body: Any) -> str:
     """Compact JSON, as it goes on the wire (UTF-8 kept: Chinese text stays readable and short)."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return _encode(body)
 
 
 def with_members(object_json: str, members_json: str) -> str:

@@ -6,13 +6,13 @@ The consumers stay thin: they parse frames and call these.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from core.errors import Forbidden, Unauthorized
@@ -20,7 +20,8 @@ from core.jurisdiction import jurisdiction_for
 from core.models import Person
 from core.roles import Capability
 from core.services.tokens import token_authenticate, token_needs_touch
-from realtime.models import Stream, StreamEvent
+from core.sql import binding_cursor
+from realtime.models import Stream, StreamBody, StreamEvent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -86,15 +87,25 @@ def acks_record(*, acks: dict[int, int]) -> None:
     """
     table = Stream._meta.db_table
     pairs = sorted(acks.items())
+    set_acked = (
+        f"UPDATE {table} SET acked_seq = CASE WHEN v.seq > {table}.last_seq THEN {table}.last_seq ELSE v.seq END "  # noqa: S608 (no user input)
+    )
+    where = f"WHERE {table}.person_id = v.person AND {table}.acked_seq < v.seq"
+    if connection.vendor == "postgresql":
+        # Two binary arrays: no 2-parameters-per-row statement for the driver to parse (it was
+        # ~10 % of a server's CPU while 1,000 phones acked every event).
+        with binding_cursor() as cursor:
+            cursor.execute(
+                f"{set_acked} FROM unnest(%b::bigint[], %b::bigint[]) AS v(person, seq) {where}",
+                [[p for p, _ in pairs], [s for _, s in pairs]],
+            )
+        return
     with connection.cursor() as cursor:
         for start in range(0, len(pairs), _CHUNK):
             chunk = pairs[start : start + _CHUNK]
             rows = ", ".join(["(%s, %s)"] * len(chunk))
-            # VALUES columns are column1, column2 in both PostgreSQL and SQLite.
             cursor.execute(
-                f"UPDATE {table} SET acked_seq = CASE WHEN v.column2 > {table}.last_seq "  # noqa: S608 (no user input)
-                f"THEN {table}.last_seq ELSE v.column2 END "
-                f"FROM (VALUES {rows}) AS v WHERE {table}.person_id = v.column1 AND {table}.acked_seq < v.column2",
+                f"{set_acked} FROM (SELECT column1 AS person, column2 AS seq FROM (VALUES {rows})) AS v {where}",  # noqa: S608
                 [value for pair in chunk for value in pair],
             )
 
@@ -118,4 +129,21 @@ def streams_prune(*, older_than: timedelta | None = None) -> int:
             break
         with transaction.atomic():
             removed += StreamEvent.objects.filter(pk__in=ids).delete()[0]
+    _bodies_prune(cutoff=cutoff)
     return removed
+
+
+def _bodies_prune(*, cutoff: datetime) -> None:
+    """Delete event bodies older than `cutoff` that no stored event refers to any more.
+
+    A body is written with its events, in one transaction, so an older body with no event
+    will never get one.
+    """
+    orphans = StreamBody.objects.filter(created_at__lt=cutoff).exclude(
+        Exists(StreamEvent.objects.filter(body_id=OuterRef("pk")))
+    )
+    for _batch in range(1_000_000):  # bounded: each batch removes bodies or ends the loop
+        ids = list(orphans.values_list("pk", flat=True)[:_PRUNE_BATCH])
+        if not ids:
+            break
+        StreamBody.objects.filter(pk__in=ids).delete()

@@ -9,8 +9,9 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.sql import binding_cursor
 from realtime import protocol
-from realtime.models import Stream, StreamEvent
+from realtime.models import Stream, StreamBody, StreamEvent
 
 _CHUNK = 500
 
@@ -28,46 +29,44 @@ def append_each(*, type: str, shared: str, own: Mapping[int, str]) -> dict[int, 
     """Store one event per person: the `shared` JSON object plus their `own` members. Returns person id -> seq.
 
     `own[person id]` is JSON text of members without braces (`"distance_m":812.4`), possibly
-    empty; the stored payload is `protocol.with_members(shared, own[person id])`.
+    empty; the person's event is `protocol.with_members(shared, own[person id])`. The shared
+    object is stored once (a StreamBody) and each person's row holds only their members.
 
-    Two statements for any number of people (SQLite: the upsert per 500): one upsert hands
-    every stream its next number, one insert stores the events. The upsert
+    Three statements for any number of people (SQLite: the upsert per 500): the body, one
+    upsert that hands every stream its next number, one insert of the events. The upsert
     takes each stream's row lock (PostgreSQL, in person order, so two publishers cannot
     deadlock) or the database write lock (SQLite) until commit, so concurrent publishers
     to the same person get consecutive numbers: no gaps, no repeats. A rollback undoes
-    both, so a failed service leaves no gap either.
+    all three, so a failed service leaves no gap either.
 
-    The rows are written with SQL rather than `bulk_create`: the payloads arrive
-    serialised once, and the ORM would build and re-serialise a model per row (the
-    larger share of an alert to 2,000 people). PostgreSQL is sent the shared part once
-    and joins it to each person's members itself.
+    The rows are written with SQL rather than `bulk_create`, which would build a model per
+    row (most of the time of an alert to 2,000 people). PostgreSQL gets the columns as
+    arrays in binary form: no text for the server to parse and nothing for the driver to
+    escape.
     """
     if not own:
         return {}
     person_ids = sorted(own)
+    now = timezone.now()
+    body = StreamBody.objects.create(text=shared, created_at=now)
     seqs = _next_seqs(person_ids)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = StreamEvent._meta.db_table
-    # The rows travel as one JSON document, taken apart by the database (a parameter per
-    # value would cost more in the driver than the insert, e.g. psycopg escaping a text[]
-    # array's quotes one by one).
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # `||` of two JSON objects with distinct keys is their union, as with_members builds it.
-            rows = ",".join(f'{{"p":{pid},"s":{seqs[pid]},"m":{{{own[pid]}}}}}' for pid in person_ids)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    if connection.vendor == "postgresql":
+        with binding_cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (person_id, seq, type, payload, created_at) "  # noqa: S608 (no user input)
-                "SELECT r.p, r.s, %s, %s::jsonb || r.m, %s "
-                "FROM json_to_recordset(%s::json) AS r(p bigint, s bigint, m jsonb)",
-                [type, shared, now, f"[{rows}]"],
+                f"INSERT INTO {table} (person_id, seq, type, body_id, members, created_at) "  # noqa: S608 (no user input)
+                "SELECT u.p, u.s, %s, %s, u.m, %s FROM unnest(%b::bigint[], %b::bigint[], %b::text[]) AS u(p, s, m)",
+                [type, body.pk, stamp, person_ids, [seqs[pid] for pid in person_ids], [own[pid] for pid in person_ids]],
             )
-        else:
-            rows = ",".join(f"[{pid},{seqs[pid]},{protocol.with_members(shared, own[pid])}]" for pid in person_ids)
+    else:
+        rows = [[pid, seqs[pid], own[pid]] for pid in person_ids]
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (person_id, seq, type, payload, created_at) "  # noqa: S608 (no user input)
-                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), %s, json_extract(value, '$[2]'), %s "
-                "FROM json_each(%s)",
-                [type, now, f"[{rows}]"],
+                f"INSERT INTO {table} (person_id, seq, type, body_id, members, created_at) "  # noqa: S608 (no user input)
+                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), %s, %s, "
+                "json_extract(value, '$[2]'), %s FROM json_each(%s)",
+                [type, body.pk, stamp, protocol.dumps(rows)],
             )
     return seqs
 
@@ -77,15 +76,16 @@ def _next_seqs(person_ids: list[int]) -> dict[int, int]:
     table = Stream._meta.db_table
     upsert = f"ON CONFLICT (person_id) DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING person_id, last_seq"
     seqs: dict[int, int] = {}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with binding_cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (person_id, last_seq, acked_seq) "  # noqa: S608 (no user input)
-                f"SELECT p, 1, 0 FROM unnest(%s::bigint[]) AS u(p) ORDER BY p {upsert}",
+                f"SELECT p, 1, 0 FROM unnest(%b::bigint[]) AS u(p) ORDER BY p {upsert}",
                 [person_ids],
             )
             seqs.update(cursor.fetchall())
-        else:
+    else:
+        with connection.cursor() as cursor:
             for start in range(0, len(person_ids), _CHUNK):
                 chunk = person_ids[start : start + _CHUNK]
                 rows = ", ".join(["(%s, 1, 0)"] * len(chunk))
@@ -104,5 +104,5 @@ def latest_seq(*, person_id: int) -> int:
 
 def frames_after(*, person_id: int, since: int, limit: int) -> list[tuple[int, str]]:
     """Up to `limit` stored events after `since`, in order, as ready-to-send frames."""
-    rows = events_after(person_id=person_id, since=since).values_list("seq", "payload")[:limit]
-    return [(seq, protocol.durable(seq, protocol.dumps(payload))) for seq, payload in rows]
+    rows = events_after(person_id=person_id, since=since).values_list("seq", "body__text", "members")[:limit]
+    return [(seq, protocol.durable(seq, protocol.with_members(text, members))) for seq, text, members in rows]

@@ -81,10 +81,12 @@ def _dispatch(hub: Hub, channel: str, data: bytes) -> None:
         hub.on_durable(body_json, {int(k): v for k, v in json.loads(seqs_json).items()})
     elif channel.endswith(EACH):
         shared, *lines = text.split("\n")
+        phones = hub.phones  # only the people with a socket here get their copy built
         items = {}
         for line in lines:
-            pid, seq, members = line.split("\t", 2)
-            items[int(pid)] = (int(seq), protocol.with_members(shared, members))
+            pid_text, seq, members = line.split("\t", 2)
+            if (pid := int(pid_text)) in phones:
+                items[pid] = (int(seq), protocol.with_members(shared, members))
         hub.on_durable_each(items)
     else:
         area_code, key, body_json = text.split("\n", 2)

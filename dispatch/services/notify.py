@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import Conflict
 from core.models import AuditAction
 from core.services.audit import audit_record
+from core.sql import binding_cursor
 from dispatch.events import AlertCreated, BoardUpdate, NavLinks
 from dispatch.models import Alert, AlertStatus, Delivery
 from dispatch.nav import amap_link, baidu_link
@@ -75,25 +76,28 @@ def fan_out(*, alert: Alert, candidates: Sequence[Candidate], wave: int) -> int:
 def _deliveries_create(*, alert: Alert, wave: int, rows: list[tuple[int, float | None, float | None, int]]) -> None:
     """Delivery rows (person id, distance, bearing, seq), in one statement.
 
-    The rows travel as one JSON document taken apart by the database: `bulk_create`
-    spends ~20 ms of Python per 1,000 rows building and adapting models, more than the
-    insert itself.
+    Not `bulk_create`, which spends ~20 ms of Python per 1,000 rows building and adapting
+    models, more than the insert itself: PostgreSQL gets the columns as binary arrays,
+    SQLite one JSON document that it takes apart.
     """
+    table = Delivery._meta.db_table
+    columns = "(alert_id, person_id, wave, distance_m, bearing_deg, seq, created_at)"
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     if connection.vendor == "postgresql":
-        select = (
-            "(r->>0)::bigint, %s, (r->>1)::float8, (r->>2)::float8, (r->>3)::bigint, %s "
-            "FROM json_array_elements(%s::json) AS r"
-        )
-    else:
-        select = (
-            "json_extract(value, '$[0]'), %s, json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
-            "json_extract(value, '$[3]'), %s FROM json_each(%s)"
-        )
+        people, distances, bearings, seqs = (list(column) for column in zip(*rows, strict=True))
+        with binding_cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} {columns} SELECT %s, u.p, %s, u.d, u.b, u.s, %s "  # noqa: S608 (no user input)
+                "FROM unnest(%b::bigint[], %b::float8[], %b::float8[], %b::bigint[]) AS u(p, d, b, s)",
+                [alert.pk, wave, now, people, distances, bearings, seqs],
+            )
+        return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Delivery._meta.db_table} "
-            f"(alert_id, person_id, wave, distance_m, bearing_deg, seq, created_at) SELECT %s, {select}",
-            [alert.pk, wave, connection.ops.adapt_datetimefield_value(timezone.now()), json.dumps(rows)],
+            f"INSERT INTO {table} {columns} SELECT %s, json_extract(value, '$[0]'), %s, "  # noqa: S608 (no user input)
+            "json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), %s "
+            "FROM json_each(%s)",
+            [alert.pk, wave, now, json.dumps(rows)],
         )
 
 

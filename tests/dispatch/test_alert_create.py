@@ -240,3 +240,20 @@ def test_each_event_carries_the_recipients_own_distance_and_bearing_as_on_their_
     assert {k: v for k, v in events[a.pk].items() if k not in ("distance_m", "bearing_deg")} == {
         k: v for k, v in events[b.pk].items() if k not in ("distance_m", "bearing_deg")
     }
+
+
+def test_deleting_a_recipient_or_an_alert_removes_their_rows_without_database_foreign_keys(as_role, on_duty):
+    # Delivery and StreamEvent carry no database-level foreign keys (dispatch.models): Django's
+    # on_delete must still remove a deleted person's and a deleted alert's rows.
+    gone, stays = (on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=m)) for m in (300, 600))
+    client = as_role("county_coordinator", QIBIN)
+    alert_id = client.post("/api/v1/alerts", _alert()).json()["id"]
+    assert Delivery.objects.filter(alert_id=alert_id).count() == 2
+
+    gone.delete()
+
+    assert not Delivery.objects.filter(person_id=gone.pk).exists()
+    assert not StreamEvent.objects.filter(person_id=gone.pk).exists()
+    assert StreamEvent.objects.filter(person_id=stays.pk, type="alert.created").count() == 1
+    Alert.objects.filter(pk=alert_id).delete()
+    assert not Delivery.objects.exists()

@@ -23,7 +23,7 @@ def raised(as_role, on_duty):
 
 
 def _events(person, type_):
-    return list(StreamEvent.objects.filter(person=person, type=type_).values_list("payload", flat=True))
+    return [e.payload for e in StreamEvent.objects.filter(person=person, type=type_)]
 
 
 def test_an_update_reaches_every_recipient_with_a_new_version(raised):

@@ -118,11 +118,7 @@ def test_every_recipient_hears_how_many_accepted_and_stands_down_when_enough_hav
     _respond(clients[0], alert_id, "accepted")
     _respond(clients[1], alert_id, "accepted")
 
-    progress = list(
-        StreamEvent.objects.filter(person=people[2], type="alert.progress")
-        .order_by("seq")
-        .values_list("payload", flat=True)
-    )
+    progress = [e.payload for e in StreamEvent.objects.filter(person=people[2], type="alert.progress").order_by("seq")]
     assert [(p["accepted"], p["needed"], p["stand_down"]) for p in progress] == [(1, 2, False), (2, 2, True)]
 
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from realtime.events import publish
-from realtime.models import Stream, StreamEvent
+from realtime.models import Stream, StreamBody, StreamEvent
 from realtime.services import acks_record, streams_prune
 from tests.realtime.conftest import Note
 
@@ -53,3 +53,24 @@ def test_the_prune_streams_command_reports_what_it_removed(make_person, capsys):
 
     assert capsys.readouterr().out.strip() == "pruned 1 acknowledged stream events older than 30 days"
     assert not StreamEvent.objects.exists()
+
+
+def test_prune_deletes_a_body_only_when_no_event_refers_to_it(settings, make_person):
+    settings.STREAM_RETENTION_DAYS = 7
+    a, b = make_person(), make_person()
+    publish(Note(n=1), to=[a.pk, b.pk])  # one body, two events
+    publish(Note(n=2), to=[a.pk])
+    old = timezone.now() - timedelta(days=8)
+    StreamEvent.objects.update(created_at=old)
+    StreamBody.objects.update(created_at=old)
+    acks_record(acks={a.pk: 2})  # b has not acked its copy of the first body
+
+    streams_prune()
+
+    # The second body went with a's last event; the first stays while b's copy does.
+    assert [e.payload["n"] for e in StreamEvent.objects.all()] == [1]
+    assert StreamBody.objects.count() == 1
+    acks_record(acks={b.pk: 1})
+    streams_prune()
+    assert not StreamEvent.objects.exists()
+    assert not StreamBody.objects.exists()

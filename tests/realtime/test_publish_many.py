@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime
 
@@ -25,7 +26,8 @@ class Spotted(Event):
 
 
 def stored(person_id: int) -> list[tuple[int, dict]]:
-    return list(StreamEvent.objects.filter(person_id=person_id).order_by("seq").values_list("seq", "payload"))
+    events = StreamEvent.objects.filter(person_id=person_id).select_related("body").order_by("seq")
+    return [(e.seq, e.payload) for e in events]
 
 
 def test_each_person_gets_their_own_copy_with_the_shared_fields(make_person):
@@ -159,3 +161,23 @@ def test_concurrent_publishers_give_every_person_consecutive_numbers(make_person
         assert seqs == list(range(1, len(seqs) + 1))
         assert Stream.objects.get(person_id=pid).last_seq == len(seqs)
     assert sum(len(stored(pid)) for pid in people) == StreamEvent.objects.count()
+
+
+def test_what_everyone_shares_is_stored_once_and_replayed_as_each_persons_copy(make_person):
+    from realtime.models import StreamBody
+    from realtime.streams import frames_after
+
+    a, b = make_person(), make_person()
+    publish_many(Spotted(title="火情", distance_m=None), to={a.pk: {"distance_m": 5.5}, b.pk: {"distance_m": None}})
+
+    body = StreamBody.objects.get()
+    assert "火情" in body.text
+    assert "distance_m" not in body.text
+    assert StreamEvent.objects.filter(body=body).count() == 2
+    [(seq, frame)] = frames_after(person_id=a.pk, since=0, limit=10)
+    assert (seq, json.loads(frame)) == (
+        1,
+        {"type": "event", "seq": 1, "event": {"type": "test.spotted", "title": "火情", "at": None, "distance_m": 5.5}},
+    )
+    [(_, frame)] = frames_after(person_id=b.pk, since=0, limit=10)
+    assert json.loads(frame)["event"]["distance_m"] is None
