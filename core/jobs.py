@@ -69,18 +69,32 @@ def run_due(*, now: datetime | None = None, force: bool = False) -> dict[str, in
 
 
 _started = threading.Event()
+# After a failure of the loop itself (not of one job), wait this many ticks before the next round.
+_RETRY_TICKS = 5
 
 
-def start_background_jobs(*, tick_s: float = 1.0) -> None:
-    """Run the job loop in a daemon thread of this process (once). Used by server processes."""
+def start_background_jobs(*, tick_s: float = 1.0, stop: threading.Event | None = None) -> threading.Thread | None:
+    """Run the job loop in a daemon thread of this process (once). Used by server processes.
+
+    It runs until `stop` is set (never, by default). Returns the thread, or None if it was running.
+    """
     if _started.is_set():
-        return
+        return None
     _started.set()
+    stopping = stop or threading.Event()
 
     def loop() -> None:
-        while True:
-            close_old_connections()
-            run_due()
-            time.sleep(tick_s)
+        while not stopping.is_set():
+            try:
+                close_old_connections()
+                run_due()
+            except Exception:
+                # E.g. discovering the jobs modules failed, or the database went away between
+                # jobs: the thread must outlive it, or this process silently stops escalating.
+                logger.exception("the job loop failed; retrying in %.0f s", tick_s * _RETRY_TICKS)
+                stopping.wait(tick_s * (_RETRY_TICKS - 1))
+            stopping.wait(tick_s)
 
-    threading.Thread(target=loop, name="zhengqi-jobs", daemon=True).start()
+    thread = threading.Thread(target=loop, name="zhengqi-jobs", daemon=True)
+    thread.start()
+    return thread

@@ -54,3 +54,36 @@ def test_run_jobs_once_runs_every_job(registry):
     call_command("run_jobs", "--once", stdout=out)
 
     assert out.getvalue().strip() == "{'one': 7}"
+
+
+def test_the_background_loop_survives_a_failure_of_job_discovery(registry, monkeypatch, caplog):
+    # Seen in a benchmark: autodiscover_modules raised OSError at start-up and the thread died,
+    # so that process never escalated anything. The loop must log it and try again.
+    import threading
+
+    calls: list[int] = []
+    ran = threading.Event()
+
+    def flaky_discovery(name: str) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("Too many levels of symbolic links")
+
+    @jobs.periodic("after", every_s=0)
+    def after(now: datetime) -> int:
+        ran.set()
+        return 1
+
+    monkeypatch.setattr(jobs, "autodiscover_modules", flaky_discovery)
+    monkeypatch.setattr(jobs, "_started", threading.Event())
+    monkeypatch.setattr(jobs, "_RETRY_TICKS", 1)
+    stop = threading.Event()
+    thread = jobs.start_background_jobs(tick_s=0.01, stop=stop)
+    try:
+        assert ran.wait(timeout=10)
+    finally:
+        stop.set()
+        assert thread is not None
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert "the job loop failed" in caplog.text
