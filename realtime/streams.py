@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.sql import binding_cursor
+from core.sql import number_array, text_lines
 from realtime import protocol
 from realtime.models import Stream, StreamBody, StreamEvent
 
@@ -40,9 +40,8 @@ def append_each(*, type: str, shared: str, own: Mapping[int, str]) -> dict[int, 
     all three, so a failed service leaves no gap either.
 
     The rows are written with SQL rather than `bulk_create`, which would build a model per
-    row (most of the time of an alert to 2,000 people). PostgreSQL gets the columns as
-    arrays in binary form: no text for the server to parse and nothing for the driver to
-    escape.
+    row (most of the time of an alert to 2,000 people). PostgreSQL gets each column as one
+    text parameter that it splits into an array itself (core.sql).
     """
     if not own:
         return {}
@@ -53,11 +52,19 @@ def append_each(*, type: str, shared: str, own: Mapping[int, str]) -> dict[int, 
     table = StreamEvent._meta.db_table
     stamp = connection.ops.adapt_datetimefield_value(now)
     if connection.vendor == "postgresql":
-        with binding_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (person_id, seq, type, body_id, members, created_at) "  # noqa: S608 (no user input)
-                "SELECT u.p, u.s, %s, %s, u.m, %s FROM unnest(%b::bigint[], %b::bigint[], %b::text[]) AS u(p, s, m)",
-                [type, body.pk, stamp, person_ids, [seqs[pid] for pid in person_ids], [own[pid] for pid in person_ids]],
+                "SELECT u.p, u.s, %s, %s, substr(u.m, 2), %s "
+                "FROM unnest(%s::bigint[], %s::bigint[], string_to_array(%s, E'\\n')) AS u(p, s, m)",
+                [
+                    type,
+                    body.pk,
+                    stamp,
+                    number_array(person_ids),
+                    number_array(seqs[pid] for pid in person_ids),
+                    text_lines(own[pid] for pid in person_ids),
+                ],
             )
     else:
         rows = [[pid, seqs[pid], own[pid]] for pid in person_ids]
@@ -77,11 +84,11 @@ def _next_seqs(person_ids: list[int]) -> dict[int, int]:
     upsert = f"ON CONFLICT (person_id) DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING person_id, last_seq"
     seqs: dict[int, int] = {}
     if connection.vendor == "postgresql":
-        with binding_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (person_id, last_seq, acked_seq) "  # noqa: S608 (no user input)
-                f"SELECT p, 1, 0 FROM unnest(%b::bigint[]) AS u(p) ORDER BY p {upsert}",
-                [person_ids],
+                f"SELECT p, 1, 0 FROM unnest(%s::bigint[]) AS u(p) ORDER BY p {upsert}",
+                [number_array(person_ids)],
             )
             seqs.update(cursor.fetchall())
     else:
