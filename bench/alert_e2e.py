@@ -309,6 +309,37 @@ def _start_logged(cmd: list[str], env: dict[str, str], port: int, log: Path) -> 
     raise RuntimeError(f"{cmd} did not listen on {port}")
 
 
+def alert_frame_bytes() -> int:
+    """The size of one phone's `alert.created` frame for the benchmark's alert (as fan_out builds it)."""
+    from datetime import UTC, datetime
+
+    from dispatch.events import AlertCreated, NavLinks
+    from dispatch.nav import amap_link, baidu_link
+    from realtime import protocol
+
+    title = "E2E 金山街道 fire"
+    event = AlertCreated(
+        alert_id=123,
+        kind="fire",
+        severity="severe",
+        title=title,
+        description="Benchmark alert: smoke reported from a warehouse; approach from the north side.",
+        lat=JINSHAN[0],
+        lon=JINSHAN[1],
+        radius_m=3000,
+        needed=3,
+        expires_at=datetime.now(UTC),
+        distance_m=1234.5,
+        bearing_deg=123.4,
+        wave=0,
+        nav=NavLinks(
+            amap=amap_link(lat=JINSHAN[0], lon=JINSHAN[1], name=title),
+            baidu=baidu_link(lat=JINSHAN[0], lon=JINSHAN[1], name=title),
+        ),
+    )
+    return len(protocol.durable(1234, protocol.dumps(event.body())).encode())
+
+
 def run_bare(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     ports = [args.port_base + 10 + i for i in range(2)]
     cmd = [sys.executable, "bench/baselines.py", "bare"]
@@ -319,9 +350,13 @@ def run_bare(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
         ramp = clients.connect(urls, ["zq_x"] * args.n, ack_delay=None)
         time.sleep(2)
         merged_report(clients)
-        sent = publish_events("bare", args.alerts, args.gap, [], env)
+        # Frames as long as the alert's, so that both deliver the same bytes to each phone.
+        envelope = len(json.dumps({"type": "event", "event": {"type": "bench.event", "n": 10, "pad": ""}}))
+        pad = "x" * max(0, alert_frame_bytes() - envelope)
+        sent = publish_events("bare", args.alerts, args.gap, [], env, pad=pad)
         time.sleep(1)
         result = summarise("bare", ramp["connected"], sent, clients.report())
+        result["frame_bytes"] = envelope + len(pad)
         result["connect_per_s"] = round(ramp["rate"])
         return result
     finally:

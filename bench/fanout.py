@@ -127,8 +127,10 @@ def summarise(name: str, n: int, sent: dict[int, float], report: dict[str, Any])
     }
 
 
-def publish_events(kind: str, count: int, gap: float, person_ids: list[int], env: dict[str, str]) -> dict[int, float]:
-    """Publish `count` events; returns n -> the time the live fan-out started (after the durable commit)."""
+def publish_events(
+    kind: str, count: int, gap: float, person_ids: list[int], env: dict[str, str], *, pad: str = PAD
+) -> dict[int, float]:
+    """Publish `count` events (`pad` makes their size); returns n -> when the live fan-out started (after commit)."""
     import redis
     from django.db import transaction
 
@@ -150,7 +152,7 @@ def publish_events(kind: str, count: int, gap: float, person_ids: list[int], env
         elif kind in ("bare", "bare-acks"):
             # bare-acks frames carry a seq, so that the phones ack them like Zhengqi's.
             numbered = {"seq": n} if kind == "bare-acks" else {}
-            frame = json.dumps({"type": "event", **numbered, "event": {"type": "bench.event", "n": n, "pad": PAD}})
+            frame = json.dumps({"type": "event", **numbered, "event": {"type": "bench.event", "n": n, "pad": pad}})
             sent[n] = time.time()
             client.publish(env["BARE_CHANNEL"], frame)
         else:
@@ -159,7 +161,7 @@ def publish_events(kind: str, count: int, gap: float, person_ids: list[int], env
 
             from bench.baselines import NAIVE_GROUP
 
-            frame = json.dumps({"type": "event", "event": {"type": "bench.event", "n": n, "pad": PAD}})
+            frame = json.dumps({"type": "event", "event": {"type": "bench.event", "n": n, "pad": pad}})
             sent[n] = time.time()
             async_to_sync(get_channel_layer().group_send)(NAIVE_GROUP, {"type": "bench.event", "text": frame})
         time.sleep(gap)
