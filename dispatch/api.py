@@ -18,7 +18,7 @@ from core.schemas import Page
 from core.services.audit import audit_record
 from dispatch import cap, reports
 from dispatch.cap_export import alert_as_cap
-from dispatch.models import Alert
+from dispatch.models import Alert, ResponseState
 from dispatch.preview import alert_recipients_preview
 from dispatch.schemas import (
     AlertFilter,
@@ -34,7 +34,14 @@ from dispatch.schemas import (
     ResponseOut,
     StatsOut,
 )
-from dispatch.selectors import alert_board, alert_get, alert_list, delivery_counts, response_counts
+from dispatch.selectors import (
+    alert_board,
+    alert_get,
+    alert_list,
+    deliveries_sent,
+    delivery_counts,
+    response_counts,
+)
 from dispatch.services.alerts import Targets, alert_cancel, alert_close, alert_create, alert_update
 from dispatch.services.cap_import import cap_import
 from dispatch.services.escalation import alert_escalate_now
@@ -80,7 +87,22 @@ def create(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
         targets=_targets(payload),
         expires_at=payload.expires_at,
     )
-    return Status(201, _out(alert, detail=True))
+    return Status(201, _raised(alert))
+
+
+def _raised(alert: Alert) -> AlertOut:
+    """A new alert as it was raised: every delivery sent, none acknowledged or answered yet.
+
+    Not `_out`'s counts: they are queries over every delivery (and each one's stream),
+    run while this process is fanning the alert out to its sockets.
+    """
+    sent = deliveries_sent(alert=alert)
+    return AlertOut.build(
+        alert,
+        recipients=sent,
+        deliveries={"sent": sent, "delivered": 0},
+        responses=dict.fromkeys(ResponseState.values, 0),
+    )
 
 
 @router.post("/preview", response={200: PreviewOut, **errors(401, 403, 404, 422)})

@@ -72,6 +72,10 @@ def delivery_counts(*, alert: Alert) -> dict[str, int]:
     return {"sent": deliveries.count(), "delivered": deliveries.filter(acked).count()}
 
 
+def deliveries_sent(*, alert: Alert) -> int:
+    return Delivery.objects.filter(alert=alert).count()
+
+
 def response_counts(*, alert: Alert) -> dict[str, int]:
     counts = {state: 0 for state in ResponseState.values}
     for row in Response.objects.filter(alert=alert).values("state").annotate(n=Count("id")):
