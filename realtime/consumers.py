@@ -307,8 +307,10 @@ class _Socket(AsyncWebsocketConsumer):
         else:
             self.outbox.put(frame)
 
-    async def _send_text(self, frame: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": frame})
+    def _send_text(self, frame: str) -> Coroutine[Any, Any, None]:
+        # The ASGI send's own coroutine, not one wrapping it: one object less per frame of a fan-out.
+        send: Coroutine[Any, Any, None] = self.base_send({"type": "websocket.send", "text": frame})
+        return send
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self._closing = True
