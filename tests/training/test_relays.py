@@ -195,3 +195,30 @@ def test_a_late_relay_is_never_due_after_the_start_and_cancelled_sessions_flag_n
     ) == {start}
     assert flagged == 0
     assert events_of(given["county"], "session.relay_overdue") == []
+
+
+def test_moving_the_start_before_the_receipt_deadline_brings_the_deadline_and_pending_receipts_with_it(
+    city_training, login
+):
+    # Receipts are due by the deadline, never after the start (training.services.relays).
+    host = login(city_training["host"])
+    confirm(login, city_training["coordinators"][QIXIAN], city_training["id"], QIXIAN)
+    new_start = city_training["deadline"] - timedelta(hours=1)
+
+    moved = host.patch(
+        f"/api/v1/sessions/{city_training['id']}",
+        {"start": new_start.isoformat(), "end": (new_start + timedelta(hours=2)).isoformat()},
+    )
+
+    assert moved.status_code == 200, moved.content
+    relays = Relay.objects.filter(session_id=city_training["id"])
+    assert set(relays.exclude(area_id=QIXIAN).values_list("due_at", flat=True)) == {new_start}
+    assert relays.get(area_id=QIXIAN).due_at == city_training["deadline"]  # confirmed: left as it was
+    assert Session.objects.get(pk=city_training["id"]).relay_deadline == new_start
+
+    later = new_start + timedelta(days=1)
+    host.patch(
+        f"/api/v1/sessions/{city_training['id']}",
+        {"start": later.isoformat(), "end": (later + timedelta(hours=2)).isoformat()},
+    )
+    assert set(relays.exclude(area_id=QIXIAN).values_list("due_at", flat=True)) == {new_start}

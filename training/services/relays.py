@@ -42,6 +42,16 @@ def relay_due_at(*, session: Session, now: datetime) -> datetime:
     return min(now + timedelta(minutes=settings.TRAINING_LATE_RELAY_GRACE_MIN), session.start)
 
 
+def relays_follow_start(*, session: Session) -> None:
+    """After a new start: no receipt is due after it. The deadline and pending receipts move up to it."""
+    if session.relay_deadline is not None and session.relay_deadline > session.start:
+        session.relay_deadline = session.start
+        session.save(update_fields=["relay_deadline"])
+    Relay.objects.filter(session=session, status=RelayStatus.PENDING, due_at__gt=session.start).update(
+        due_at=session.start
+    )
+
+
 def relay_to(*, session: Session, parent: Relay | None, unit_codes: list[str]) -> list[Relay]:
     """Pass the session down to these units and ask their coordinators for a receipt."""
     if not unit_codes:

@@ -28,7 +28,7 @@ from training.events import (
 from training.models import Attendance, Reminder, Session, SessionMode, SessionStatus, Venue
 from training.selectors import Invitee, audience, grants_of_hosting, manages
 from training.services.common import acting_person, area_under, audit_session, join_url, venue_create
-from training.services.relays import relay_to
+from training.services.relays import relay_to, relays_follow_start
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -235,6 +235,7 @@ def session_update(
     if "start" in changed:
         Attendance.objects.filter(session=session).update(session_start=session.start)
         _schedule_reminders(session, now=now)
+        relays_follow_start(session=session)
     if "mode" in changed:
         # Video rooms appear (or go) with the mode; in-person venues keep their place and geofence.
         for venue in Venue.objects.filter(session=session):
