@@ -28,6 +28,7 @@ from liaisons.schemas import (
     ImportReportOut,
     LiaisonFilter,
     LiaisonOut,
+    LiaisonPatch,
     PersonRefIn,
     SectorGapOut,
     SectorOut,
@@ -45,6 +46,7 @@ from liaisons.services import (
     liaison_import,
     liaison_set_shifts,
     liaison_set_work_areas,
+    liaison_update,
     station_add_liaison,
     station_create,
     station_set_head,
@@ -73,6 +75,14 @@ def liaisons(request: HttpRequest, filters: Query[LiaisonFilter]) -> dict[str, A
 @router.put("/liaisons/{int:person_id}/shifts", response={200: LiaisonOut, **errors(401, 403, 404, 422)})
 def shifts(request: HttpRequest, person_id: int, payload: ShiftsIn) -> LiaisonOut:
     liaison_set_shifts(actor=actor_of(request), person_id=person_id, shifts=payload.windows())
+    return LiaisonOut.build(liaison_list(actor=actor_of(request)).get(person_id=person_id))
+
+
+@router.patch("/liaisons/{int:person_id}", response={200: LiaisonOut, **errors(401, 403, 404, 422)})
+def update(request: HttpRequest, person_id: int, payload: LiaisonPatch) -> LiaisonOut:
+    """Change a liaison's sector or employer (what an import would change, without re-importing)."""
+    given = payload.model_dump(exclude_unset=True)
+    liaison_update(actor=actor_of(request), person_id=person_id, **given)
     return LiaisonOut.build(liaison_list(actor=actor_of(request)).get(person_id=person_id))
 
 

@@ -255,6 +255,13 @@ class ShortfallOut(Schema):
     missing: int
 
 
+class LiaisonPatch(StrictIn):
+    sector: str | None = Field(None, description="a sector code (GET /liaisons/sectors)")
+    employer_id: int | None = Field(
+        None, description="an employer of the liaison's (new) sector inside your jurisdiction; null clears it"
+    )
+
+
 class WorkAreasIn(StrictIn):
     area_codes: list[str] = Field(..., max_length=50, description="townships or villages; replaces the list")
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -177,6 +177,69 @@ def liaison_set_shifts(*, actor: User, person_id: int, shifts: list[tuple[time, 
         area_code=liaison.person.home_area_id,
         details={"fields": ["shifts"]},
     )
+    return liaison
+
+
+_KEEP: Any = object()  # "not given": an employer_id of None means "none"
+
+
+@transaction.atomic
+def liaison_update(*, actor: User, person_id: int, sector: str | None = None, employer_id: Any = _KEEP) -> Liaison:
+    """Change a liaison's sector and/or employer (`employer_id=None` clears it).
+
+    The employer must be inside the actor's jurisdiction and of the liaison's (new) sector:
+    changing the sector of a liaison whose employer is of another sector needs a new
+    employer, or None, in the same call.
+    """
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    liaison = (
+        Liaison.objects.select_for_update()
+        .filter(jurisdiction.q("person__home_area__code"), person_id=person_id)
+        .select_related("person")
+        .first()
+    )
+    if liaison is None:
+        raise NotFound()
+    new_sector = _sector(sector) if sector is not None else liaison.sector
+    if employer_id is _KEEP:
+        employer = liaison.employer
+    elif employer_id is None:
+        employer = None
+    else:
+        employer = Employer.objects.filter(pk=employer_id).first()
+        if employer is None or not jurisdiction.covers(employer.area_id):
+            raise InvalidInput(
+                _("Unknown employer, or outside your jurisdiction."),
+                code="unknown_employer",
+                details={"employer_id": employer_id},
+            )
+    if employer is not None and employer.sector_id != new_sector.code:
+        raise InvalidInput(
+            _("The employer is of another sector."),
+            code="employer_sector_mismatch",
+            details={"employer_sector": employer.sector_id, "sector": new_sector.code},
+        )
+    changed = [
+        name
+        for name, old, new in (("sector", liaison.sector_id, new_sector.code), ("employer", liaison.employer, employer))
+        if old != new
+    ]
+    if not changed:
+        return liaison
+    liaison.sector, liaison.employer = new_sector, employer
+    liaison.save(update_fields=["sector", "employer", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        object_type="person",
+        object_id=person_id,
+        area_code=liaison.person.home_area_id,
+        details={"fields": changed, "sector": new_sector.code, "employer_id": employer.pk if employer else None},
+    )
+    if "sector" in changed:  # sector coverage counts changed where they live and work
+        places = {liaison.person.home_area_id, *liaison.work_areas.values_list("code", flat=True)}
+        for township in sorted({code[:9] for code in places if len(code) >= 9}):
+            transaction.on_commit(partial(coverage_changed, area_code=township))
     return liaison
 
 

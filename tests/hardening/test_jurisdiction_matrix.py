@@ -243,6 +243,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "api/v1/liaisons/<int:person_id>/shifts"): Rule(
         _person("liaison", lambda s: {"shifts": ["10:00-14:00"]}), X(*MANAGERS, 403, 403, 403)
     ),
+    ("PATCH", "api/v1/liaisons/<int:person_id>"): Rule(
+        _person("liaison", lambda s: {"sector": "express", "employer_id": None}), X(*MANAGERS, 403, 403, 403)
+    ),
     ("PUT", "api/v1/liaisons/<int:person_id>/work-areas"): Rule(
         _person("liaison", lambda s: {"area_codes": [s.area]}), X(*MANAGERS, 403, 403, 403)
     ),
