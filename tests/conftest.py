@@ -13,6 +13,7 @@ from django.test import Client
 
 from core.divisions import load_divisions
 from core.models import Area, Person
+from tests.browser import browser, new_page
 from tests.factories import PersonFactory, RoleGrantFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -153,4 +154,6 @@ __all__ = [
     "XUNXIAN_TOWNSHIP",
     "ApiClient",
     "UserFactory",
+    "browser",
+    "new_page",
 ]

@@ -1,4 +1,5 @@
-"""Deployment tests share the fault tests' fixtures (a fresh PostgreSQL database)."""
+"""Deployment tests share the fault tests' fixtures (a fresh PostgreSQL database); the browser and its
+pages are tests/browser.py's, as for tests/web."""
 
 from __future__ import annotations
 

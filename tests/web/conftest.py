@@ -1,51 +1,33 @@
 """Browser tests: real server processes (as `make serve` runs them) on a seeded SQLite file,
-driven by Playwright in Debian's Chromium (never `playwright install`).
-
-Every request the browser makes to anything but loopback is aborted, and Chromium's own
-background traffic is switched off. Screenshots go to test-output/screenshots/.
+driven by Playwright in Debian's Chromium (never `playwright install`; the `browser` and `new_page`
+fixtures are tests/browser.py's). Screenshots go to test-output/screenshots/.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import IN_CI, require_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, _loopback_only
+from tests.conftest import require_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 PASSWORD = "demo-Passw0rd!"  # the seeded demo password of this throwaway database
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    # Nothing but loopback resolves, whatever a page (or a service worker) asks for.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-]
-PHONE = {"viewport": {"width": 390, "height": 780}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-DESKTOP = {"viewport": {"width": 1366, "height": 860}}
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
 pytestmark = pytest.mark.browser
+# bench/phone.py takes the browser settings from here.
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "DESKTOP", "PHONE", "WebStack", "_loopback_only", "screenshot", "sign_in"]
 
 
 def free_port() -> int:
@@ -164,66 +146,6 @@ def two_servers(web_stack: WebStack) -> WebStack:
     if len(web_stack.urls) < 2:
         require_server("Redis", "two server processes need Redis to share events")
     return web_stack
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail("Debian's chromium is required in CI (.ci/run installs it)")
-        pytest.skip("SKIPPING browser tests: no /usr/bin/chromium (apt-get install chromium); they run in CI")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _loopback_only(route: Any) -> None:
-    host = urlsplit(route.request.url).hostname or ""
-    if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
-        route.continue_()
-    else:
-        route.abort("blockedbyclient")
-
-
-@pytest.fixture
-def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
-    """new_page(kind="phone"|"desktop", language="zh-hans"|"en") -> a Page in its own browser context.
-
-    Uncaught page errors fail the test: a broken script is a broken page. So does anything the page's
-    Content-Security-Policy blocks (the browser reports it on the console).
-    """
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def make(kind: str = "phone", language: str = "zh-hans", **options: Any) -> Any:
-        context = browser.new_context(
-            **(PHONE if kind == "phone" else DESKTOP),
-            locale="zh-CN" if language == "zh-hans" else "en-US",
-            timezone_id="Asia/Shanghai",
-            **options,
-        )
-        context.route("**/*", _loopback_only)
-        context.add_cookies([{"name": "django_language", "value": language, "domain": "127.0.0.1", "path": "/"}])
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
-        page.on(
-            "console",
-            lambda message: (
-                errors.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None
-            ),
-        )
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, "uncaught errors in the page:\n" + "\n".join(errors)
 
 
 def sign_in(page: Any, base_url: str, username: str, password: str = PASSWORD) -> None:
