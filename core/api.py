@@ -28,7 +28,9 @@ class ZhengqiAPI(NinjaAPI):
     400 `malformed_json` and 413 `payload_too_large` for any request body (core.middleware),
     403 for an unsafe request that carries a session cookie without the CSRF token, and
     429 `rate_limited` once a user goes over the per-user rate limit (core.throttle), and
-    503 `database_unavailable` (with Retry-After) on any operation while the database cannot be reached.
+    503 `database_unavailable` (with Retry-After) on any operation while the database cannot be reached,
+    and 503 `positions_unavailable` (with Retry-After) on the operations that need live positions while
+    their store (Redis) cannot be reached.
     """
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
@@ -48,7 +50,8 @@ class ZhengqiAPI(NinjaAPI):
                 responses.setdefault(
                     503,
                     {
-                        "description": "The database is unavailable (`database_unavailable`); retry after Retry-After",
+                        "description": "The database is unavailable (`database_unavailable`), or, on operations "
+                        "that need live positions, their store (`positions_unavailable`); retry after Retry-After",
                         "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
                         "content": _ERROR_REF,
                     },
@@ -86,7 +89,10 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details: 
 
 @api.exception_handler(ZhengqiError)
 def _domain_error(request: HttpRequest, exc: ZhengqiError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -78,12 +78,21 @@ class RateLimited(ZhengqiError):
 
 
 class ServiceUnavailable(ZhengqiError):
-    """A backing service (the database) cannot be reached: the client should retry after a pause."""
+    """A backing service (by default the database) cannot be reached: the client should retry after a pause.
+
+    The API answers 503 with Retry-After (core.api); nothing was changed."""
 
     status = 503
     code = "database_unavailable"
     default_message = _("The service is briefly unavailable; try again in a few seconds.")
     retry_after_s = 5
+
+
+class PositionsUnavailable(ServiceUnavailable):
+    """The live position store (Redis with REDIS_URL) cannot be reached: what needs positions waits for it."""
+
+    code = "positions_unavailable"
+    default_message = _("Live positions are briefly unavailable; try again in a few seconds.")
 
 
 def is_database_unavailable(exc: BaseException | None) -> bool:

@@ -113,11 +113,17 @@ class MemoryStore:
             self._cells.clear()
 
 
-@lru_cache(maxsize=1)
 def positions() -> PositionStore:
     """The process's position store (Redis GEO when REDIS_URL is set; see dispatch's issue)."""
-    if settings.REDIS_URL:
+    return _store_for(settings.REDIS_URL, settings.REDIS_PREFIX)
+
+
+@lru_cache(maxsize=4)
+def _store_for(redis_url: str, prefix: str) -> PositionStore:
+    # Keyed by the settings, so a test that points REDIS_URL elsewhere for a while (an outage) finds the
+    # same store, with its fixes, when it points back.
+    if redis_url:
         from core.positions_redis import RedisGeoStore  # the shared backend, added with dispatch
 
-        return RedisGeoStore(settings.REDIS_URL)
+        return RedisGeoStore(redis_url, prefix=prefix)
     return MemoryStore()

@@ -8,16 +8,27 @@ Two keys per deployment (both under settings.REDIS_PREFIX):
 Both are written in one MULTI/EXEC, so a reader never sees a point without its time.
 Stale fixes (older than core.positions.FRESH_FOR) stay until the person moves,
 goes off duty or is pruned, and every read ignores them.
+
+When Redis cannot be reached (or refuses a command) every method raises
+core.errors.PositionsUnavailable, which the API answers with 503
+`positions_unavailable` and Retry-After: callers decide what can go on without
+positions (docs/DEPLOY.md, "When something fails").
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import redis
 from django.conf import settings
 
+from core.errors import PositionsUnavailable
 from core.positions import Fix
+
+logger = logging.getLogger("zhengqi.positions")
 
 # Redis GEO measures on a sphere; the WGS-84 ellipsoid differs by up to ~0.5 %.
 # The pre-filter asks for a little more so the exact geodesic check never misses anyone.
@@ -52,6 +63,15 @@ def _decode(person_id: int, raw: bytes | str) -> Fix:
     )
 
 
+@contextmanager
+def _reachable() -> Iterator[None]:
+    try:
+        yield
+    except redis.RedisError as exc:
+        logger.warning("live positions unavailable: %s", exc)
+        raise PositionsUnavailable() from exc
+
+
 class RedisGeoStore:
     """The PositionStore protocol over Redis GEOADD/GEOSEARCH plus a hash for accuracy and time."""
 
@@ -63,33 +83,38 @@ class RedisGeoStore:
         self._near_script = self._redis.register_script(_NEAR_LUA)
 
     def put(self, fix: Fix) -> None:
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.geoadd(self._geo, (fix.lon, fix.lat, fix.person_id))
-        pipe.hset(self._fix, str(fix.person_id), _encode(fix))
-        pipe.execute()
+        with _reachable():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.geoadd(self._geo, (fix.lon, fix.lat, fix.person_id))
+            pipe.hset(self._fix, str(fix.person_id), _encode(fix))
+            pipe.execute()
 
     def put_many(self, fixes: list[Fix]) -> None:
         """Bulk load (benchmarks, warm-up): one round trip per 10,000 fixes."""
-        for start in range(0, len(fixes), 10_000):
-            chunk = fixes[start : start + 10_000]
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.geoadd(self._geo, [v for f in chunk for v in (f.lon, f.lat, f.person_id)])
-            pipe.hset(self._fix, mapping={str(f.person_id): _encode(f) for f in chunk})
-            pipe.execute()
+        with _reachable():
+            for start in range(0, len(fixes), 10_000):
+                chunk = fixes[start : start + 10_000]
+                pipe = self._redis.pipeline(transaction=False)
+                pipe.geoadd(self._geo, [v for f in chunk for v in (f.lon, f.lat, f.person_id)])
+                pipe.hset(self._fix, mapping={str(f.person_id): _encode(f) for f in chunk})
+                pipe.execute()
 
     def remove(self, person_id: int) -> None:
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.zrem(self._geo, person_id)
-        pipe.hdel(self._fix, str(person_id))
-        pipe.execute()
+        with _reachable():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.zrem(self._geo, person_id)
+            pipe.hdel(self._fix, str(person_id))
+            pipe.execute()
 
     def get(self, person_id: int) -> Fix | None:
-        raw = self._redis.hget(self._fix, str(person_id))
-        return _decode(person_id, raw) if isinstance(raw, bytes | str) else None
+        with _reachable():
+            raw = self._redis.hget(self._fix, str(person_id))
+            return _decode(person_id, raw) if isinstance(raw, bytes | str) else None
 
     def near(self, *, lat: float, lon: float, radius_m: float, fresh_after: datetime) -> list[Fix]:
-        # One round trip: the search and the fixes of what it found, read atomically on the server.
-        found = self._near_script(keys=[self._geo, self._fix], args=[lon, lat, radius_m * _SPHERE_MARGIN + 1.0])
+        with _reachable():
+            # One round trip: the search and the fixes of what it found, read atomically on the server.
+            found = self._near_script(keys=[self._geo, self._fix], args=[lon, lat, radius_m * _SPHERE_MARGIN + 1.0])
         cutoff = fresh_after.timestamp()
         fixes: list[Fix] = []
         # Inlined `_decode`, stale fixes skipped before anything is built: an alert reads thousands.
@@ -111,17 +136,22 @@ class RedisGeoStore:
         return fixes
 
     def fresh(self, *, fresh_after: datetime) -> list[Fix]:
-        cutoff = fresh_after.timestamp()
-        fixes = (_decode(int(k), v) for k, v in self._redis.hgetall(self._fix).items())
-        return [f for f in fixes if f.at.timestamp() > cutoff]
+        with _reachable():
+            cutoff = fresh_after.timestamp()
+            fixes = (_decode(int(k), v) for k, v in self._redis.hgetall(self._fix).items())
+            return [f for f in fixes if f.at.timestamp() > cutoff]
 
     def prune(self, *, before: datetime) -> int:
         """Drop fixes taken before `before` (stale ones nobody reads). Returns how many went."""
-        cutoff = before.timestamp()
-        stale = [k for k, v in self._redis.hgetall(self._fix).items() if _decode(int(k), v).at.timestamp() <= cutoff]
-        for person_id in stale:
-            self.remove(int(person_id))
-        return len(stale)
+        with _reachable():
+            cutoff = before.timestamp()
+            stale = [
+                k for k, v in self._redis.hgetall(self._fix).items() if _decode(int(k), v).at.timestamp() <= cutoff
+            ]
+            for person_id in stale:
+                self.remove(int(person_id))
+            return len(stale)
 
     def clear(self) -> None:
-        self._redis.delete(self._geo, self._fix)
+        with _reachable():
+            self._redis.delete(self._geo, self._fix)

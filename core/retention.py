@@ -26,8 +26,8 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from core.models import ApiToken, AuditEntry, DutyStatus
-from core.positions import FRESH_FOR, positions
+from core.models import ApiToken, AuditEntry
+from core.services.duty import positions_prune
 
 logger = logging.getLogger("zhengqi.retention")
 
@@ -78,13 +78,7 @@ def delete_in_batches(rows: QuerySet[Model]) -> int:
 
 @retention_task("positions")
 def prune_positions(now: datetime) -> int:
-    store = positions()
-    removed = store.prune(before=now - FRESH_FOR)
-    kept = {fix.person_id for fix in store.fresh(fresh_after=now - FRESH_FOR)}
-    on_duty = set(DutyStatus.objects.filter(person_id__in=kept, on_duty=True).values_list("person_id", flat=True))
-    for person_id in kept - on_duty:
-        store.remove(person_id)
-    return removed + len(kept - on_duty)
+    return positions_prune(now=now)
 
 
 @retention_task("audit_entries")

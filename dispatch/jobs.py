@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from core.jobs import periodic
-from core.positions import FRESH_FOR, positions
+from core.services.duty import positions_prune
 from dispatch.services.alerts import alert_expire, alerts_expiring
 from dispatch.services.escalation import alert_escalate, escalations_due
 
@@ -33,5 +33,6 @@ def close_expired_alerts(now: datetime) -> int:
 
 @periodic("dispatch.prune_positions", every_s=60)
 def prune_stale_positions(now: datetime) -> int:
-    """Forget fixes older than the freshness window: only a fresh, latest fix is ever kept."""
-    return positions().prune(before=now - FRESH_FOR)
+    """Forget fixes older than the freshness window, and those of people off duty: only a fresh, latest fix
+    of someone on duty is ever kept (also after the store was away when they went off duty)."""
+    return positions_prune(now=now)

@@ -5,6 +5,10 @@ in-process grid), a cheap flat-earth cut, then the exact WGS-84 geodesic for
 the survivors, nearest first; then the database keeps only active members
 who are on duty, inside the raiser's jurisdiction and matching any filters.
 
+With the position store away (Redis down), a radius alert cannot be targeted and
+raises PositionsUnavailable (503 `positions_unavailable`; alert_create's transaction
+writes nothing); a filter alert still goes out, without distances.
+
 Recipients are always inside the raiser's jurisdiction: a 淇县 coordinator's
 alert near the county line does not ring 浚县 phones; escalation tells the
 city's coordinator, who may raise it across the line.
@@ -25,7 +29,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, PositionsUnavailable
 from core.geo import LatLon, distances_bearings
 from core.jurisdiction import Jurisdiction
 from core.models import Person
@@ -138,7 +142,10 @@ def recipients_for(
             return [Candidate(pid, math.nan, math.nan) for pid in ids]
         # A located filter alert still tells each recipient with a fresh fix nearby how far it is
         # (one index query for the whole area, not one lookup per recipient).
-        placed = {c.person_id: c for c in nearest(lat=lat, lon=lon, radius_m=_LOCATED_FILTER_M, now=now)}
+        try:
+            placed = {c.person_id: c for c in nearest(lat=lat, lon=lon, radius_m=_LOCATED_FILTER_M, now=now)}
+        except PositionsUnavailable:
+            placed = {}  # the recipients come from the database; only their distances wait for the store
         return [placed.get(pid) or Candidate(pid, math.nan, math.nan) for pid in ids]
     near = nearest(lat=lat, lon=lon, radius_m=radius_m, now=now)
     if not near:

@@ -4,7 +4,7 @@ Who is counted where:
 - a volunteer in the areas containing their home;
 - a liaison in the areas containing their home or any of their work areas (once per area);
 - "on duty now" is a person with a fresh position fix (a fix is kept only while on duty),
-  counted where they are counted as a member;
+  counted where they are counted as a member; None when the positions could not be read;
 - "connected now" a person with a phone socket open (realtime's presence, which the caller
   reads), counted where they are counted as a member; None when presence could not be read.
 """
@@ -37,22 +37,28 @@ class AreaCount:
     area_code: str
     volunteers: int = 0
     liaisons: int = 0
-    on_duty: int = 0
+    on_duty: int | None = 0
     connected: int | None = None
     liaisons_by_sector: dict[str, int] = field(default_factory=dict)
-    on_duty_by_sector: dict[str, int] = field(default_factory=dict)
+    on_duty_by_sector: dict[str, int] | None = field(default_factory=dict)
 
 
 def area_counts(
     *,
     areas: Sequence[tuple[str, str]],
     members: Iterable[Member],
-    on_duty: set[int],
+    on_duty: set[int] | None,
     connected: set[int] | None = None,
 ) -> list[AreaCount]:
     """Counts for each (area code, prefix), in the order given."""
     by_prefix = {
-        prefix: AreaCount(area_code=code, connected=0 if connected is not None else None) for code, prefix in areas
+        prefix: AreaCount(
+            area_code=code,
+            on_duty=0 if on_duty is not None else None,
+            on_duty_by_sector={} if on_duty is not None else None,
+            connected=0 if connected is not None else None,
+        )
+        for code, prefix in areas
     }
     for member in members:
         for prefix in member.prefixes():
@@ -65,7 +71,9 @@ def area_counts(
             if member.sector:
                 count.liaisons += 1
                 count.liaisons_by_sector[member.sector] = count.liaisons_by_sector.get(member.sector, 0) + 1
-            if member.person_id in on_duty:
+            if on_duty is not None and member.person_id in on_duty:
+                assert count.on_duty is not None
+                assert count.on_duty_by_sector is not None
                 count.on_duty += 1
                 if member.sector:
                     count.on_duty_by_sector[member.sector] = count.on_duty_by_sector.get(member.sector, 0) + 1
@@ -75,7 +83,10 @@ def area_counts(
 
 
 def townships_without_on_duty(*, townships: Iterable[str], counts: Iterable[AreaCount]) -> list[str]:
-    """The townships (codes, sorted) where nobody is on duty now."""
+    """The townships (codes, sorted) where nobody is on duty now (the counts must know who is on duty)."""
+    counts = list(counts)
+    if any(c.on_duty is None for c in counts):
+        raise ValueError("on-duty counts are unknown")
     busy = {c.area_code for c in counts if c.on_duty}
     return sorted(code for code in townships if code not in busy)
 

@@ -17,6 +17,7 @@ import numpy as np
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from core.errors import PositionsUnavailable
 from core.jurisdiction import Jurisdiction, jurisdiction_for
 from core.models import Area, AreaLevel, Person
 from core.positions import FRESH_FOR, Fix, positions
@@ -61,7 +62,10 @@ def _polygon(cell: str) -> list[list[float]]:
 
 
 def on_duty_fixes(*, jurisdiction: Jurisdiction, now: datetime) -> list[tuple[Fix, str]]:
-    """Fresh fixes of people homed inside the jurisdiction, with each person's home area code."""
+    """Fresh fixes of people on duty and homed inside the jurisdiction, with each person's home area code.
+
+    On duty per the database: a fix its owner left behind going off duty while the store was away
+    counts for nothing. Raises PositionsUnavailable when the store cannot be read."""
     fixes = positions().fresh(fresh_after=now - FRESH_FOR)
     if not fixes:
         return []
@@ -69,11 +73,22 @@ def on_duty_fixes(*, jurisdiction: Jurisdiction, now: datetime) -> list[tuple[Fi
     homes: dict[int, str] = {}
     for start in range(0, len(ids), _LOOKUP_BATCH):
         homes.update(
-            Person.objects.filter(pk__in=ids[start : start + _LOOKUP_BATCH])
+            Person.objects.filter(pk__in=ids[start : start + _LOOKUP_BATCH], duty__on_duty=True)
             .filter(jurisdiction.q("home_area__code"))
             .values_list("pk", "home_area_id")
         )
     return [(f, homes[f.person_id]) for f in fixes if f.person_id in homes]
+
+
+def on_duty_now(*, jurisdiction: Jurisdiction, now: datetime) -> set[int] | None:
+    """Who is on duty with a fresh fix; None when the position store cannot be read.
+
+    Like "connected", "on duty" then reads as unknown (null) beside the counts from the database."""
+    try:
+        return {fix.person_id for fix, _home in on_duty_fixes(jurisdiction=jurisdiction, now=now)}
+    except PositionsUnavailable:
+        logger.warning("coverage: positions unavailable; on-duty counts omitted")
+        return None
 
 
 def connected_now() -> set[int] | None:
@@ -95,7 +110,7 @@ def coverage_by_area(
     """Counts per area; "connected" counts the members (volunteers, liaisons) with a live phone socket."""
     jurisdiction = coverage_jurisdiction(actor=actor, area=area)
     members = members_in(jurisdiction=jurisdiction)
-    on_duty = {fix.person_id for fix, _home in on_duty_fixes(jurisdiction=jurisdiction, now=now)}
+    on_duty = on_duty_now(jurisdiction=jurisdiction, now=now)
     online = connected_now() if with_connected else None
     areas = [(a.code, a.prefix) for a in areas_in(jurisdiction=jurisdiction, level=level)]
     return area_counts(areas=areas, members=members, on_duty=on_duty, connected=online)
@@ -110,6 +125,7 @@ class GridView:
 
 
 def coverage_grid(*, actor: User, area: str | None, now: datetime) -> GridView:
+    """Raises PositionsUnavailable when the store cannot be read: `null` distances mean "nobody on duty"."""
     jurisdiction = coverage_jurisdiction(actor=actor, area=area)
     grid = city_grid(settings.COVERAGE_H3_RESOLUTION)
     indices = grid.indices_within(jurisdiction.prefixes)
@@ -152,6 +168,8 @@ class CoverageSummary:
 def coverage_summary(*, actor: User, area: str | None, now: datetime, worst: int = 10) -> CoverageSummary:
     view = coverage_grid(actor=actor, area=area, now=now)
     counts = coverage_by_area(actor=actor, level=AreaLevel.TOWNSHIP, area=area, now=now, with_connected=False)
+    if any(c.on_duty is None for c in counts):  # the store went away between the grid and the counts
+        raise PositionsUnavailable()
     jurisdiction = coverage_jurisdiction(actor=actor, area=area)
     return CoverageSummary(
         grid=summarise_grid(

@@ -16,6 +16,7 @@ job announces it when the window ends, so the last change is never lost.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from datetime import datetime
 from typing import Literal
@@ -23,11 +24,14 @@ from typing import Literal
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from core.jurisdiction import Jurisdiction
 from liaisons.coverage_selectors import on_duty_fixes
 from liaisons.events import CoverageChanged, ImportProgress
 from realtime.events import announce
+
+logger = logging.getLogger("zhengqi.coverage")
 
 _SENT = "zq:coverage:sent:{}"
 _DIRTY = "zq:coverage:dirty:{}"
@@ -47,10 +51,15 @@ def coverage_changed(*, area_code: str, now: datetime | None = None, on_duty: in
     """
     unit = _unit(area_code)
     every = settings.COVERAGE_ANNOUNCE_EVERY_S
-    if cache.add(_SENT.format(unit), 1, timeout=every):
-        announce(CoverageChanged(area_code=unit, at=now or timezone.now(), on_duty=on_duty), area_code=unit)
-        return True
-    cache.set(_DIRTY.format(unit), 1, timeout=every * 10)
+    try:
+        if cache.add(_SENT.format(unit), 1, timeout=every):
+            announce(CoverageChanged(area_code=unit, at=now or timezone.now(), on_duty=on_duty), area_code=unit)
+            return True
+        cache.set(_DIRTY.format(unit), 1, timeout=every * 10)
+    except RedisError:
+        # The shared cache (Redis) is away, and with it the live feed: nothing to announce on. Callers run
+        # after their commit, so this must not fail them; dashboards refetch when their socket comes back.
+        logger.warning("coverage update for %s not announced: the cache is unavailable", unit)
     return False
 
 

@@ -214,12 +214,14 @@ class CoverageAreaOut(Schema):
     area_code: str
     volunteers: int
     liaisons: int
-    on_duty: int
+    on_duty: int | None = Field(
+        ..., description="people on duty now (a fresh position); null while live positions are unavailable"
+    )
     connected: int | None = Field(
         ..., description="volunteers and liaisons with a phone socket open now; null when presence is unavailable"
     )
     liaisons_by_sector: dict[str, int]
-    on_duty_by_sector: dict[str, int]
+    on_duty_by_sector: dict[str, int] | None = Field(..., description="null while live positions are unavailable")
 
 
 class GridFilter(Schema):

@@ -4,7 +4,8 @@ Ephemeral frames only say what changed, and a dashboard that (re)connects
 would otherwise draw nothing until the next change. The `snapshot` frame
 (docs/PROTOCOL.md) carries, for the areas the dashboard covers:
 
-- `online`: people with a phone socket open, per home area (as `presence` frames);
+- `online`: people with a phone socket open, per home area (as `presence` frames); null while
+  presence (Redis) cannot be read;
 - `on_duty`: people on duty, per home area;
 - one entry per section a feature app registered with `register_section`
   (realtime knows no feature: apps add what their boards need, e.g. open alerts).
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Count
+from redis.exceptions import RedisError
 
 from core.jurisdiction import Jurisdiction
 from core.models import DutyStatus
@@ -59,12 +61,18 @@ def on_duty_by_area(*, prefixes: tuple[str, ...]) -> dict[str, int]:
     return {area: people for area, people in rows}
 
 
+def _online(prefixes: tuple[str, ...]) -> dict[str, int] | None:
+    """Connected phones per area; None (unknown) while presence (Redis) cannot be read, so the rest still goes."""
+    try:
+        return presence.counts_by_area(prefixes=prefixes)
+    except RedisError:
+        logger.warning("dashboard snapshot without presence: Redis is unavailable")
+        return None
+
+
 def dashboard_snapshot(*, prefixes: tuple[str, ...]) -> dict[str, Any]:
     """The snapshot sections for a dashboard covering `prefixes`."""
-    sections: dict[str, Any] = {
-        "online": presence.counts_by_area(prefixes=prefixes),
-        "on_duty": on_duty_by_area(prefixes=prefixes),
-    }
+    sections: dict[str, Any] = {"online": _online(prefixes), "on_duty": on_duty_by_area(prefixes=prefixes)}
     for name, section in list(_sections.items()):
         try:
             sections[name] = section(prefixes)

@@ -3,10 +3,18 @@
 Privacy rule from the product: a position is kept only while its owner is on
 duty, and only the latest fix. Going off duty deletes it (after commit, so a
 rolled-back change never loses a fix).
+
+The database is the truth about duty; the position store (Redis with REDIS_URL)
+only holds fixes. When the store is away, going on or off duty still commits:
+a fix that could not be removed is ignored by every reader (they keep only
+people on duty in the database) and removed by `positions_prune` within a
+minute of the store's return. What needs the store itself (storing or reading a
+fix) answers PositionsUnavailable (503 `positions_unavailable`).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound, PositionsUnavailable
 from core.geo import checked_wgs84
 from core.models import DutyStatus, Person
 from core.positions import FRESH_FOR, Fix, positions
@@ -22,7 +30,10 @@ from core.positions import FRESH_FOR, Fix, positions
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+logger = logging.getLogger("zhengqi.duty")
+
 MAX_ACCURACY_M = 100_000.0
+_LOOKUP_BATCH = 5000  # person ids per IN (...) query
 
 
 def person_of(actor: User) -> Person:
@@ -45,8 +56,16 @@ def duty_set(*, actor: User, on_duty: bool) -> DutyStatus:
         status.changed_at = now
         status.save(update_fields=["on_duty", "changed_at"])
     if not on_duty:
-        transaction.on_commit(lambda: positions().remove(person.pk))
+        transaction.on_commit(lambda: _forget_fix(person_id=person.pk))
     return status
+
+
+def _forget_fix(*, person_id: int) -> None:
+    """Delete an off-duty person's fix; with the store away, leave it to positions_prune (readers ignore it)."""
+    try:
+        positions().remove(person_id)
+    except PositionsUnavailable:
+        logger.warning("the fix of person %s stays until the position store is back (off duty)", person_id)
 
 
 def is_on_duty(*, person_id: int) -> bool:
@@ -84,7 +103,28 @@ def location_report(
 
 
 def location_get(*, actor: User) -> Fix:
-    fix = positions().get(person_of(actor).pk)
-    if fix is None:
+    person = person_of(actor)
+    fix = positions().get(person.pk)
+    # A fix left behind by going off duty while the store was away is not yours to use any more.
+    if fix is None or not is_on_duty(person_id=person.pk):
         raise NotFound(_("No location is stored for you."), code="no_location")
     return fix
+
+
+def positions_prune(*, now: datetime) -> int:
+    """Forget stale fixes and the fixes of people not on duty; returns how many went.
+
+    The second kind is a removal that failed while the store was away, or a fix that
+    raced its owner going off duty: the privacy rule holds within one run of this.
+    """
+    store = positions()
+    removed = store.prune(before=now - FRESH_FOR)
+    kept = [fix.person_id for fix in store.fresh(fresh_after=now - FRESH_FOR)]
+    on_duty: set[int] = set()
+    for start in range(0, len(kept), _LOOKUP_BATCH):
+        batch = kept[start : start + _LOOKUP_BATCH]
+        on_duty.update(DutyStatus.objects.filter(person_id__in=batch, on_duty=True).values_list("person_id", flat=True))
+    off_duty = [person_id for person_id in kept if person_id not in on_duty]
+    for person_id in off_duty:
+        store.remove(person_id)
+    return removed + len(off_duty)

@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.errors import PositionsUnavailable
 from core.positions import FRESH_FOR, Fix, MemoryStore, PositionStore
 from core.positions_redis import RedisGeoStore
+from tests.redis_outage import closed_port
 
 JINSHAN = (35.774691, 114.240340)
 
@@ -92,3 +94,26 @@ def test_prune_forgets_only_stale_fixes(store):
     assert store.prune(before=timezone.now() - FRESH_FOR) == 1
     assert store.get(2) is None
     assert store.get(1) is not None
+
+
+def test_every_call_raises_positions_unavailable_while_redis_cannot_be_reached():
+    store = RedisGeoStore(f"redis://127.0.0.1:{closed_port()}/0", prefix="zq-down")
+    fix = _fix(1, *JINSHAN)
+    fresh_after = timezone.now() - FRESH_FOR
+    calls = {
+        "put": lambda: store.put(fix),
+        "put_many": lambda: store.put_many([fix]),
+        "remove": lambda: store.remove(1),
+        "get": lambda: store.get(1),
+        "near": lambda: store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=1000, fresh_after=fresh_after),
+        "fresh": lambda: store.fresh(fresh_after=fresh_after),
+        "prune": lambda: store.prune(before=fresh_after),
+        "clear": store.clear,
+    }
+    raised = {}
+    for name, call in calls.items():
+        with pytest.raises(PositionsUnavailable) as caught:
+            call()
+        raised[name] = (caught.value.status, caught.value.code, caught.value.retry_after_s)
+
+    assert raised == {name: (503, "positions_unavailable", 5) for name in calls}

@@ -5,7 +5,8 @@ the test kills (SIGKILL: no goodbye to anyone) after the 30th alert and starts
 again, empty, on the same port 20 alerts later. The alerts go through the real
 `POST /api/v1/alerts`. Every phone must end up with all 100, each once and in
 order (live, or by the catch-up/replay after the live feed came back), and the
-API must keep answering throughout. (tests/realtime/test_redis_outage.py covers
+API must keep answering throughout; what needs live positions (a fix, a radius alert) gets a
+503 `positions_unavailable` during the outage. (tests/realtime/test_redis_outage.py covers
 one in-process socket across a cut; this is the burst, with real processes.)
 """
 
@@ -25,6 +26,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.timeout(300)]
 TOWNSHIP = "410611001"  # 淇滨区 金山街道
 ALERTS = 100
 STOP_AFTER, START_AFTER = 30, 50
+JINSHAN = {"lat": 35.7747, "lon": 114.2403}  # inside the township
 
 
 def test_every_alert_of_a_burst_reaches_every_phone_once_although_redis_was_stopped_and_restarted_midway(tmp_path):
@@ -38,7 +40,7 @@ def test_every_alert_of_a_burst_reaches_every_phone_once_although_redis_was_stop
         env,
         {
             "staff": [{"username": "coordinator", "role": "county_coordinator", "area": "410611"}],
-            "phones": {"count": 6, "homes": [TOWNSHIP]},
+            "phones": {"count": 6, "homes": [TOWNSHIP], "on_duty": 1},
         },
     )
     coordinator, me = seeded["staff"]["coordinator"], seeded["phones"][0]["token"]
@@ -47,12 +49,28 @@ def test_every_alert_of_a_burst_reaches_every_phone_once_although_redis_was_stop
         for server in servers:
             server.start()
 
+        def needing_positions(server: Server) -> list[tuple[int, str, str]]:
+            """A fix from the on-duty phone and a radius alert: (status, code, Retry-After) of each."""
+            fix = http("PUT", f"{server.http}/api/v1/me/location", token=me, body=JINSHAN)
+            radius = http(
+                "POST",
+                f"{server.http}/api/v1/alerts",
+                token=coordinator,
+                body={"kind": "fire", "title": "Radius", **JINSHAN, "radius_m": 2000},
+            )
+            return [
+                (r.status, r.body.get("code", "") if isinstance(r.body, dict) else "", r.headers.get("Retry-After", ""))
+                for r in (fix, radius)
+            ]
+
         def burst() -> tuple[list[int], list[int], list[int]]:
             """100 alerts, alternating servers; Redis dies after the 30th and is back after the 50th."""
             ids, posts, probes = [], [], []
             outage = threading.Event()
 
             def probe() -> None:  # other API traffic while Redis is away
+                for server in servers:
+                    positioned.extend(needing_positions(server))
                 for _ in range(10_000):
                     if not outage.is_set():
                         return
@@ -98,12 +116,18 @@ def test_every_alert_of_a_burst_reaches_every_phone_once_although_redis_was_stop
                 for phone in phones:
                     await phone.stop()
 
+        positioned: list[tuple[int, str, str]] = []
         phones, ids, posts, probes = asyncio.run(scenario())
+        # Redis is back: the same fix is stored again.
+        fix_after = http("PUT", f"{servers[0].http}/api/v1/me/location", token=me, body=JINSHAN)
 
     # HTTP kept answering: every alert was raised, every other request answered
     assert posts == [201] * ALERTS
     assert probes
     assert set(probes) == {200}
+    # what needs live positions answered 503 positions_unavailable on both servers, and wrote nothing
+    assert positioned == [(503, "positions_unavailable", "5")] * 4
+    assert fix_after.status == 200
     # every phone has every alert exactly once, in order, with an unbroken stream
     for phone in phones:
         assert [e["alert_id"] for e in phone.of_type("alert.created")] == ids, phone.name

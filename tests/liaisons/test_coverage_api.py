@@ -11,7 +11,7 @@ from django.utils import timezone
 from geopy.distance import geodesic
 from shapely.geometry import Point, shape
 
-from core.models import Area, Person
+from core.models import Area, DutyStatus, Person
 from core.positions import FRESH_FOR, Fix, MemoryStore
 from liaisons.models import Liaison
 from tests.conftest import QIBIN_TOWNSHIP, QIXIAN, XUNXIAN, XUNXIAN_TOWNSHIP, ApiClient
@@ -26,6 +26,7 @@ RESPONDERS = {  # township -> a known point where its volunteer is on duty
 
 
 def _on_duty(store: MemoryStore, person: Person, lat: float, lon: float, *, age: timedelta = timedelta(0)) -> None:
+    DutyStatus.objects.update_or_create(person=person, defaults={"on_duty": True, "changed_at": timezone.now()})
     store.put(Fix(person_id=person.pk, lat=lat, lon=lon, accuracy_m=10.0, at=timezone.now() - age))
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from core.models import Person
+from core.models import DutyStatus, Person
 from core.positions import Fix, MemoryStore
 from liaisons.live import coverage_changed, coverage_flush, coverage_watch
 from liaisons.services import liaison_import
@@ -61,6 +61,7 @@ def test_going_on_duty_moving_and_going_off_duty_are_announced_by_the_watch(
     now = timezone.now()
 
     quiet_start = coverage_watch(township_codes=townships, now=now)
+    DutyStatus.objects.create(person=volunteer, on_duty=True, changed_at=now)
     store.put(Fix(person_id=volunteer.pk, lat=35.60, lon=114.25, accuracy_m=5.0, at=now))
     on_duty = coverage_watch(township_codes=townships, now=now)
     unchanged = coverage_watch(township_codes=townships, now=now)

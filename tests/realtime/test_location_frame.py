@@ -13,6 +13,7 @@ from core.positions import positions
 from core.services.duty import duty_set
 from tests.conftest import QIBIN_TOWNSHIP, QIXIAN
 from tests.realtime.conftest import token_for
+from tests.redis_outage import redis_down
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,3 +123,24 @@ async def test_location_frames_count_against_the_frame_rate_limit(settings, on_d
 
     assert (await phone.receive_until("error"))["code"] == "flood"
     assert await phone.closed_with() == 4429
+
+
+async def test_a_location_frame_while_the_position_store_is_down_gets_positions_unavailable_and_the_socket_stays(
+    on_duty_member, sockets
+):
+    person, token = on_duty_member
+    phone = await sockets()
+    await phone.hello(token)
+
+    with redis_down(only_positions=True):
+        await phone.send({"type": "location", "lat": TRUTH.lat, "lon": TRUTH.lon})
+        error = await phone.receive_until("error")
+
+    assert (error["code"], error["frame"]) == ("positions_unavailable", "location")
+    assert error["message"]
+    await phone.send({"type": "ping"})
+    assert await phone.receive_until("pong") == {"type": "pong"}
+    await phone.send({"type": "location", "lat": TRUTH.lat, "lon": TRUTH.lon})  # back: stored again
+    await phone.send({"type": "ping"})
+    await phone.receive_until("pong")
+    assert (await stored_fix(person.pk)) is not None

@@ -6,6 +6,7 @@ import pytest
 
 from core.models import AuditEntry
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP
+from tests.redis_outage import redis_down
 from tests.training.conftest import T0, create_session
 from training import codes
 from training.models import Attendance, Session
@@ -234,3 +235,17 @@ def test_errors_speak_the_callers_language(meeting, clock, login):
 
     assert (chinese.json()["code"], chinese.json()["message"]) == ("wrong_code", "签到码错误。")
     assert english.json()["message"] == "Wrong check-in code."
+
+
+def test_a_check_in_while_redis_is_down_answers_503_checkin_unavailable_and_records_nothing(meeting, clock, login):
+    clock.set(START)
+    invitee = login(meeting["people"][0])
+    right = code_back(meeting["session"], clock.at, 0)
+
+    with redis_down():
+        response = invitee.post(f"{meeting['url']}/checkin", {"code": right})
+
+    assert (response.status_code, response.json()["code"], response["Retry-After"]) == (503, "checkin_unavailable", "5")
+    assert Attendance.objects.get(session=meeting["session"], person=meeting["people"][0]).status == "invited"
+    # Redis is back: the same code checks in.
+    assert invitee.post(f"{meeting['url']}/checkin", {"code": right}).json()["status"] == "present"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -10,8 +11,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, ServiceUnavailable
 from core.geo import Datum, LatLon, distance_m, to_wgs84, valid_lat_lon
 from realtime.events import announce
 from training import codes
@@ -109,11 +111,19 @@ def checkin(
         raise Conflict(_("Check-in is not open yet."), code="checkin_not_open")
     if attendance.status in _CHECKED_IN:
         raise Conflict(_("You have already checked in."), code="already_checked_in")
-    if (cache.get(_failures_key(person_id)) or 0) >= settings.TRAINING_CHECKIN_FAILURES_PER_MIN:
+    try:
+        failures = cache.get(_failures_key(person_id)) or 0
+    except RedisError as exc:
+        # No guessing without the limit on wrong codes (counted in Redis): the invitee retries in a moment.
+        raise ServiceUnavailable(
+            _("Check-in is briefly unavailable; try again in a few seconds."), code="checkin_unavailable"
+        ) from exc
+    if failures >= settings.TRAINING_CHECKIN_FAILURES_PER_MIN:
         raise RateLimited(_("Too many wrong codes; wait a minute and try again."), code="too_many_attempts")
     verdict = codes.verify(session.secret, code, now)
     if verdict is not codes.Verdict.OK:
-        _count_failure(person_id)
+        with contextlib.suppress(RedisError):  # the read above just worked; a lost count is one guess
+            _count_failure(person_id)
         if verdict is codes.Verdict.EXPIRED:
             raise InvalidInput(_("This check-in code has expired."), code="expired_code")
         raise InvalidInput(_("Wrong check-in code."), code="wrong_code")
