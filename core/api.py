@@ -25,7 +25,9 @@ class ZhengqiAPI(NinjaAPI):
     """The NinjaAPI, whose schema also documents the errors every operation of a kind can give.
 
     Those come from layers below the operations, so no operation declares them itself:
-    400 `malformed_json` and 413 `payload_too_large` for any request body (core.middleware),
+    400 `bad_request` for a request Django refuses before any view (a Host header this server does not
+    serve; core.urls.handler400), 400 `malformed_json` and 413 `payload_too_large` for any request body
+    (core.middleware),
     403 for an unsafe request that carries a session cookie without the CSRF token, and
     429 `rate_limited` once a user goes over the per-user rate limit (core.throttle), and
     503 `database_unavailable` (with Retry-After) on any operation while the database cannot be reached,
@@ -45,6 +47,7 @@ class ZhengqiAPI(NinjaAPI):
                     common.append((403, "CSRF check failed (a browser session without its CSRF token)"))
                 if operation.get("security"):
                     common.append((429, "Too many requests from this user; see Retry-After"))
+                common.append((400, "Bad request (e.g. a Host header this server does not serve)"))
                 for status, description in common:
                     responses.setdefault(status, {"description": description, "content": _ERROR_REF})
                 responses.setdefault(

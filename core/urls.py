@@ -47,3 +47,11 @@ def handler500(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return _json_error(500, "server_error", _("Something went wrong on our side; it has been logged."))
     return defaults.server_error(request)
+
+
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # Django answers a request it refuses before any view (a Host header not in ALLOWED_HOSTS, a
+    # suspicious operation) through here: under /api/ that error is JSON too, as the contract says.
+    if request.path.startswith("/api/"):
+        return _json_error(400, "bad_request", _("The request is not valid."))
+    return defaults.bad_request(request, exception)

@@ -44,3 +44,18 @@ def test_every_operation_documents_the_503_a_lost_database_gives(anon):
         assert response is not None, f"{method.upper()} {path} does not document 503"
         assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
         assert "Retry-After" in response["headers"]
+
+
+def test_a_foreign_host_header_gets_a_json_400_that_every_operation_documents(anon):
+    response = anon.get("/api/v1/me", headers={"HTTP_HOST": "evil.example"})
+    schema = anon.get("/api/v1/openapi.json").json()
+
+    assert (response.status_code, response["Content-Type"]) == (400, "application/json")
+    assert response.json()["code"] == "bad_request"
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "400" not in operation["responses"]
+    ]
+    assert undocumented == []
