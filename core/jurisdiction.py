@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from core.errors import Forbidden, NotFound
-from core.models import RoleGrant
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.models import Area, RoleGrant
 from core.roles import CAPABILITIES, Capability
 
 if TYPE_CHECKING:
@@ -83,3 +84,20 @@ def require_within(user: AnyUser, capability: Capability, area_code: str, **deta
     if not found.covers(area_code):
         raise NotFound(details=details or None)
     return found
+
+
+def area_within(jurisdiction: Jurisdiction, code: str, *, field: str = "area_code") -> Area:
+    """An existing division inside the jurisdiction, named in a request.
+
+    Unknown is the caller's typo: 422 `unknown_area`. Outside is what the contract says of anything
+    outside the caller's jurisdiction, wherever it is named (path, query or body): 404, here with
+    the code `area_outside_jurisdiction` (divisions are public, so the code reveals nothing).
+    """
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise InvalidInput(_("Unknown division code."), code="unknown_area", details={field: code})
+    if not jurisdiction.covers(area.code):
+        raise NotFound(
+            _("That area is outside your jurisdiction."), code="area_outside_jurisdiction", details={field: code}
+        )
+    return area

@@ -99,7 +99,7 @@ def employers(request: HttpRequest, filters: Query[EmployerFilter]) -> dict[str,
     return {"items": [EmployerOut.build(e) for e in items], "count": count}
 
 
-@router.post("/liaisons/employers", response={201: EmployerOut, **errors(401, 403, 409, 422)})
+@router.post("/liaisons/employers", response={201: EmployerOut, **errors(401, 403, 404, 409, 422)})
 def employer_new(request: HttpRequest, payload: EmployerIn) -> Status[EmployerOut]:
     employer = employer_create(actor=actor_of(request), **payload.model_dump())
     return Status(201, EmployerOut.build(employer))
@@ -111,7 +111,7 @@ def stations(request: HttpRequest, filters: Query[StationFilter]) -> dict[str, A
     return {"items": [StationOut.build(s) for s in items], "count": count}
 
 
-@router.post("/liaisons/stations", response={201: StationOut, **errors(401, 403, 409, 422)})
+@router.post("/liaisons/stations", response={201: StationOut, **errors(401, 403, 404, 409, 422)})
 def station_new(request: HttpRequest, payload: StationIn) -> Status[StationOut]:
     station = station_create(actor=actor_of(request), **payload.model_dump())
     return Status(201, StationOut.build(station_get(actor=actor_of(request), station_id=station.pk)))

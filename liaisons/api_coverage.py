@@ -103,7 +103,7 @@ def targets(request: HttpRequest, filters: Query[GridFilter]) -> dict[str, Any]:
     return {"items": items, "count": len(items)}
 
 
-@router.put("/targets", response={200: TargetOut, **errors(401, 403, 422)})
+@router.put("/targets", response={200: TargetOut, **errors(401, 403, 404, 422)})
 def target_set(request: HttpRequest, payload: TargetIn) -> TargetOut:
     """Set an area's target for a sector (the most specific target covering a township wins)."""
     target = coverage_target_set(actor=actor_of(request), **payload.model_dump())

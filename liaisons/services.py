@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, InvalidInput, NotFound
-from core.jurisdiction import Jurisdiction, grants_of, require
-from core.models import Area, AreaLevel, AuditAction, Person, RoleGrant
+from core.jurisdiction import Jurisdiction, area_within, grants_of, require
+from core.models import AreaLevel, AuditAction, Person, RoleGrant
 from core.roles import CAPABILITIES, Capability, Role
 from core.services.audit import audit_record
 from core.services.people import role_grant
@@ -30,15 +30,6 @@ if TYPE_CHECKING:
 MAX_TARGET = 1000
 
 
-def _area_within(jurisdiction: Jurisdiction, code: str) -> Area:
-    area = Area.objects.filter(code=code).first()
-    if area is None or not jurisdiction.covers(area.code):
-        raise InvalidInput(
-            _("Unknown area, or outside your jurisdiction."), code="unknown_area", details={"area_code": code}
-        )
-    return area
-
-
 def _sector(code: str) -> Sector:
     sector = Sector.objects.filter(code=code).first()
     if sector is None:
@@ -50,7 +41,7 @@ def _sector(code: str) -> Sector:
 def employer_create(
     *, actor: User, name: str, sector: str, area_code: str, kind: str | None = None, address: str = ""
 ) -> Employer:
-    area = _area_within(require(actor, Capability.MANAGE_PEOPLE), area_code)
+    area = area_within(require(actor, Capability.MANAGE_PEOPLE), area_code)
     found = _sector(sector)
     if Employer.objects.filter(area=area, name=name.strip()).exists():
         raise Conflict(_("An employer with this name already exists here."), code="duplicate_employer")
@@ -70,7 +61,7 @@ def employer_create(
 
 @transaction.atomic
 def station_create(*, actor: User, name: str, area_code: str, address: str = "") -> Station:
-    area = _area_within(require(actor, Capability.MANAGE_PEOPLE), area_code)
+    area = area_within(require(actor, Capability.MANAGE_PEOPLE), area_code)
     if area.level not in ("township", "village"):
         raise InvalidInput(
             _("A work station belongs to a township or a village."),
@@ -250,7 +241,7 @@ def liaison_set_work_areas(*, actor: User, person_id: int, area_codes: list[str]
     liaison = Liaison.objects.filter(jurisdiction.q("person__home_area__code"), person_id=person_id).first()
     if liaison is None:
         raise NotFound()
-    areas = [_area_within(jurisdiction, code) for code in sorted(set(area_codes))]
+    areas = [area_within(jurisdiction, code) for code in sorted(set(area_codes))]
     coarse = [a.code for a in areas if a.level not in (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)]
     if coarse:
         raise InvalidInput(
@@ -276,7 +267,7 @@ def liaison_set_work_areas(*, actor: User, person_id: int, area_codes: list[str]
 def coverage_target_set(*, actor: User, area_code: str, sector: str, min_liaisons: int) -> CoverageTarget:
     """At least `min_liaisons` of `sector` in every township under the area; the most specific target wins,
     so 0 exempts the area from a broader one."""
-    area = _area_within(require(actor, Capability.MANAGE_PEOPLE), area_code)
+    area = area_within(require(actor, Capability.MANAGE_PEOPLE), area_code)
     found = _sector(sector)
     if not (0 <= min_liaisons <= MAX_TARGET):
         raise InvalidInput(

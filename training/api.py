@@ -51,7 +51,7 @@ def _out(request: HttpRequest, session_id: int) -> SessionOut:
     return SessionOut.build(session, invitees=invitees, venues=list(selectors.venues_of(session=session)))
 
 
-@router.post("/sessions", response={201: SessionOut, **errors(401, 403, 422)})
+@router.post("/sessions", response={201: SessionOut, **errors(401, 403, 404, 422)})
 def create(request: HttpRequest, payload: SessionIn) -> Status[SessionOut]:
     data = payload.model_dump(exclude={"venues"})
     session = sessions.session_create(actor=actor_of(request), venues=payload.venues, **data)

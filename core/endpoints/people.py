@@ -56,7 +56,7 @@ def people(request: HttpRequest, filters: Query[PeopleFilter]) -> dict[str, Any]
     return {"items": [PersonOut.build(p, reveal_phone=p.pk in shown) for p in items], "count": count}
 
 
-@router.post("", response={201: PersonOut, **errors(401, 403, 409, 422)})
+@router.post("", response={201: PersonOut, **errors(401, 403, 404, 409, 422)})
 def create(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     person = person_create(actor=actor_of(request), **payload.model_dump())
     return Status(201, _detail(request, person_get(actor=actor_of(request), person_id=person.pk)))

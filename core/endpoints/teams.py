@@ -25,7 +25,7 @@ def teams(request: HttpRequest, filters: Query[TeamFilter]) -> dict[str, Any]:
     return {"items": [TeamOut.build(t) for t in items], "count": count}
 
 
-@router.post("", response={201: TeamOut, **errors(401, 403, 409, 422)})
+@router.post("", response={201: TeamOut, **errors(401, 403, 404, 409, 422)})
 def create(request: HttpRequest, payload: TeamIn) -> Status[TeamOut]:
     team = team_create(
         actor=actor_of(request), name=payload.name, area_code=payload.area_code, leader_id=payload.leader_id

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core import crypto
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.identity import normalize_id_number, normalize_phone
-from core.jurisdiction import Jurisdiction, grants_of, require
+from core.jurisdiction import area_within, grants_of, require
 from core.models import Area, AuditAction, Person, RoleGrant, Team
 from core.roles import GRANTABLE, Capability, Role
 from core.services.audit import audit_record
@@ -33,22 +33,6 @@ class IdNumber:
     def from_raw(cls, raw: str) -> IdNumber:
         normalised = normalize_id_number(raw)
         return cls(crypto.encrypt(normalised), crypto.lookup_hash(normalised), normalised[-4:])
-
-
-def _area(code: str) -> Area:
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise InvalidInput(_("Unknown division code."), code="unknown_area", details={"area_code": code})
-    return area
-
-
-def _area_within(jurisdiction: Jurisdiction, code: str) -> Area:
-    area = _area(code)
-    if not jurisdiction.covers(area.code):
-        raise InvalidInput(
-            _("That area is outside your jurisdiction."), code="area_outside_jurisdiction", details={"area_code": code}
-        )
-    return area
 
 
 def _check_unique(*, phone: str | None, id_hash: str | None, exclude_pk: int | None = None) -> None:
@@ -90,7 +74,7 @@ def person_create(
     password: str | None = None,
 ) -> Person:
     """Register a person with a login (username defaults to the phone number) and member roles at home."""
-    area = _area_within(require(actor, Capability.MANAGE_PEOPLE), home_area_code)
+    area = area_within(require(actor, Capability.MANAGE_PEOPLE), home_area_code)
     phone = normalize_phone(phone)
     ident = IdNumber.from_raw(id_number) if id_number else None
     team = _team_in(actor, team_id)
@@ -176,7 +160,7 @@ def person_update(
         )
         changed.append("id_number")
     if home_area_code is not _UNSET:
-        person.home_area = _area_within(jurisdiction, home_area_code)
+        person.home_area = area_within(jurisdiction, home_area_code)
         changed.append("home_area")
     if team_id is not _UNSET:
         person.team = _team_in(actor, team_id)
@@ -199,7 +183,7 @@ def person_update(
 @transaction.atomic
 def team_create(*, actor: User, name: str, area_code: str, leader_id: int | None = None) -> Team:
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
-    area = _area_within(jurisdiction, area_code)
+    area = area_within(jurisdiction, area_code)
     leader = None
     if leader_id is not None:
         leader = Person.objects.filter(jurisdiction.q("home_area__code")).filter(pk=leader_id).first()
@@ -222,7 +206,7 @@ def role_grant(*, actor: User, person_id: int, role: str, area_code: str) -> Rol
     if role not in Role.values:
         raise InvalidInput(_("Unknown role."), code="unknown_role", details={"role": role})
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
-    area = _area_within(jurisdiction, area_code)
+    area = area_within(jurisdiction, area_code)
     person = Person.objects.filter(jurisdiction.q("home_area__code")).filter(pk=person_id).first()
     if person is None or person.user_id is None:
         raise NotFound()

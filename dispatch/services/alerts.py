@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.geo import LatLon, checked_wgs84
 from core.jurisdiction import Jurisdiction, grants_of, require
 from core.models import Area, Person, Team
@@ -56,8 +56,8 @@ def _check_targets(jurisdiction: Jurisdiction, targets: Targets) -> list[Team]:
     for code in targets.area_codes:
         if code not in known:
             raise InvalidInput(_("Unknown division code."), code="unknown_area", details={"area_code": code})
-        if not jurisdiction.covers(code):
-            raise Forbidden(
+        if not jurisdiction.covers(code):  # outside the caller's jurisdiction is 404 (the contract)
+            raise NotFound(
                 _("That area is outside your jurisdiction."),
                 code="area_outside_jurisdiction",
                 details={"area_code": code},
@@ -173,7 +173,7 @@ def alert_input_checked(
                 _("That location is outside every division this service covers."), code="location_outside_service_area"
             )
         if not jurisdiction.covers(located):
-            raise Forbidden(_("That location is outside your jurisdiction."), code="location_outside_jurisdiction")
+            raise NotFound(_("That location is outside your jurisdiction."), code="location_outside_jurisdiction")
     return CheckedAlert(jurisdiction=jurisdiction, point=point, teams=teams, located_area=located)
 
 

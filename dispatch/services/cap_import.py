@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import Polygon
 
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.jurisdiction import require
 from core.models import Area, AreaLevel
 from core.roles import Capability
@@ -182,7 +182,7 @@ def _import_alert(*, actor: User, message: cap.CapMessage, covers: Callable[[str
     info = _preferred(message)
     placement = _place(info, covers)
     if placement.radius_m is None and not placement.area_codes:
-        raise Forbidden(
+        raise NotFound(
             _("The message's area is outside your jurisdiction."),
             code="cap_area_outside_jurisdiction",
             details={"areas": [a.description for a in info.areas]},

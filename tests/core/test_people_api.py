@@ -148,7 +148,7 @@ def test_a_coordinator_registers_a_volunteer_in_their_county(as_role):
         ({"phone": "010-12345678"}, 422, "invalid_phone"),  # a landline
         ({"id_number": "410622199001011234"}, 422, "invalid_id_number"),  # bad checksum
         ({"home_area_code": "410699999"}, 422, "unknown_area"),
-        ({"home_area_code": XUNXIAN_TOWNSHIP}, 422, "area_outside_jurisdiction"),
+        ({"home_area_code": XUNXIAN_TOWNSHIP}, 404, "area_outside_jurisdiction"),
         ({"name": ""}, 422, "invalid_input"),
         ({"name": 12}, 422, "invalid_input"),
         ({"roles": ["county_coordinator"]}, 403, "role_not_grantable"),
@@ -212,7 +212,7 @@ def test_an_update_to_an_area_outside_the_jurisdiction_changes_nothing(as_role, 
 
     response = client.patch(f"/api/v1/people/{member.pk}", {"name": "周九", "home_area_code": XUNXIAN_TOWNSHIP})
 
-    assert (response.status_code, response.json()["code"]) == (422, "area_outside_jurisdiction")
+    assert (response.status_code, response.json()["code"]) == (404, "area_outside_jurisdiction")
     member.refresh_from_db()
     assert (member.name, member.home_area_id) == ("周八", QIXIAN_TOWNSHIP)
 

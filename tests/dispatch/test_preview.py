@@ -81,7 +81,7 @@ def test_the_preview_never_counts_people_outside_the_jurisdiction(as_role, on_du
 @pytest.mark.parametrize(
     ("overrides", "status", "code"),
     [
-        ({"lat": XUNXIAN_CENTRE[0], "lon": XUNXIAN_CENTRE[1]}, 403, "location_outside_jurisdiction"),
+        ({"lat": XUNXIAN_CENTRE[0], "lon": XUNXIAN_CENTRE[1]}, 404, "location_outside_jurisdiction"),
         ({"lat": 39.9, "lon": 116.4}, 422, "location_outside_service_area"),
         ({"radius_m": 60_000}, 422, "invalid_radius"),
         ({"lon": None}, 422, "incomplete_location"),
@@ -89,7 +89,7 @@ def test_the_preview_never_counts_people_outside_the_jurisdiction(as_role, on_du
         ({"title": "  "}, 422, "missing_title"),
         ({"needed": 5000}, 422, "invalid_needed"),
         ({"datum": "wgs72"}, 422, None),
-        ({"area_codes": ["410621"]}, 403, "area_outside_jurisdiction"),
+        ({"area_codes": ["410621"]}, 404, "area_outside_jurisdiction"),
         ({"team_ids": [999_999]}, 404, "unknown_team"),
         ({"roles": ["king"]}, 422, "unknown_role"),
         ({"expires_at": "2020-01-01T00:00:00+08:00"}, 422, "invalid_expiry"),

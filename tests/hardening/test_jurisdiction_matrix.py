@@ -161,9 +161,10 @@ SEE = "200/404"  # a record inside is shown, one outside does not exist
 ALL = X(200, 200, 200, 200, 200, 200)
 MANAGERS = ("200/404", "200/404", "200/404")  # city admin, county and township coordinators
 HOSTS = ("200/404", "200/404")  # the inside session is hosted by 淇县: its township coordinator does not manage it
-# An area named in a body (not the URL) outside the jurisdiction: divisions are public, so the refusal
-# reveals nothing; each app answers with its own code (403 area_outside_jurisdiction / 422 unknown_area).
-NEW_403, NEW_422 = "201/403", "201/422"
+# An area (or a location, a CAP area, an audience) named in a body outside the jurisdiction is 404 like
+# anything outside, wherever it is named (/work/shared/CONTRACT.md), with a code saying which
+# (area_outside_jurisdiction, location_outside_jurisdiction, ...): divisions are public, so it reveals nothing.
+NEW = "201/404"
 
 RULES: dict[tuple[str, str], Rule] = {
     # auth and me: only ever about the caller
@@ -186,7 +187,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "api/v1/people"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),
     ("POST", "api/v1/people"): Rule(
         _body(lambda s: {"name": "矩阵新人", "phone": "13912345678", "home_area_code": s.area}),
-        X(*[NEW_422] * 3, 403, 403, 403),
+        X(*[NEW] * 3, 403, 403, 403),
     ),
     ("GET", "api/v1/people/<int:person_id>"): Rule(_person(), X(*[SEE] * 4, 403, 403)),
     ("PATCH", "api/v1/people/<int:person_id>"): Rule(
@@ -194,23 +195,23 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "api/v1/people/<int:person_id>/roles"): Rule(
         _person(make=lambda s: {"role": "volunteer", "area_code": s.area}),
-        X(*[NEW_422] * 3, 403, 403, 403),
+        X(*[NEW] * 3, 403, 403, 403),
     ),
     ("GET", "api/v1/teams"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),
     ("POST", "api/v1/teams"): Rule(
-        _body(lambda s: {"name": "矩阵新队", "area_code": s.area}), X(*[NEW_422] * 3, 403, 403, 403)
+        _body(lambda s: {"name": "矩阵新队", "area_code": s.area}), X(*[NEW] * 3, 403, 403, 403)
     ),
     ("GET", "api/v1/teams/<int:team_id>"): Rule(_on("team_id", "team_id"), X(*[SEE] * 4, 403, 403)),
     ("GET", "api/v1/audit"): Rule(_q(), X(200, 200, 403, 403, 403, 403)),
     # alerts
     ("POST", "api/v1/alerts"): Rule(
         _body(lambda s: {"kind": "other", "title": "矩阵警情", "area_codes": [s.area]}),
-        X(*[NEW_403] * 3, 403, 403, 403),
+        X(*[NEW] * 3, 403, 403, 403),
     ),
     # The recipient count before sending: the same checks as raising, and nothing written.
     ("POST", "api/v1/alerts/preview"): Rule(
         _body(lambda s: {"kind": "other", "title": "矩阵警情", "area_codes": [s.area]}),
-        X(*["200/403"] * 3, 403, 403, 403),
+        X(*["200/404"] * 3, 403, 403, 403),
     ),
     ("GET", "api/v1/alerts"): Rule(_area_q(), ALL),
     ("GET", "api/v1/alerts/<int:alert_id>"): Rule(_on("alert_id", "alert_id"), X(*[SEE] * 6)),
@@ -229,7 +230,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "api/v1/alerts/<int:alert_id>/board"): Rule(_on("alert_id", "alert_id"), X(*MANAGERS, 404, 404, 404)),
     ("GET", "api/v1/alerts/<int:alert_id>/cap"): Rule(_on("alert_id", "alert_id"), X(*[SEE] * 6)),
-    ("POST", "api/v1/alerts/cap"): Rule(_cap, X(*[NEW_403] * 3, 403, 403, 403)),
+    ("POST", "api/v1/alerts/cap"): Rule(_cap, X(*[NEW] * 3, 403, 403, 403)),
     # Reports need VIEW_PEOPLE and count only alerts raised inside the jurisdiction.
     ("GET", "api/v1/alerts/reports/response-times"): Rule(
         _q(since="2026-01-01T00:00:00+08:00", until="2027-01-01T00:00:00+08:00"), X(200, 200, 200, 200, 403, 403)
@@ -252,11 +253,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "api/v1/liaisons/employers"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),
     ("POST", "api/v1/liaisons/employers"): Rule(
         _body(lambda s: {"name": "矩阵单位", "sector": "express", "area_code": s.area}),
-        X(*[NEW_422] * 3, 403, 403, 403),
+        X(*[NEW] * 3, 403, 403, 403),
     ),
     ("GET", "api/v1/liaisons/stations"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),
     ("POST", "api/v1/liaisons/stations"): Rule(
-        _body(lambda s: {"name": "矩阵站", "area_code": s.area}), X(*[NEW_422] * 3, 403, 403, 403)
+        _body(lambda s: {"name": "矩阵站", "area_code": s.area}), X(*[NEW] * 3, 403, 403, 403)
     ),
     ("PUT", "api/v1/liaisons/stations/<int:station_id>/head"): Rule(
         _on("station_id", "station_id", lambda s: {"person_id": s.person.pk}), X(*MANAGERS, 403, 403, 403)
@@ -275,7 +276,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "api/v1/coverage/targets"): Rule(_area_q(), X(SEE, SEE, SEE, SEE, 403, 403)),
     ("PUT", "api/v1/coverage/targets"): Rule(
         _body(lambda s: {"area_code": s.area, "sector": "express", "min_liaisons": 3}),
-        X(*["200/422"] * 3, 403, 403, 403),
+        X(*["200/404"] * 3, 403, 403, 403),
     ),
     ("DELETE", "api/v1/coverage/targets/<area_code>/<sector>"): Rule(
         lambda w, s, r: Req(path_kwargs={"area_code": s.area, "sector": "express"}),
@@ -285,7 +286,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "api/v1/coverage/layers/townships"): Rule(_q(), X(200, 200, 200, 200, 403, 403)),
     ("GET", "api/v1/coverage/layers/on-duty"): Rule(_q(), X(200, 200, 200, 200, 403, 403)),
     # trainings and meetings
-    ("POST", "api/v1/sessions"): Rule(_body(_session_body), X(*[NEW_422] * 3, 403, 403, 403)),
+    ("POST", "api/v1/sessions"): Rule(_body(_session_body), X(*[NEW] * 3, 403, 403, 403)),
     ("GET", "api/v1/sessions"): Rule(_q(), ALL),
     ("GET", "api/v1/sessions/<int:session_id>"): Rule(_session(), X(*[SEE] * 6)),
     ("PATCH", "api/v1/sessions/<int:session_id>"): Rule(

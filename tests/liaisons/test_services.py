@@ -45,7 +45,7 @@ def test_a_station_in_another_county_is_404_and_a_duplicate_name_409(as_role: Ca
 
     assert (again.status_code, again.json()["code"]) == (409, "duplicate_station")
     assert head.status_code == 404
-    assert (outside.status_code, outside.json()["code"]) == (422, "unknown_area")
+    assert (outside.status_code, outside.json()["code"]) == (404, "area_outside_jurisdiction")
 
 
 def test_vacancies_list_each_township_missing_a_sector(

@@ -87,8 +87,8 @@ def test_targets_outside_the_jurisdiction_or_of_unknown_sectors_are_refused_and_
     )
 
     assert [(r.status_code, r.json()["code"]) for r in (elsewhere, city, unknown, too_many)] == [
-        (422, "unknown_area"),
-        (422, "unknown_area"),
+        (404, "area_outside_jurisdiction"),
+        (404, "area_outside_jurisdiction"),
         (422, "unknown_sector"),
         (422, "invalid_input"),
     ]
@@ -112,7 +112,7 @@ def test_work_areas_are_replaced_count_for_coverage_and_must_be_townships_in_the
 
     assert (set_.status_code, set_.json()["work_area_codes"]) == (200, [BEIYANG])
     assert (counts[GAOCUN], counts[BEIYANG]) == (1, 1)
-    assert (outside.status_code, outside.json()["code"]) == (422, "unknown_area")
+    assert (outside.status_code, outside.json()["code"]) == (404, "area_outside_jurisdiction")
     assert county_level.status_code == 422
     assert (cleared.status_code, cleared.json()["work_area_codes"]) == (200, [])
     entry = AuditEntry.objects.filter(action="person_update", object_id=str(rider.pk)).order_by("id").first()

@@ -53,21 +53,26 @@ def test_roles_narrow_the_audience_and_teams_add_to_it(clock, make_person, login
 
 
 @pytest.mark.parametrize(
-    ("change", "code"),
+    ("change", "status", "code"),
     [
-        ({"end": T0 + timedelta(days=1)}, "end_before_start"),
-        ({"start": T0 - timedelta(hours=1), "end": T0 + timedelta(hours=1)}, "start_in_past"),
-        ({"area_codes": [XUNXIAN]}, "audience_outside_jurisdiction"),
-        ({"area_codes": ["999999"]}, "unknown_area"),
-        ({"team_ids": [987654]}, "unknown_team"),
-        ({"sectors": ["astronauts"]}, "unknown_sector"),
-        ({"start": T0 + timedelta(days=1), "end": T0 + timedelta(days=3)}, "session_too_long"),
-        ({"kind": "party"}, "invalid_input"),
-        ({"start": "2026-06-02T09:00:00"}, "invalid_input"),
-        ({"surprise": 1}, "invalid_input"),
+        ({"end": T0 + timedelta(days=1)}, 422, "end_before_start"),
+        ({"start": T0 - timedelta(hours=1), "end": T0 + timedelta(hours=1)}, 422, "start_in_past"),
+        # Outside the caller's jurisdiction is 404 (the contract); an unknown code is the caller's typo.
+        ({"area_codes": [XUNXIAN]}, 404, "audience_outside_jurisdiction"),
+        ({"area_codes": ["999999"]}, 422, "unknown_area"),
+        ({"host_area_code": XUNXIAN}, 404, "host_area_outside_jurisdiction"),
+        ({"host_area_code": "419999"}, 422, "unknown_area"),
+        ({"team_ids": [987654]}, 404, "unknown_team"),
+        ({"sectors": ["astronauts"]}, 422, "unknown_sector"),
+        ({"start": T0 + timedelta(days=1), "end": T0 + timedelta(days=3)}, 422, "session_too_long"),
+        ({"kind": "party"}, 422, "invalid_input"),
+        ({"start": "2026-06-02T09:00:00"}, 422, "invalid_input"),
+        ({"surprise": 1}, 422, "invalid_input"),
     ],
 )
-def test_bad_input_is_a_specific_422_and_writes_nothing(clock, make_person, login, session_body, change, code):
+def test_bad_input_is_a_specific_error_and_writes_nothing(
+    clock, make_person, login, session_body, change, status, code
+):
     host = make_person("county_coordinator", QIXIAN)
     make_person("volunteer", QIXIAN_TOWNSHIP)
 
@@ -76,7 +81,7 @@ def test_bad_input_is_a_specific_422_and_writes_nothing(clock, make_person, logi
 
     response = login(host).post("/api/v1/sessions", body)
 
-    assert response.status_code == 422, response.content
+    assert response.status_code == status, response.content
     assert response.json()["code"] == code
     assert Session.objects.count() == 0
     assert Attendance.objects.count() == 0
@@ -96,8 +101,9 @@ def test_a_qixian_township_coordinator_cannot_invite_xunxian_teams(clock, make_p
 
     response = login(host).post("/api/v1/sessions", session_body(team_ids=[xunxian_team.pk]))
 
-    assert response.status_code == 422
-    assert response.json()["code"] == "audience_outside_jurisdiction"
+    # A team outside looks exactly like one that does not exist.
+    assert response.status_code == 404
+    assert response.json()["code"] == "unknown_team"
     assert response.json()["details"] == {"team_ids": xunxian_team.pk}
     assert Session.objects.count() == 0
 

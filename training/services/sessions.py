@@ -55,8 +55,10 @@ def _host_area(actor: User, host_area_code: str | None) -> Area:
     if host_area_code is None:
         return min(grants_of_hosting(actor), key=lambda a: (len(a.prefix), a.code))
     area = Area.objects.filter(code=host_area_code).first()
-    if area is None or not jurisdiction.covers(area.code):
-        raise InvalidInput(
+    if area is None:
+        raise InvalidInput(_("Unknown division code."), code="unknown_area", details={"host_area_code": host_area_code})
+    if not jurisdiction.covers(area.code):
+        raise NotFound(
             _("You do not host sessions at that level."),
             code="host_area_outside_jurisdiction",
             details={"host_area_code": host_area_code},
@@ -68,14 +70,9 @@ def _check_audience(*, within: Area, area_codes: list[str], team_ids: list[int],
     areas = [area_under(code, within, field="area_codes") for code in area_codes]
     teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "area_id"))
     for team_id in team_ids:
-        if team_id not in teams:
-            raise InvalidInput(_("Unknown team."), code="unknown_team", details={"team_ids": team_id})
-        if not within.contains(teams[team_id]):
-            raise InvalidInput(
-                _("That is outside the jurisdiction the session is hosted in."),
-                code="audience_outside_jurisdiction",
-                details={"team_ids": team_id},
-            )
+        # A team outside looks exactly like one that does not exist (team ids are not public): 404.
+        if team_id not in teams or not within.contains(teams[team_id]):
+            raise NotFound(_("Unknown team."), code="unknown_team", details={"team_ids": team_id})
     known = set(sector_codes()) if sectors else set()
     for sector in sectors:
         if sector not in known:
