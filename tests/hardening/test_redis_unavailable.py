@@ -9,6 +9,7 @@ Also: tests/realtime/test_location_frame.py (the phone's `location` frame), test
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -30,6 +31,14 @@ JINSHAN = (35.774691, 114.240340)  # 金山街道's centre
 NEARBY = (35.7760, 114.2405)  # ~150 m north of it
 
 
+@pytest.fixture(autouse=True)
+def _clean_positions() -> Iterator[None]:
+    """The process's store holds only this test's fixes (prune counts exactly what it removed)."""
+    positions().clear()
+    yield
+    positions().clear()
+
+
 @pytest.fixture
 def member(make_person, login):
     """An on-duty volunteer of 淇滨区 with a fresh fix near 金山街道's centre, and their API client."""
@@ -37,8 +46,7 @@ def member(make_person, login):
     client = login(person)
     assert client.send("put", "/api/v1/me/duty", {"on_duty": True}).status_code == 200
     assert client.send("put", "/api/v1/me/location", {"lat": NEARBY[0], "lon": NEARBY[1]}).status_code == 200
-    yield person, client
-    positions().remove(person.pk)
+    return person, client
 
 
 def _unavailable(response, code: str = "positions_unavailable") -> None:
