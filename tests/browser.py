@@ -1,15 +1,17 @@
 """The browser the page tests drive: Debian's Chromium through Playwright (never `playwright install`).
 
-One session-wide browser for every test directory that drives pages (tests/web, tests/deploy), defined
-once here and made a fixture for the whole suite by tests/conftest.py: Playwright's sync API allows one
-instance per thread. Every request a page makes to anything but loopback is aborted, and Chromium's own
-background traffic is switched off.
+The `browser` and `new_page` fixtures are defined once here and made fixtures for the whole suite by
+tests/conftest.py. Playwright's sync API allows one instance per thread, and while it runs, the thread
+has a running event loop (so `asyncio.run` fails): a directory that runs before asyncio-based tests
+(tests/deploy, before tests/faults) keeps its browser to a module. Every request a page makes to anything
+but loopback is aborted, and Chromium's own background traffic is switched off.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,8 +36,9 @@ DESKTOP = {"viewport": {"width": 1366, "height": 860}}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@contextmanager
+def launched() -> Iterator[Any]:
+    """Debian's Chromium under Playwright's sync API, for as long as the block lasts."""
     from tests.conftest import IN_CI
 
     if not Path(CHROMIUM).exists():
@@ -50,6 +53,14 @@ def browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for the session (tests/web, the last directory to run); a directory whose tests run
+    before others that use asyncio overrides it with a shorter scope (tests/deploy/conftest.py)."""
+    with launched() as found:
+        yield found
 
 
 def _loopback_only(route: Any) -> None:
