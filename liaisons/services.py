@@ -199,7 +199,8 @@ def liaison_update(*, actor: User, person_id: int, sector: str | None = None, em
     else:
         employer = Employer.objects.filter(pk=employer_id).first()
         if employer is None or not jurisdiction.covers(employer.area_id):
-            raise InvalidInput(
+            # As for teams: one outside the jurisdiction is answered as one that does not exist.
+            raise NotFound(
                 _("Unknown employer, or outside your jurisdiction."),
                 code="unknown_employer",
                 details={"employer_id": employer_id},
