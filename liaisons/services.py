@@ -148,26 +148,40 @@ def station_add_liaison(*, actor: User, station_id: int, person_id: int) -> Liai
     return liaison
 
 
+def _liaison_in(jurisdiction: Jurisdiction, person_id: int) -> Liaison:
+    """The liaison profile of a person homed inside the jurisdiction, locked for the change; else 404."""
+    liaison = (
+        Liaison.objects.select_for_update()
+        .filter(jurisdiction.q("person__home_area__code"), person_id=person_id)
+        .select_related("person")
+        .first()
+    )
+    if liaison is None:
+        raise NotFound()
+    return liaison
+
+
+def _audit_liaison_change(*, actor: User, liaison: Liaison, **details: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        object_type="person",
+        object_id=liaison.person_id,
+        area_code=liaison.person.home_area_id,
+        details=details,
+    )
+
+
 @transaction.atomic
 def liaison_set_shifts(*, actor: User, person_id: int, shifts: list[tuple[time, time]]) -> Liaison:
     """Replace a liaison's shift windows (Asia/Shanghai wall-clock; an end before the start wraps midnight)."""
-    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
-    liaison = Liaison.objects.filter(jurisdiction.q("person__home_area__code"), person_id=person_id).first()
-    if liaison is None:
-        raise NotFound()
+    liaison = _liaison_in(require(actor, Capability.MANAGE_PEOPLE), person_id)
     windows = sorted(set(shifts))
     if any(start == end for start, end in windows):
         raise InvalidInput(_("A shift must not start and end at the same time."), code="invalid_shifts")
     ShiftWindow.objects.filter(liaison=liaison).delete()
     ShiftWindow.objects.bulk_create([ShiftWindow(liaison=liaison, starts=s, ends=e) for s, e in windows])
-    audit_record(
-        actor=actor,
-        action=AuditAction.PERSON_UPDATE,
-        object_type="person",
-        object_id=person_id,
-        area_code=liaison.person.home_area_id,
-        details={"fields": ["shifts"]},
-    )
+    _audit_liaison_change(actor=actor, liaison=liaison, fields=["shifts"])
     return liaison
 
 
@@ -183,14 +197,7 @@ def liaison_update(*, actor: User, person_id: int, sector: str | None = None, em
     employer, or None, in the same call.
     """
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
-    liaison = (
-        Liaison.objects.select_for_update()
-        .filter(jurisdiction.q("person__home_area__code"), person_id=person_id)
-        .select_related("person")
-        .first()
-    )
-    if liaison is None:
-        raise NotFound()
+    liaison = _liaison_in(jurisdiction, person_id)
     new_sector = _sector(sector) if sector is not None else liaison.sector
     if employer_id is _KEEP:
         employer = liaison.employer
@@ -220,13 +227,12 @@ def liaison_update(*, actor: User, person_id: int, sector: str | None = None, em
         return liaison
     liaison.sector, liaison.employer = new_sector, employer
     liaison.save(update_fields=["sector", "employer", "updated_at"])
-    audit_record(
+    _audit_liaison_change(
         actor=actor,
-        action=AuditAction.PERSON_UPDATE,
-        object_type="person",
-        object_id=person_id,
-        area_code=liaison.person.home_area_id,
-        details={"fields": changed, "sector": new_sector.code, "employer_id": employer.pk if employer else None},
+        liaison=liaison,
+        fields=changed,
+        sector=new_sector.code,
+        employer_id=employer.pk if employer else None,
     )
     if "sector" in changed:  # sector coverage counts changed where they live and work
         places = {liaison.person.home_area_id, *liaison.work_areas.values_list("code", flat=True)}
@@ -239,9 +245,7 @@ def liaison_update(*, actor: User, person_id: int, sector: str | None = None, em
 def liaison_set_work_areas(*, actor: User, person_id: int, area_codes: list[str]) -> Liaison:
     """Replace where else a liaison works (townships or villages inside the actor's jurisdiction)."""
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
-    liaison = Liaison.objects.filter(jurisdiction.q("person__home_area__code"), person_id=person_id).first()
-    if liaison is None:
-        raise NotFound()
+    liaison = _liaison_in(jurisdiction, person_id)
     areas = [area_within(jurisdiction, code) for code in sorted(set(area_codes))]
     coarse = [a.code for a in areas if a.level not in (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)]
     if coarse:
@@ -251,14 +255,7 @@ def liaison_set_work_areas(*, actor: User, person_id: int, area_codes: list[str]
     before = set(liaison.work_areas.values_list("code", flat=True))
     liaison.work_areas.set(areas)
     after = {a.code for a in areas}
-    audit_record(
-        actor=actor,
-        action=AuditAction.PERSON_UPDATE,
-        object_type="person",
-        object_id=person_id,
-        area_code=liaison.person.home_area_id,
-        details={"fields": ["work_areas"], "work_areas": sorted(after)},
-    )
+    _audit_liaison_change(actor=actor, liaison=liaison, fields=["work_areas"], work_areas=sorted(after))
     for township in sorted({code[:9] for code in before ^ after}):  # their member counts changed
         transaction.on_commit(partial(coverage_changed, area_code=township))
     return liaison
