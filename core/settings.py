@@ -147,9 +147,13 @@ TEMPLATES = [
 # --- database ----------------------------------------------------------------
 DATABASE_URL = envstr("DATABASE_URL")
 # SQLite: WAL lets the server read while a write is in progress; the timeout rides out
-# short write locks (two server processes on one file) instead of failing.
+# short write locks (two server processes on one file) instead of failing. IMMEDIATE
+# transactions take the write lock at BEGIN, where the timeout applies: a deferred one that
+# read first and writes after another connection committed fails at once with "database is
+# locked" (in WAL the busy timeout does not cover that upgrade; seen as a 503 on an alert).
 _SQLITE_OPTIONS: dict[str, Any] = {
     "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
 if DATABASE_URL:

@@ -133,12 +133,13 @@ def test_a_sqlite_url_gets_wal_and_the_busy_timeout_of_the_embedded_default(tmp_
     result = run_django(
         "from django.db import connection; "
         "cursor = connection.cursor(); "
-        "print(cursor.execute('PRAGMA journal_mode').fetchone()[0], connection.settings_dict['OPTIONS']['timeout'])",
+        "print(cursor.execute('PRAGMA journal_mode').fetchone()[0], connection.settings_dict['OPTIONS']['timeout'], "
+        "connection.settings_dict['OPTIONS']['transaction_mode'])",
         DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["wal", "20"]
+    assert result.stdout.split() == ["wal", "20", "IMMEDIATE"]
 
 
 def test_urls_switch_to_postgresql_and_redis():

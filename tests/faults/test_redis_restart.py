@@ -97,6 +97,8 @@ def test_every_alert_of_a_burst_reaches_every_phone_once_although_redis_was_stop
                 posts.append(reply.status)
                 if reply.status == 201:
                     ids.append(int(reply.body["id"]))
+                else:
+                    refusals.append((n, reply.status, reply.body))
             return ids, posts, probes
 
         async def scenario() -> tuple[list[Phone], list[int], list[int], list[int]]:
@@ -117,12 +119,13 @@ def test_every_alert_of_a_burst_reaches_every_phone_once_although_redis_was_stop
                     await phone.stop()
 
         positioned: list[tuple[int, str, str]] = []
+        refusals: list[tuple[int, int, object]] = []
         phones, ids, posts, probes = asyncio.run(scenario())
         # Redis is back: the same fix is stored again.
         fix_after = http("PUT", f"{servers[0].http}/api/v1/me/location", token=me, body=JINSHAN)
 
     # HTTP kept answering: every alert was raised, every other request answered
-    assert posts == [201] * ALERTS
+    assert posts == [201] * ALERTS, refusals
     assert probes
     assert set(probes) == {200}
     # what needs live positions answered 503 positions_unavailable on both servers, and wrote nothing
