@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -146,16 +145,6 @@ TEMPLATES = [
 
 # --- database ----------------------------------------------------------------
 DATABASE_URL = envstr("DATABASE_URL")
-# SQLite: WAL lets the server read while a write is in progress; the timeout rides out
-# short write locks (two server processes on one file) instead of failing. IMMEDIATE
-# transactions take the write lock at BEGIN, where the timeout applies: a deferred one that
-# read first and writes after another connection committed fails at once with "database is
-# locked" (in WAL the busy timeout does not cover that upgrade; seen as a 503 on an alert).
-_SQLITE_OPTIONS: dict[str, Any] = {
-    "timeout": 20,
-    "transaction_mode": "IMMEDIATE",
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-}
 if DATABASE_URL:
     if urlsplit(DATABASE_URL).scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
         raise ImproperlyConfigured(f"DATABASE_URL must be a postgres:// or sqlite:// URL, not {DATABASE_URL!r}")
@@ -182,10 +171,6 @@ if DATABASE_URL:
                 # outage takes seconds, not as long as the outage lasted.
                 "reconnect_timeout": 5.0,
             }
-    else:
-        # A sqlite:// file gets what the embedded default has (below), unless the URL says otherwise.
-        for _option, _value in _SQLITE_OPTIONS.items():
-            _db.setdefault("OPTIONS", {}).setdefault(_option, _value)
     DATABASES = {"default": _db}
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
@@ -193,7 +178,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(BASE_DIR / "var" / "zhengqi.sqlite3"),
-            "OPTIONS": dict(_SQLITE_OPTIONS),
+            # WAL lets the server read while a write is in progress; the
+            # timeout rides out short write locks instead of failing.
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -129,19 +129,6 @@ def test_the_embedded_default_is_sqlite_and_the_in_memory_layer():
     assert result.stdout.split() == ["django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer"]
 
 
-def test_a_sqlite_url_gets_wal_and_the_busy_timeout_of_the_embedded_default(tmp_path):
-    result = run_django(
-        "from django.db import connection; "
-        "cursor = connection.cursor(); "
-        "print(cursor.execute('PRAGMA journal_mode').fetchone()[0], connection.settings_dict['OPTIONS']['timeout'], "
-        "connection.settings_dict['OPTIONS']['transaction_mode'])",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["wal", "20", "IMMEDIATE"]
-
-
 def test_urls_switch_to_postgresql_and_redis():
     result = run_django(
         "from django.conf import settings as s; "
