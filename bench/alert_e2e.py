@@ -82,13 +82,6 @@ def prepare_database(env: dict[str, str], n: int) -> tuple[list[int], list[str],
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        # As the embedded default database is (core/settings.py): WAL, which the file keeps.
-        # A sqlite:// DATABASE_URL gets neither WAL nor the longer busy timeout otherwise.
-        with sqlite3.connect(url.split("sqlite://", 1)[1]) as db:
-            db.execute("PRAGMA journal_mode=WAL")
 
     from django.contrib.auth import get_user_model
     from django.utils import timezone

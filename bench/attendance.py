@@ -55,13 +55,6 @@ def setup_django(url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        # What the embedded default runs with (core/settings.py); a DATABASE_URL for SQLite has no OPTIONS.
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
 
 
 def build(rng: random.Random) -> tuple[Any, list[Any]]:

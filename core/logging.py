@@ -23,11 +23,17 @@ def formatter(*, json: bool) -> logging.Formatter:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    renderer = (
-        structlog.processors.JSONRenderer(ensure_ascii=False) if json else structlog.dev.ConsoleRenderer(colors=False)
+    # Tracebacks are plain text in both formats, never with local variables: locals would put
+    # personal data (a phone number, a token) into the log, and the console renderer's default
+    # (rich, when installed) took ~80 ms per traceback under the logging lock, which stalled every
+    # request of a server that logs one per request while Redis is down.
+    renderers: list[Any] = (
+        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(ensure_ascii=False)]
+        if json
+        else [structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)]
     )
     return structlog.stdlib.ProcessorFormatter(
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
         foreign_pre_chain=_SHARED,
     )
 

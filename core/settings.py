@@ -174,15 +174,18 @@ if DATABASE_URL:
     DATABASES = {"default": _db}
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(BASE_DIR / "var" / "zhengqi.sqlite3"),
-            # WAL lets the server read while a write is in progress; the
-            # timeout rides out short write locks instead of failing.
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
-        }
-    }
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "var" / "zhengqi.sqlite3")}}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and DATABASES["default"]["NAME"] != ":memory:":
+    # The embedded database is one file that several processes (the demo's server, its jobs, a
+    # second server in the tests) write at once:
+    # - WAL lets them read while another writes;
+    # - the timeout makes a writer wait for the lock instead of failing at once;
+    # - IMMEDIATE takes the write lock when a transaction starts. A deferred transaction that
+    #   has read and then writes fails at once with "database is locked" (a 503) when another
+    #   process wrote in between: SQLite cannot wait there without risking a deadlock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis: real-time fan-out, presence, channel layer, cache -----------------

@@ -21,7 +21,7 @@ import pytest
 
 from tests.faults.harness import Phone, RedisServer, Server, base_env, http, running, seed, until
 
-pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 TOWNSHIP = "410611001"  # 淇滨区 金山街道
 ALERTS = 100
@@ -85,15 +85,22 @@ def test_every_alert_of_a_burst_reaches_every_phone_once_although_redis_was_stop
                     outage.set()
                     prober.start()
                 if n == START_AFTER + 1:
+                    # The outage lasts until both servers have answered other traffic a while (bounded).
+                    for _ in range(600):
+                        if len(probes) >= 40:
+                            break
+                        time.sleep(0.05)
                     outage.clear()
                     prober.join(timeout=30)
                     redis.start()
+                started = time.monotonic()
                 reply = http(
                     "POST",
                     f"{servers[n % 2].http}/api/v1/alerts",
                     token=coordinator,
                     body={"kind": "fire", "title": f"Fire {n}", "area_codes": [TOWNSHIP], "needed": 0},
                 )
+                took.append(time.monotonic() - started)
                 posts.append(reply.status)
                 if reply.status == 201:
                     ids.append(int(reply.body["id"]))
@@ -120,13 +127,18 @@ def test_every_alert_of_a_burst_reaches_every_phone_once_although_redis_was_stop
 
         positioned: list[tuple[int, str, str]] = []
         refusals: list[tuple[int, int, object]] = []
+        took: list[float] = []
         phones, ids, posts, probes = asyncio.run(scenario())
         # Redis is back: the same fix is stored again.
         fix_after = http("PUT", f"{servers[0].http}/api/v1/me/location", token=me, body=JINSHAN)
 
     # HTTP kept answering: every alert was raised, every other request answered
     assert posts == [201] * ALERTS, refusals
-    assert probes
+    # ...without keeping the coordinator waiting: each alert takes milliseconds, Redis or not. (Before
+    # the logs' tracebacks were made plain, every one of the outage's alerts took 7-12 s.)
+    slowest = max(range(ALERTS), key=lambda i: took[i])
+    assert took[slowest] < 5, f"alert {slowest + 1} took {took[slowest]:.1f} s"
+    assert len(probes) >= 40
     assert set(probes) == {200}
     # what needs live positions answered 503 positions_unavailable on both servers, and wrote nothing
     assert positioned == [(503, "positions_unavailable", "5")] * 4

@@ -97,3 +97,24 @@ def go_on_duty(page: Any) -> None:
 def located(stack: WebStack, bearer: str) -> dict[str, Any] | None:
     response = api(stack, bearer, "GET", "me/location")
     return response.json() if response.status_code == 200 else None
+
+
+def checked_in(page: Any, session_id: int, code: str) -> Any:
+    """Type the host's code into the phone's check-in form and submit it; return the check-in result.
+
+    It waits for the result or an error, whichever shows first, so a refused code fails at once
+    with the phone's own message rather than as a 30-second timeout.
+    """
+    item = f"[data-session-id='{session_id}']"
+    page.fill(f"{item} [data-testid=checkin-code]", code)
+    page.click(f"{item} [data-testid=checkin-submit]")
+    shown = page.wait_for_selector(f"{item} [data-testid=checkin-result], {item} [data-testid=checkin-error]:visible")
+    typed = (
+        page.eval_on_selector(f"{item} [data-testid=checkin-code]", "node => node.value")
+        if shown.get_attribute("data-testid") != "checkin-result"
+        else code
+    )
+    assert shown.get_attribute("data-testid") == "checkin-result", (
+        f"code {code} (the form held {typed}) was refused: {shown.text_content()}"
+    )
+    return shown

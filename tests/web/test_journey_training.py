@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from tests.web.conftest import WebStack, screenshot, sign_in
-from tests.web.phone_support import qibin_members
+from tests.web.phone_support import checked_in, qibin_members
 
 TITLE = "全市义警急救技能培训"
 
@@ -52,10 +52,7 @@ def test_journey_3_a_city_training_scheduled_on_the_dashboard_is_checked_into_fr
     assert (host.get_attribute("[data-testid=checkin-qr]", "src") or "").startswith("data:image/svg+xml")
     code = str(host.text_content("[data-testid=checkin-code-display]"))
     assert re.fullmatch(r"\d{6}", code)
-    phone.fill(f"[data-session-id='{session_id}'] [data-testid=checkin-code]", code)
-    phone.click(f"[data-session-id='{session_id}'] [data-testid=checkin-submit]")
-
-    result = phone.wait_for_selector(f"[data-session-id='{session_id}'] [data-testid=checkin-result]")
+    result = checked_in(phone, session_id, code)
     assert result.get_attribute("data-status") == "present"
     # The live counter goes up.
     host.wait_for_selector("[data-testid=attendance-counter]:text-is('1')", timeout=2000)

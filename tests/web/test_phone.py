@@ -14,6 +14,7 @@ from tests.web.phone_support import (
     QIBIN_COORDINATOR,
     SHANGYU,
     api,
+    checked_in,
     eventually,
     go_on_duty,
     located,
@@ -164,10 +165,7 @@ def test_a_phone_is_invited_live_joins_checks_in_with_the_hosts_code_and_asks_le
     page.fill(f"[data-session-id='{now_id}'] [data-testid=checkin-code]", wrong)
     page.click(f"[data-session-id='{now_id}'] [data-testid=checkin-submit]")
     page.wait_for_selector(f"[data-session-id='{now_id}'] [data-testid=checkin-error]:visible")
-    page.fill(f"[data-session-id='{now_id}'] [data-testid=checkin-code]", code)
-    page.click(f"[data-session-id='{now_id}'] [data-testid=checkin-submit]")
-
-    result = page.wait_for_selector(f"[data-session-id='{now_id}'] [data-testid=checkin-result]")
+    result = checked_in(page, now_id, code)
     assert result.get_attribute("data-status") == "present"
     assert api(web_stack, host, "GET", f"sessions/{now_id}/attendance").json()["present"] == 1
 

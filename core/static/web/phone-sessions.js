@@ -19,6 +19,7 @@
   const drafts = {}; // what was typed, kept across re-renders
   let loading = null;
   let refreshTimer = null;
+  let changesHere = 0; // check-ins and leave requests this device made: a list read before one is stale
 
   const OPENS_MS = (ZQP.boot.checkin_opens_min || 30) * 60000;
   const checkinOpen = (s) => Date.parse(s.start) - OPENS_MS <= Date.now() && s.status !== "cancelled";
@@ -28,7 +29,14 @@
     if (loading) return loading;
     loading = (async () => {
       try {
-        const page = await zq.api("GET", "me/sessions?limit=100");
+        let page = null;
+        for (let reads = 0; reads < 3 && !page; reads++) {
+          const before = changesHere;
+          page = await zq.api("GET", "me/sessions?limit=100");
+          // A check-in made while this read was on its way would vanish from the screen: read again.
+          if (before !== changesHere) page = null;
+        }
+        if (!page) return;
         sessions = page.items;
         ZQP.store.set("sessions", sessions);
         ZQP.showError(errorNode, null);
@@ -74,18 +82,21 @@
     item.querySelector("[data-testid=checkin-submit]").disabled = true;
     const fix = global.ZQP.duty && ZQP.duty.lastFix();
     const body = fix ? { code: code, lat: fix.lat, lon: fix.lon, datum: "wgs84" } : { code: code };
+    delete (drafts[s.id] || {}).checkinError;
     try {
       const result = await zq.api("POST", `sessions/${s.id}/checkin`, body);
-      s.attendance = result.status;
-      s.checked_in_at = result.checked_in_at;
+      changesHere++;
+      const shown = sessions.find((x) => x.id === s.id) || s; // the list may have been read again meanwhile
+      shown.attendance = result.status;
+      shown.checked_in_at = result.checked_in_at;
       delete drafts[s.id];
       ZQP.store.set("sessions", sessions);
       render();
     } catch (err) {
       if (err.code === "already_checked_in") refreshSoon();
-      drafts[s.id] = { ...(drafts[s.id] || {}), code: code };
+      // Kept with the draft: a refresh of the list (an invitation or reminder arriving) keeps it on screen.
+      drafts[s.id] = { ...(drafts[s.id] || {}), code: code, checkinError: err };
       render();
-      ZQP.showError(listNode.querySelector(`[data-session-id="${s.id}"] [data-testid=checkin-error]`), err);
     }
   }
 
@@ -94,16 +105,17 @@
     const error = item.querySelector("[data-testid=leave-error]");
     if (!reason) { item.querySelector("[data-testid=leave-reason]").focus(); return; }
     ZQP.showError(error, null);
+    delete (drafts[s.id] || {}).leaveError;
     try {
       const result = await zq.api("POST", `sessions/${s.id}/leave`, { reason: reason });
+      changesHere++;
       leaves[s.id] = result.status;
       ZQP.store.set("leaves", leaves);
       delete drafts[s.id];
       render();
     } catch (err) {
-      drafts[s.id] = { ...(drafts[s.id] || {}), leave: reason, leaveOpen: true };
+      drafts[s.id] = { ...(drafts[s.id] || {}), leave: reason, leaveOpen: true, leaveError: err };
       render();
-      ZQP.showError(listNode.querySelector(`[data-session-id="${s.id}"] [data-testid=leave-error]`), err);
     }
   }
 
@@ -137,7 +149,9 @@
           oninput: (ev) => { drafts[s.id] = { ...(drafts[s.id] || {}), code: ev.target.value }; } }),
         el("button", { type: "submit", class: "zq-primary", "data-testid": "checkin-submit", text: zq.t("Check in") }),
       ]);
-      node.append(form, el("p", { class: "zq-error", "data-testid": "checkin-error", role: "alert", hidden: true }));
+      const error = el("p", { class: "zq-error", "data-testid": "checkin-error", role: "alert", hidden: true });
+      ZQP.showError(error, draft.checkinError);
+      node.append(form, error);
     } else if (!checkedIn) {
       node.append(el("p", { class: "zq-muted", "data-testid": "checkin-later",
         text: zq.interpolate(zq.t("Check-in opens at %(time)s."),
@@ -156,6 +170,7 @@
           el("button", { type: "submit", "data-testid": "leave-submit", text: zq.t("Send leave request") }),
           el("p", { class: "zq-error", "data-testid": "leave-error", role: "alert", hidden: true }),
         ]);
+        ZQP.showError(leaveForm.querySelector("[data-testid=leave-error]"), draft.leaveError);
         leaveForm.querySelector("textarea").value = draft.leave || "";
         node.append(el("button", { type: "button", class: "ph-link", "data-testid": "leave-open", hidden: !!draft.leaveOpen,
           onclick: (ev) => { leaveForm.hidden = false; ev.currentTarget.hidden = true; drafts[s.id] = { ...draft, leaveOpen: true }; },
