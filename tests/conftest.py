@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from django.test import Client
 
 from core.divisions import load_divisions
 from core.models import Area, Person
+from core.positions import positions
 from tests.browser import browser, new_page
 from tests.factories import PersonFactory, RoleGrantFactory, UserFactory
 
@@ -25,12 +26,21 @@ QIBIN = "410611"  # 淇滨区
 QIXIAN_TOWNSHIP = "410622101"  # 淇县 高村镇
 XUNXIAN_TOWNSHIP = "410621101"  # 浚县 善堂镇
 QIBIN_TOWNSHIP = "410611001"  # 淇滨区 金山街道
+JINSHAN = (35.774691, 114.240340)  # 金山街道's centre (WGS-84): where most test alerts and fixes are
 
 
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings: Any) -> None:
     # Argon2 is the production hasher (and tested on its own); MD5 keeps the suite fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clean_positions() -> Iterator[None]:
+    """The process's position store holds only this test's fixes (counts and prunes are exact)."""
+    positions().clear()
+    yield
+    positions().clear()
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import prcoords
 import pytest
 
@@ -10,16 +8,9 @@ from core.models import DutyStatus
 from core.positions import positions
 from tests.conftest import QIBIN_TOWNSHIP
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_positions")]
 
 TRUTH = LatLon(35.774691, 114.240340)  # 金山街道, WGS-84
-
-
-@pytest.fixture(autouse=True)
-def _clean_positions() -> Iterator[None]:
-    positions().clear()
-    yield
-    positions().clear()
 
 
 @pytest.fixture

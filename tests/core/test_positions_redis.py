@@ -11,9 +11,8 @@ from django.utils import timezone
 from core.errors import PositionsUnavailable
 from core.positions import FRESH_FOR, Fix, MemoryStore, PositionStore
 from core.positions_redis import RedisGeoStore
+from tests.conftest import JINSHAN
 from tests.redis_outage import closed_port
-
-JINSHAN = (35.774691, 114.240340)
 
 
 @pytest.fixture(params=["memory", "redis"])

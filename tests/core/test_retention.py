@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -20,14 +19,7 @@ from realtime.services import acks_record
 from tests.core.test_settings import FIELD_KEY, GOOD_KEY, run_django
 from tests.realtime.conftest import Note
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clean_positions() -> Iterator[None]:
-    positions().clear()
-    yield
-    positions().clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_positions")]
 
 
 def _fix(person_id: int, *, age: timedelta) -> None:

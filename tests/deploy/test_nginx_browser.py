@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import JINSHAN
 from tests.deploy.nginx_stack import Nginx, collect_static, production_env, self_signed
 from tests.faults.harness import PASSWORD, Server, free_port, http, running, seed
 from tests.web.conftest import sign_in
@@ -33,7 +34,6 @@ pytestmark = [
 ]
 
 COORDINATOR = "qibin_coordinator"
-JINSHAN = (35.774691, 114.240340)  # 金山街道's centre
 SCENE = point_at(JINSHAN, metres=300, bearing=200)
 PHONES_AT = [point_at(SCENE, metres=700, bearing=0), point_at(SCENE, metres=900, bearing=90)]
 # The browser accepts the self-signed certificate; everything else about the pages is as in tests/web.

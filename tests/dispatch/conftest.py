@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,8 +13,6 @@ from geopy.distance import geodesic
 from core.models import DutyStatus, Person
 from core.positions import Fix, positions
 
-# 淇滨区 金山街道's centre (WGS-84): where most test alerts happen.
-JINSHAN = (35.774691, 114.240340)
 # 浚县's centre, for cross-county refusals.
 XUNXIAN_CENTRE = (35.677507, 114.545002)
 # 淇县's centre.
@@ -28,10 +26,8 @@ def point_at(origin: tuple[float, float], *, metres: float, bearing: float = 0.0
 
 
 @pytest.fixture(autouse=True)
-def _clean_positions() -> Iterator[None]:
-    positions().clear()
-    yield
-    positions().clear()
+def _clean_positions(clean_positions: None) -> None:
+    """Every dispatch test starts and ends with an empty position store."""
 
 
 @pytest.fixture

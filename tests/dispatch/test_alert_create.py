@@ -8,8 +8,8 @@ import pytest
 from core.models import AuditEntry
 from dispatch.models import Alert, Delivery
 from realtime.models import StreamEvent
-from tests.conftest import QIBIN, QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
-from tests.dispatch.conftest import JINSHAN, QIXIAN_CENTRE, XUNXIAN_CENTRE, point_at
+from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
+from tests.dispatch.conftest import QIXIAN_CENTRE, XUNXIAN_CENTRE, point_at
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +232,7 @@ def test_each_event_carries_the_recipients_own_distance_and_bearing_as_on_their_
 
     client.post("/api/v1/alerts", _alert())
 
-    events = {e.person_id: e.payload for e in StreamEvent.objects.filter(type="alert.created")}
+    events = {e.person_id: e.payload for e in StreamEvent.objects.select_related("body").filter(type="alert.created")}
     deliveries = {d.person_id: d for d in Delivery.objects.all()}
     assert (round(events[a.pk]["distance_m"]), round(events[b.pk]["distance_m"])) == (1234, 1190)
     for person in (a, b):

@@ -9,7 +9,7 @@ from lxml import etree
 from dispatch import cap
 from dispatch.models import Alert, CapRecord, Delivery
 from realtime.models import StreamEvent
-from tests.conftest import QIBIN, QIBIN_TOWNSHIP, QIXIAN
+from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP, QIXIAN
 from tests.dispatch.cap_samples import (
     ALL,
     as_original,
@@ -20,7 +20,7 @@ from tests.dispatch.cap_samples import (
     sample,
     with_expiry,
 )
-from tests.dispatch.conftest import JINSHAN, point_at
+from tests.dispatch.conftest import point_at
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from dispatch.jobs import escalate_due_alerts
 from dispatch.models import Alert, Delivery
 from dispatch.services.escalation import alert_escalate
 from realtime.models import StreamEvent
-from tests.conftest import QIBIN, QIBIN_TOWNSHIP
-from tests.dispatch.conftest import JINSHAN, point_at
+from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP
+from tests.dispatch.conftest import point_at
 
 DELAY = timedelta(seconds=61)
 

@@ -5,8 +5,8 @@ import pytest
 from core.models import AuditEntry
 from dispatch.models import Alert
 from realtime.models import StreamEvent
-from tests.conftest import QIBIN, QIBIN_TOWNSHIP, QIXIAN
-from tests.dispatch.conftest import JINSHAN, point_at
+from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP, QIXIAN
+from tests.dispatch.conftest import point_at
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def raised(as_role, on_duty):
 
 
 def _events(person, type_):
-    return [e.payload for e in StreamEvent.objects.filter(person=person, type=type_)]
+    return [e.payload for e in StreamEvent.objects.select_related("body").filter(person=person, type=type_)]
 
 
 def test_an_update_reaches_every_recipient_with_a_new_version(raised):

@@ -7,8 +7,8 @@ import pytest
 from core.models import AuditEntry
 from dispatch.models import Alert, Delivery
 from realtime.models import StreamEvent
-from tests.conftest import QIBIN, QIBIN_TOWNSHIP, QIXIAN, XUNXIAN_TOWNSHIP
-from tests.dispatch.conftest import JINSHAN, QIXIAN_CENTRE, XUNXIAN_CENTRE, point_at
+from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP, QIXIAN, XUNXIAN_TOWNSHIP
+from tests.dispatch.conftest import QIXIAN_CENTRE, XUNXIAN_CENTRE, point_at
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import pytest
 from core.models import AuditEntry
 from dispatch.models import Alert, Response
 from realtime.models import StreamEvent
-from tests.conftest import QIBIN, QIBIN_TOWNSHIP, QIXIAN
-from tests.dispatch.conftest import JINSHAN, point_at
+from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP, QIXIAN
+from tests.dispatch.conftest import point_at
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,12 @@ def test_every_recipient_hears_how_many_accepted_and_stands_down_when_enough_hav
     _respond(clients[0], alert_id, "accepted")
     _respond(clients[1], alert_id, "accepted")
 
-    progress = [e.payload for e in StreamEvent.objects.filter(person=people[2], type="alert.progress").order_by("seq")]
+    progress = [
+        e.payload
+        for e in StreamEvent.objects.select_related("body")
+        .filter(person=people[2], type="alert.progress")
+        .order_by("seq")
+    ]
     assert [(p["accepted"], p["needed"], p["stand_down"]) for p in progress] == [(1, 2, False), (2, 2, True)]
 
 

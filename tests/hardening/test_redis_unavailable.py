@@ -9,7 +9,6 @@ Also: tests/realtime/test_location_frame.py (the phone's `location` frame), test
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -22,21 +21,12 @@ from dispatch.models import Alert, Delivery
 from liaisons.live import coverage_changed
 from liaisons.models import Liaison
 from realtime.snapshot import dashboard_snapshot
-from tests.conftest import QIBIN, QIBIN_TOWNSHIP
+from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP
 from tests.redis_outage import redis_down
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_positions")]
 
-JINSHAN = (35.774691, 114.240340)  # 金山街道's centre
 NEARBY = (35.7760, 114.2405)  # ~150 m north of it
-
-
-@pytest.fixture(autouse=True)
-def _clean_positions() -> Iterator[None]:
-    """The process's store holds only this test's fixes (prune counts exactly what it removed)."""
-    positions().clear()
-    yield
-    positions().clear()
 
 
 @pytest.fixture

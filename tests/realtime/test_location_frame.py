@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import prcoords
 import pytest
 from channels.db import database_sync_to_async
@@ -15,16 +13,9 @@ from tests.conftest import QIBIN_TOWNSHIP, QIXIAN
 from tests.realtime.conftest import token_for
 from tests.redis_outage import redis_down
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_positions")]
 
 TRUTH = LatLon(35.774691, 114.240340)  # 金山街道, WGS-84
-
-
-@pytest.fixture(autouse=True)
-def _clean_positions() -> Iterator[None]:
-    positions().clear()
-    yield
-    positions().clear()
 
 
 @pytest.fixture

@@ -67,7 +67,9 @@ def team_in(hebi: None) -> Callable[..., Any]:
 
 
 def events_of(person: Any, type_: str) -> list[dict[str, Any]]:
-    return [e.payload for e in StreamEvent.objects.filter(person=person, type=type_).order_by("seq")]
+    return [
+        e.payload for e in StreamEvent.objects.select_related("body").filter(person=person, type=type_).order_by("seq")
+    ]
 
 
 def create_session(client: ApiClient, body: dict[str, Any]) -> dict[str, Any]:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conftest import JINSHAN
 from tests.web.conftest import WebStack, sign_in
 from tests.web.journeys import phone_on_duty, raise_accept_cancel
 from tests.web.phone_support import eventually, located, point_at, qibin_members, token
 
 COORDINATOR = "county_410611"  # 淇滨区
-JINSHAN = (35.774691, 114.240340)  # 金山街道's centre; the phone tests keep their alerts away from it
+# Near 金山街道's centre: the phone tests keep their alerts away from it.
 SCENE = point_at(JINSHAN, metres=300, bearing=200)
 
 
