@@ -32,6 +32,12 @@ class Job:
     every_s: float
     run: JobFn
     next_at: float = field(default=0.0)
+    failures: int = 0  # in a row
+    reported_at: float = field(default=0.0)
+
+
+# While a job keeps failing (e.g. Redis is down for a while), one line at most this often.
+REPEAT_REPORT_S = 60.0
 
 
 _REGISTRY: dict[str, Job] = {}
@@ -62,10 +68,25 @@ def run_due(*, now: datetime | None = None, force: bool = False) -> dict[str, in
         job.next_at = clock + job.every_s
         try:
             results[job.name] = job.run(now or timezone.now())
-        except Exception:
-            logger.exception("job %s failed", job.name)
+        except Exception as exc:
+            _report_failure(job, exc, clock)
             results[job.name] = -1
+        else:
+            if job.failures:
+                logger.warning("job %s works again after %d failed runs", job.name, job.failures)
+            job.failures = 0
     return results
+
+
+def _report_failure(job: Job, exc: Exception, clock: float) -> None:
+    """The first failure with its traceback; while it goes on, one line a minute (not a traceback a second)."""
+    job.failures += 1
+    if job.failures == 1:
+        logger.exception("job %s failed", job.name)
+        job.reported_at = clock
+    elif clock - job.reported_at >= REPEAT_REPORT_S:
+        logger.error("job %s is still failing (%d runs in a row): %s", job.name, job.failures, exc)
+        job.reported_at = clock
 
 
 _started = threading.Event()

@@ -45,6 +45,30 @@ def test_a_failing_job_is_logged_and_does_not_stop_the_others(registry, caplog):
     assert "job broken failed" in caplog.text
 
 
+def test_a_job_that_keeps_failing_is_reported_once_with_its_traceback_then_once_a_minute(registry, caplog, monkeypatch):
+    state = {"broken": True}
+
+    @jobs.periodic("positions", every_s=1)
+    def positions(now: datetime) -> int:
+        if state["broken"]:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+        return 2
+
+    clock = iter([1000.0, 1001.0, 1030.0, 1061.0, 1062.0, 1063.0])
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: next(clock))
+    for _ in range(5):
+        assert jobs.run_due() == {"positions": -1}
+    state["broken"] = False
+    assert jobs.run_due() == {"positions": 2}
+
+    lines = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records]
+    assert lines == [
+        ("ERROR", "job positions failed", True),  # the first, with the traceback
+        ("ERROR", "job positions is still failing (4 runs in a row): Error 111 connecting to 127.0.0.1:6379", False),
+        ("WARNING", "job positions works again after 5 failed runs", False),
+    ]
+
+
 def test_run_jobs_once_runs_every_job(registry):
     @jobs.periodic("one", every_s=3600)
     def one(now: datetime) -> int:
