@@ -54,6 +54,7 @@ class WebStack:
     urls: list[str]
     env: dict[str, str]
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -126,6 +127,7 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
                 stderr=sink,
             )
         stack.procs.append(proc)
+        stack.logs.append(log)
         _wait_for_port(port, proc, log)
         stack.urls.append(f"http://127.0.0.1:{port}")
     try:
@@ -139,6 +141,20 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed browser test's report ends with the servers' last log lines (a 503's cause, a traceback)."""
+    report = yield
+    stack = getattr(item, "funcargs", {}).get("web_stack")
+    if report.failed and isinstance(stack, WebStack):
+        for log in stack.logs:
+            lines = [
+                line for line in log.read_text(errors="replace").splitlines() if "StreamingHttpResponse" not in line
+            ]
+            report.sections.append((f"server log {log.name}, last lines", "\n".join(lines[-40:])))
+    return report
 
 
 @pytest.fixture
