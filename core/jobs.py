@@ -21,6 +21,8 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from core.logging import Repeated
+
 logger = logging.getLogger("zhengqi.jobs")
 
 JobFn = Callable[[datetime], int]
@@ -32,12 +34,11 @@ class Job:
     every_s: float
     run: JobFn
     next_at: float = field(default=0.0)
-    failures: int = 0  # in a row
-    reported_at: float = field(default=0.0)
+    # While it keeps failing (e.g. Redis is down for a while): a traceback once, then a line a minute.
+    failing: Repeated = field(init=False)
 
-
-# While a job keeps failing (e.g. Redis is down for a while), one line at most this often.
-REPEAT_REPORT_S = 60.0
+    def __post_init__(self) -> None:
+        self.failing = Repeated(logger, f"job {self.name} failed", level=logging.ERROR)
 
 
 _REGISTRY: dict[str, Job] = {}
@@ -69,24 +70,11 @@ def run_due(*, now: datetime | None = None, force: bool = False) -> dict[str, in
         try:
             results[job.name] = job.run(now or timezone.now())
         except Exception as exc:
-            _report_failure(job, exc, clock)
+            job.failing.failed(exc)
             results[job.name] = -1
         else:
-            if job.failures:
-                logger.warning("job %s works again after %d failed runs", job.name, job.failures)
-            job.failures = 0
+            job.failing.succeeded()
     return results
-
-
-def _report_failure(job: Job, exc: Exception, clock: float) -> None:
-    """The first failure with its traceback; while it goes on, one line a minute (not a traceback a second)."""
-    job.failures += 1
-    if job.failures == 1:
-        logger.exception("job %s failed", job.name)
-        job.reported_at = clock
-    elif clock - job.reported_at >= REPEAT_REPORT_S:
-        logger.error("job %s is still failing (%d runs in a row): %s", job.name, job.failures, exc)
-        job.reported_at = clock
 
 
 _started = threading.Event()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 import structlog
@@ -40,3 +42,41 @@ def formatter(*, json: bool) -> logging.Formatter:
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     return structlog.stdlib.get_logger(name)
+
+
+class Repeated:
+    """One failure that can recur many times a second (Redis down: every request, every publish).
+
+    The first time it is logged with its traceback; while it goes on, one line at most every
+    `every_s` with how often it happened; when the caller succeeds again, one line saying so.
+    A traceback per request would flood the log (and bury everything else) during an outage.
+    """
+
+    def __init__(self, logger: logging.Logger, message: str, *, level: int = logging.WARNING, every_s: float = 60.0):
+        self._logger, self._message, self._level, self._every_s = logger, message, level, every_s
+        self._lock = threading.Lock()
+        self._count = 0
+        self._reported_at = 0.0
+
+    def failed(self, exc: BaseException) -> None:
+        """Call in the `except` block (the first report carries the active traceback)."""
+        now = time.monotonic()
+        with self._lock:
+            self._count += 1
+            count, first = self._count, self._count == 1
+            due = first or now - self._reported_at >= self._every_s
+            if due:
+                self._reported_at = now
+        if first:
+            self._logger.log(self._level, self._message, exc_info=True)
+        elif due:
+            self._logger.log(self._level, "%s (%d times in a row; the last: %s)", self._message, count, exc)
+
+    def succeeded(self) -> None:
+        """Call when the operation worked; cheap when nothing had failed."""
+        if not self._count:
+            return
+        with self._lock:
+            count, self._count = self._count, 0
+        if count:
+            self._logger.warning("%s: over, after %d times in a row", self._message, count)

@@ -16,7 +16,10 @@ from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 from redis import RedisError
 
+from core.logging import Repeated
+
 logger = logging.getLogger("zhengqi.api")
+_cache_down = Repeated(logger, "rate limit not checked: the cache is unavailable")
 
 
 class UserMinuteThrottle(BaseThrottle):
@@ -39,11 +42,12 @@ class UserMinuteThrottle(BaseThrottle):
             except ValueError:  # expired between add and incr
                 cache.add(key, 1, timeout=120)
                 count = 1
-        except RedisError:
+        except RedisError as exc:
             # The shared cache is away (Redis down): let the call through rather than fail it;
             # raising and answering alerts matters more than the limit (tests/faults/test_redis_restart.py).
-            logger.warning("rate limit not checked: the cache is unavailable", exc_info=True)
+            _cache_down.failed(exc)
             return True
+        _cache_down.succeeded()
         self._wait = 60 - time.time() % 60
         return count <= limit
 

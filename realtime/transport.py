@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from core.logging import Repeated
 from realtime import protocol, redis_client
 from realtime.hub import each_hub
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from realtime.hub import Hub
 
 logger = logging.getLogger("zhengqi.realtime")
+_publish_failing = Repeated(logger, "live publish failed; replay will deliver")
 
 DURABLE = "rt:durable"
 EACH = "rt:each"
@@ -70,8 +72,10 @@ def announce(*, body: dict[str, Any], area_code: str, key: str) -> None:
 def _publish(channel: str, message: str) -> None:
     try:
         redis_client.sync().publish(redis_client.key(channel), message)
-    except Exception:  # the fast path may fail; the stored row is delivered by replay
-        logger.warning("live publish on %s failed; replay will deliver", channel, exc_info=True)
+    except Exception as exc:  # the fast path may fail; the stored row is delivered by replay
+        _publish_failing.failed(exc)
+    else:
+        _publish_failing.succeeded()
 
 
 def _dispatch(hub: Hub, channel: str, data: bytes) -> None:

@@ -54,18 +54,20 @@ def test_a_job_that_keeps_failing_is_reported_once_with_its_traceback_then_once_
             raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
         return 2
 
-    clock = iter([1000.0, 1001.0, 1030.0, 1061.0, 1062.0, 1063.0])
-    monkeypatch.setattr(jobs.time, "monotonic", lambda: next(clock))
-    for _ in range(5):
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: clock["now"])  # the time module: the logging's clock too
+    for at in (1000.0, 1001.0, 1030.0, 1061.0, 1062.0):
+        clock["now"] = at
         assert jobs.run_due() == {"positions": -1}
+    clock["now"] = 1063.0
     state["broken"] = False
     assert jobs.run_due() == {"positions": 2}
 
     lines = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records]
     assert lines == [
         ("ERROR", "job positions failed", True),  # the first, with the traceback
-        ("ERROR", "job positions is still failing (4 runs in a row): Error 111 connecting to 127.0.0.1:6379", False),
-        ("WARNING", "job positions works again after 5 failed runs", False),
+        ("ERROR", "job positions failed (4 times in a row; the last: Error 111 connecting to 127.0.0.1:6379)", False),
+        ("WARNING", "job positions failed: over, after 5 times in a row", False),
     ]
 
 

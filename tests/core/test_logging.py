@@ -6,10 +6,11 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from core.logging import formatter
+from core.logging import Repeated, formatter
 
 PHONE = "".join(["138", "0013", "8000"])  # built, so that no source line in a traceback shows it
 TOKEN = "-".join(["zq", "secret", "token"])
@@ -50,3 +51,39 @@ def test_an_exception_is_logged_as_a_plain_traceback_without_local_variables(wri
     assert PHONE not in text
     assert TOKEN not in text
     assert "locals" not in text
+
+
+def test_a_repeated_failure_is_logged_once_with_its_traceback_then_counted(caplog, monkeypatch) -> None:
+    log = logging.getLogger("tests.logging.repeated")
+    failing = Repeated(log, "rate limit not checked: the cache is unavailable", every_s=60)
+    clock = {"now": 500.0}
+    monkeypatch.setattr("core.logging.time.monotonic", lambda: clock["now"])
+
+    def request(at: float, *, redis_up: bool) -> None:
+        clock["now"] = at
+        try:
+            if not redis_up:
+                raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+        except ConnectionError as exc:
+            failing.failed(exc)
+        else:
+            failing.succeeded()
+
+    request(499.0, redis_up=True)  # nothing had failed: nothing to say
+    with ThreadPoolExecutor(max_workers=8) as pool:  # a burst of requests on many threads
+        list(pool.map(lambda _: request(500.0, redis_up=False), range(200)))
+    request(530.0, redis_up=False)
+    request(561.0, redis_up=False)
+    request(562.0, redis_up=True)
+    request(563.0, redis_up=True)
+
+    lines = [(r.getMessage(), r.exc_info is not None) for r in caplog.records if r.name == log.name]
+    assert lines == [
+        ("rate limit not checked: the cache is unavailable", True),
+        (
+            "rate limit not checked: the cache is unavailable (202 times in a row; "
+            "the last: Error 111 connecting to 127.0.0.1:6379)",
+            False,
+        ),
+        ("rate limit not checked: the cache is unavailable: over, after 202 times in a row", False),
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from realtime.presence import MemoryPresence, RedisPresence
@@ -13,7 +15,8 @@ def store(request, settings):
         yield MemoryPresence()
         return
     settings.REDIS_URL = request.getfixturevalue("redis_url")
-    found = RedisPresence(settings.REDIS_PREFIX)
+    # A prefix of its own: hubs of earlier tests in this process leave live records under the run's prefix.
+    found = RedisPresence(f"{settings.REDIS_PREFIX}-{uuid.uuid4().hex[:8]}")
     yield found
     for process_id in ("a", "b"):
         found.forget(process_id=process_id)
