@@ -148,8 +148,11 @@ class RedisGeoStore:
             stale = [
                 k for k, v in self._redis.hgetall(self._fix).items() if _decode(int(k), v).at.timestamp() <= cutoff
             ]
-            for person_id in stale:
-                self.remove(int(person_id))
+            if stale:  # all of them in one round trip
+                pipe = self._redis.pipeline(transaction=True)
+                pipe.zrem(self._geo, *stale)
+                pipe.hdel(self._fix, *stale)
+                pipe.execute()
             return len(stale)
 
     def clear(self) -> None:

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("zhengqi.duty")
 
 MAX_ACCURACY_M = 100_000.0
-_LOOKUP_BATCH = 5000  # person ids per IN (...) query
 
 
 def person_of(actor: User) -> Person:
@@ -120,10 +119,8 @@ def positions_prune(*, now: datetime) -> int:
     store = positions()
     removed = store.prune(before=now - FRESH_FOR)
     kept = [fix.person_id for fix in store.fresh(fresh_after=now - FRESH_FOR)]
-    on_duty: set[int] = set()
-    for start in range(0, len(kept), _LOOKUP_BATCH):
-        batch = kept[start : start + _LOOKUP_BATCH]
-        on_duty.update(DutyStatus.objects.filter(person_id__in=batch, on_duty=True).values_list("person_id", flat=True))
+    # One query for any number of fixes: the ids travel as one parameter (core/lookups.py).
+    on_duty = set(Person.objects.filter(pk__in_array=kept, duty__on_duty=True).values_list("pk", flat=True))
     off_duty = [person_id for person_id in kept if person_id not in on_duty]
     for person_id in off_duty:
         store.remove(person_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -93,6 +93,9 @@ def test_prune_forgets_only_stale_fixes(store):
     assert store.prune(before=timezone.now() - FRESH_FOR) == 1
     assert store.get(2) is None
     assert store.get(1) is not None
+    # Gone from the geo index too: a search that would accept any age finds only the fresh one.
+    found = store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=100, fresh_after=datetime(2000, 1, 1, tzinfo=UTC))
+    assert [f.person_id for f in found] == [1]
 
 
 def test_every_call_raises_positions_unavailable_while_redis_cannot_be_reached():
