@@ -86,18 +86,25 @@ def require_within(user: AnyUser, capability: Capability, area_code: str, **deta
     return found
 
 
-def area_within(jurisdiction: Jurisdiction, code: str, *, field: str = "area_code") -> Area:
-    """An existing division inside the jurisdiction, named in a request.
+def area_within(
+    jurisdiction: Jurisdiction | Area,
+    code: str,
+    *,
+    field: str = "area_code",
+    outside: tuple[str, Any] = ("area_outside_jurisdiction", _("That area is outside your jurisdiction.")),
+) -> Area:
+    """An existing division, named in a request, inside the jurisdiction (or one area, e.g. a session's host level).
 
     Unknown is the caller's typo: 422 `unknown_area`. Outside is what the contract says of anything
-    outside the caller's jurisdiction, wherever it is named (path, query or body): 404, here with
-    the code `area_outside_jurisdiction` (divisions are public, so the code reveals nothing).
+    outside the caller's jurisdiction, wherever it is named (path, query or body): 404, with the
+    `outside` (code, message), by default `area_outside_jurisdiction` (divisions are public, so the
+    code reveals nothing).
     """
     area = Area.objects.filter(code=code).first()
     if area is None:
         raise InvalidInput(_("Unknown division code."), code="unknown_area", details={field: code})
-    if not jurisdiction.covers(area.code):
-        raise NotFound(
-            _("That area is outside your jurisdiction."), code="area_outside_jurisdiction", details={field: code}
-        )
+    inside = jurisdiction.contains(area.code) if isinstance(jurisdiction, Area) else jurisdiction.covers(area.code)
+    if not inside:
+        outside_code, message = outside
+        raise NotFound(message, code=outside_code, details={field: code})
     return area

@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_LOOKUP_BATCH = 5000  # ids per IN (...) query, well under every backend's parameter limit
-
 
 @lru_cache(maxsize=2)
 def city_grid(resolution: int) -> Grid:
@@ -69,14 +67,12 @@ def on_duty_fixes(*, jurisdiction: Jurisdiction, now: datetime) -> list[tuple[Fi
     fixes = positions().fresh(fresh_after=now - FRESH_FOR)
     if not fixes:
         return []
-    ids = [f.person_id for f in fixes]
-    homes: dict[int, str] = {}
-    for start in range(0, len(ids), _LOOKUP_BATCH):
-        homes.update(
-            Person.objects.filter(pk__in=ids[start : start + _LOOKUP_BATCH], duty__on_duty=True)
-            .filter(jurisdiction.q("home_area__code"))
-            .values_list("pk", "home_area_id")
-        )
+    # One query for any number of fixes: the ids travel as one parameter (core/lookups.py).
+    homes: dict[int, str] = dict(
+        Person.objects.filter(pk__in_array=[f.person_id for f in fixes], duty__on_duty=True)
+        .filter(jurisdiction.q("home_area__code"))
+        .values_list("pk", "home_area_id")
+    )
     return [(f, homes[f.person_id]) for f in fixes if f.person_id in homes]
 
 

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import Forbidden, InvalidInput
 from core.geo import Datum, to_wgs84, valid_lat_lon
+from core.jurisdiction import area_within
 from core.models import Area, AuditAction, Person
 from core.services.audit import audit_record
 from training.models import Session, Venue
@@ -51,16 +52,12 @@ def venue_key(session: Session, area_code: str) -> str:
 def area_under(code: str, within: Area, *, field: str) -> Area:
     """An existing area inside `within`: unknown is 422 unknown_area, outside 404 audience_outside_jurisdiction
     (outside the jurisdiction one acts in is 404, as the contract has it)."""
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise InvalidInput(_("Unknown division code."), code="unknown_area", details={field: code})
-    if not within.contains(area.code):
-        raise NotFound(
-            _("That is outside the jurisdiction the session is hosted in."),
-            code="audience_outside_jurisdiction",
-            details={field: code},
-        )
-    return area
+    return area_within(
+        within,
+        code,
+        field=field,
+        outside=("audience_outside_jurisdiction", _("That is outside the jurisdiction the session is hosted in.")),
+    )
 
 
 def venue_create(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, InvalidInput, NotFound
-from core.jurisdiction import require
+from core.jurisdiction import area_within, require
 from core.models import PREFIX_LENGTH, Area, AreaLevel, Team
 from core.roles import Capability
 from core.sectors import sector_codes
@@ -54,16 +54,12 @@ def _host_area(actor: User, host_area_code: str | None) -> Area:
     jurisdiction = require(actor, Capability.HOST_SESSIONS)
     if host_area_code is None:
         return min(grants_of_hosting(actor), key=lambda a: (len(a.prefix), a.code))
-    area = Area.objects.filter(code=host_area_code).first()
-    if area is None:
-        raise InvalidInput(_("Unknown division code."), code="unknown_area", details={"host_area_code": host_area_code})
-    if not jurisdiction.covers(area.code):
-        raise NotFound(
-            _("You do not host sessions at that level."),
-            code="host_area_outside_jurisdiction",
-            details={"host_area_code": host_area_code},
-        )
-    return area
+    return area_within(
+        jurisdiction,
+        host_area_code,
+        field="host_area_code",
+        outside=("host_area_outside_jurisdiction", _("You do not host sessions at that level.")),
+    )
 
 
 def _check_audience(*, within: Area, area_codes: list[str], team_ids: list[int], sectors: list[str]) -> list[Area]:
