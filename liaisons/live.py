@@ -27,11 +27,13 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from core.jurisdiction import Jurisdiction
+from core.logging import Repeated
 from liaisons.coverage_selectors import on_duty_fixes
 from liaisons.events import CoverageChanged, ImportProgress
 from realtime.events import announce
 
 logger = logging.getLogger("zhengqi.coverage")
+_cache_down = Repeated(logger, "coverage updates not announced: the cache is unavailable")
 
 _SENT = "zq:coverage:sent:{}"
 _DIRTY = "zq:coverage:dirty:{}"
@@ -52,15 +54,19 @@ def coverage_changed(*, area_code: str, now: datetime | None = None, on_duty: in
     unit = _unit(area_code)
     every = settings.COVERAGE_ANNOUNCE_EVERY_S
     try:
-        if cache.add(_SENT.format(unit), 1, timeout=every):
+        sent = cache.add(_SENT.format(unit), 1, timeout=every)
+        if sent:
             announce(CoverageChanged(area_code=unit, at=now or timezone.now(), on_duty=on_duty), area_code=unit)
-            return True
-        cache.set(_DIRTY.format(unit), 1, timeout=every * 10)
-    except RedisError:
+        else:
+            cache.set(_DIRTY.format(unit), 1, timeout=every * 10)
+    except RedisError as exc:
         # The shared cache (Redis) is away, and with it the live feed: nothing to announce on. Callers run
         # after their commit, so this must not fail them; dashboards refetch when their socket comes back.
-        logger.warning("coverage update for %s not announced: the cache is unavailable", unit)
-    return False
+        # (The live job calls this for every township on every run: logged once, not per township.)
+        _cache_down.failed(exc)
+        return False
+    _cache_down.succeeded()
+    return sent
 
 
 def coverage_flush(*, area_codes: list[str], now: datetime | None = None) -> int:
