@@ -59,7 +59,10 @@ def grants_of(user: AnyUser) -> list[RoleGrant]:
         return []
     cached: list[RoleGrant] | None = getattr(user, "_zq_grants", None)
     if cached is None:
-        cached = list(RoleGrant.objects.filter(user__pk=user.pk or 0).select_related("area"))
+        # Not the area's boundary: a county's polygon is ~1,500 points of JSON to parse on
+        # every request of its coordinators (and ~3,000 lists for the garbage collector).
+        grants = RoleGrant.objects.filter(user__pk=user.pk or 0).select_related("area").defer("area__boundary")
+        cached = list(grants)
         user._zq_grants = cached  # type: ignore[union-attr]
     return cached
 

@@ -76,7 +76,7 @@ def publish_many(event: Event, *, to: Mapping[int, Mapping[str, Any]]) -> dict[i
     shared = protocol.dumps(event.model_dump(mode="json", exclude=set(fields)))
     # Each person's members as JSON text without braces; their copy is the shared object plus these.
     # (JSON mode turned the person ids into strings.)
-    own_json = {int(pid): protocol.dumps(values)[1:-1] for pid, values in own.items()}
+    own_json = {int(pid): members for pid, members in protocol.members_each(own).items()}
     seqs = streams.append_each(type=event.type, shared=shared, own=own_json)
     transaction.on_commit(lambda: transport.deliver_each(shared=shared, own=own_json, seqs=seqs))
     return seqs
