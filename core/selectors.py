@@ -91,7 +91,11 @@ def person_reveals_personal_data(*, actor: User, person: Person) -> bool:
 
 
 def team_list(*, actor: User, area: str | None = None) -> QuerySet[Team]:
-    teams = Team.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code")).select_related("area")
+    teams = (
+        Team.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code"))
+        .select_related("area")
+        .defer("area__boundary")
+    )
     if area:
         teams = teams.filter(area__code__startswith=area)
     return teams.order_by("area_id", "name")

@@ -116,8 +116,10 @@ def liaison_list(
 
 
 def employer_list(*, actor: User, sector: str | None = None, area: str | None = None) -> QuerySet[Employer]:
-    employers = Employer.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code")).select_related(
-        "sector", "area"
+    employers = (
+        Employer.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code"))
+        .select_related("sector", "area")
+        .defer("area__boundary")
     )
     if sector:
         employers = employers.filter(sector_id=sector)
@@ -127,8 +129,10 @@ def employer_list(*, actor: User, sector: str | None = None, area: str | None = 
 
 
 def station_list(*, actor: User, area: str | None = None, vacant: bool | None = None) -> QuerySet[Station]:
-    stations = Station.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code")).select_related(
-        "area", "head"
+    stations = (
+        Station.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code"))
+        .select_related("area", "head")
+        .defer("area__boundary")
     )
     if area:
         stations = stations.filter(area__code__startswith=area)
@@ -211,7 +215,11 @@ def targets_in(*, jurisdiction: Jurisdiction) -> list[tuple[str, str, int]]:
 def target_list(*, actor: User, area: str | None = None) -> list[CoverageTarget]:
     """The coverage targets that apply inside the actor's view (its own and those set above it), broadest first."""
     jurisdiction = coverage_jurisdiction(actor=actor, area=area)
-    targets = CoverageTarget.objects.select_related("area", "sector").order_by("area_id", "sector__order")
+    targets = (
+        CoverageTarget.objects.select_related("area", "sector")
+        .defer("area__boundary")
+        .order_by("area_id", "sector__order")
+    )
     return [
         t
         for t in targets
