@@ -103,7 +103,7 @@ def area_within(
     `outside` (code, message), by default `area_outside_jurisdiction` (divisions are public, so the
     code reveals nothing).
     """
-    area = Area.objects.filter(code=code).first()
+    area = Area.objects.filter(code=code).defer("boundary").first()
     if area is None:
         raise InvalidInput(_("Unknown division code."), code="unknown_area", details={field: code})
     inside = jurisdiction.contains(area.code) if isinstance(jurisdiction, Area) else jurisdiction.covers(area.code)

@@ -49,6 +49,7 @@ def _people(jurisdiction: Jurisdiction) -> QuerySet[Person]:
     return (
         Person.objects.filter(jurisdiction.q("home_area__code"))
         .select_related("home_area", "user")
+        .defer("home_area__boundary")
         .prefetch_related(Prefetch("user__role_grants", queryset=RoleGrant.objects.order_by("id")))
     )
 

@@ -29,7 +29,7 @@ HOSTING_ROLES = sorted(role for role, caps in CAPABILITIES.items() if Capability
 
 
 def person_of(actor: User) -> Person | None:
-    return Person.objects.filter(user_id=actor.pk).select_related("home_area").first()
+    return Person.objects.filter(user_id=actor.pk).select_related("home_area").defer("home_area__boundary").first()
 
 
 def hosting(actor: User) -> Jurisdiction:
