@@ -122,11 +122,14 @@ class GridView:
 
 def coverage_grid(*, actor: User, area: str | None, now: datetime) -> GridView:
     """Raises PositionsUnavailable when the store cannot be read: `null` distances mean "nobody on duty"."""
-    jurisdiction = coverage_jurisdiction(actor=actor, area=area)
+    # Responders who may reach a cell are everyone the actor may see, not only those homed in `area`.
+    visible = on_duty_fixes(jurisdiction=coverage_jurisdiction(actor=actor), now=now)
+    return _grid_view(jurisdiction=coverage_jurisdiction(actor=actor, area=area), fixes=[f for f, _home in visible])
+
+
+def _grid_view(*, jurisdiction: Jurisdiction, fixes: list[Fix]) -> GridView:
     grid = city_grid(settings.COVERAGE_H3_RESOLUTION)
     indices = grid.indices_within(jurisdiction.prefixes)
-    # Responders who may reach a cell are everyone the actor may see, not only those homed in `area`.
-    fixes = [fix for fix, _home in on_duty_fixes(jurisdiction=coverage_jurisdiction(actor=actor), now=now)]
     distances = nearest_distances_m(
         cell_lat=grid.lat[indices],
         cell_lon=grid.lon[indices],
@@ -162,11 +165,20 @@ class CoverageSummary:
 
 
 def coverage_summary(*, actor: User, area: str | None, now: datetime, worst: int = 10) -> CoverageSummary:
-    view = coverage_grid(actor=actor, area=area, now=now)
-    counts = coverage_by_area(actor=actor, level=AreaLevel.TOWNSHIP, area=area, now=now, with_connected=False)
-    if any(c.on_duty is None for c in counts):  # the store went away between the grid and the counts
-        raise PositionsUnavailable()
+    """The grid's worst cells and the townships with nobody on duty, from ONE read of the positions.
+
+    The grid counts every responder the actor may see (they may cross into `area`); the townships
+    count those homed inside `area`. Raises PositionsUnavailable when the store cannot be read.
+    """
+    visible = on_duty_fixes(jurisdiction=coverage_jurisdiction(actor=actor), now=now)
     jurisdiction = coverage_jurisdiction(actor=actor, area=area)
+    view = _grid_view(jurisdiction=jurisdiction, fixes=[f for f, _home in visible])
+    counts = area_counts(
+        areas=[(a.code, a.prefix) for a in areas_in(jurisdiction=jurisdiction, level=AreaLevel.TOWNSHIP)],
+        members=members_in(jurisdiction=jurisdiction),
+        on_duty={f.person_id for f, home in visible if jurisdiction.covers(home)},
+        connected=None,
+    )
     return CoverageSummary(
         grid=summarise_grid(
             grid=view.grid, indices=view.indices, distances=view.distances, responders=view.responders, worst=worst

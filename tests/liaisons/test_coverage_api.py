@@ -80,6 +80,28 @@ def test_nobody_on_duty_lists_exactly_the_townships_without_a_fresh_fix(
     assert 0 < body["within_1km"] <= body["within_2km"] <= body["within_5km"] <= 1
 
 
+def test_a_townships_summary_reads_the_positions_once_and_counts_who_lives_there(
+    as_role: Callable[..., ApiClient],
+    three_on_duty: list[tuple[float, float]],
+    store: MemoryStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    reads = []
+    fresh = store.fresh
+    monkeypatch.setattr(store, "fresh", lambda **kw: reads.append(kw) or fresh(**kw))
+
+    gaocun = client.get("/api/v1/coverage/summary", area="410622101").json()  # 高村镇: one responder lives here
+    beiyang = client.get("/api/v1/coverage/summary", area="410622102").json()  # 北阳镇: only a stale fix
+
+    assert len(reads) == 2  # one read per summary: the grid and the township counts cannot disagree
+    # The grid counts every responder the coordinator may see (they cross township lines) ...
+    assert gaocun["responders"] == beiyang["responders"] == 3
+    # ... the townships only those who live there.
+    assert gaocun["townships_without_on_duty"] == []
+    assert beiyang["townships_without_on_duty"] == ["410622102"]
+
+
 def test_the_grid_has_null_distances_when_nobody_is_on_duty(as_role: Callable[..., ApiClient]) -> None:
     client = as_role("county_coordinator", QIXIAN)
 
