@@ -198,12 +198,12 @@ def members_each(values: Mapping[K, Mapping[str, Any]]) -> dict[K, str]:
     time, numbers and null without the encoder: for an alert to 2,000 people, 1.3 ms
     instead of 3.2 ms of encoding one small dict per person.
     """
-    if not values:
-        return {}
     columns = []
-    for name in next(iter(values.values())):
+    for name in next(iter(values.values()), {}):
         key = dumps(name) + ":"
         columns.append([key + _scalar(person[name]) for person in values.values()])
+    if not columns:  # no personal fields (or nobody): every copy is the shared object
+        return dict.fromkeys(values, "")
     return dict(zip(values, map(",".join, zip(*columns, strict=True)), strict=True))
 
 

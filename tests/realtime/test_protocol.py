@@ -18,7 +18,7 @@ _values = st.one_of(
 
 
 @given(
-    fields=st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=4, unique=True),
+    fields=st.lists(st.text(min_size=1, max_size=8), max_size=4, unique=True),
     people=st.lists(st.integers(min_value=1, max_value=10**9), max_size=8, unique=True),
     data=st.data(),
 )
