@@ -10,16 +10,17 @@ from __future__ import annotations
 import math
 import random
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import phonenumbers
 from faker import Faker
 from stdnum.cn import ric
 
 from core.geo import Boundary, boundary_of
-from core.models import Area, AreaLevel
+from core.models import Area, AreaBoundary, AreaLevel
 
 VOLUNTEERS = 1976
 LIAISONS = 3000
@@ -90,13 +91,15 @@ class DemoPopulation:
 
 
 class Generator:
-    def __init__(self, *, seed: int, areas: Iterable[Area]) -> None:
+    def __init__(self, *, seed: int, areas: Iterable[Area], outlines: Mapping[str, Any] | None = None) -> None:
+        """`outlines`: county code -> GeoJSON geometry, where homes must lie (by default the stored ones)."""
         self.rng = random.Random(seed)
         self.faker = Faker("zh_CN")
         self.faker.seed_instance(seed)
         self.areas = {a.code: a for a in areas}
         self.townships = sorted(c for c, a in self.areas.items() if a.level == AreaLevel.TOWNSHIP)
         self.counties = sorted(c for c, a in self.areas.items() if a.level == AreaLevel.COUNTY)
+        self.outlines = AreaBoundary.objects.by_area() if outlines is None else dict(outlines)
         self._phones: set[str] = set()
         self._ids: set[str] = set()
 
@@ -140,9 +143,8 @@ class Generator:
     def boundary_for(self, code: str) -> Boundary | None:
         """The polygon a home must lie in: the county's; the dev zone's streets lie in 淇滨区."""
         for county_code in (code[:6], "410611"):
-            county = self.areas.get(county_code)
-            if county is not None and county.boundary:
-                return boundary_of(county.code, county.boundary)
+            if county_code in self.outlines:
+                return boundary_of(county_code, self.outlines[county_code])
         return None
 
     def person(self, *, username: str, role: str, area_code: str, sector: str | None = None) -> DemoPerson:

@@ -43,10 +43,19 @@ def read_divisions(data_dir: Path = DATA_DIR) -> list[dict[str, Any]]:
     return divisions
 
 
-def load_divisions(area_model: Any) -> int:
-    """Create or update every shipped division; returns how many there are."""
+def load_divisions(area_model: Any, boundary_model: Any = None) -> int:
+    """Create or update every shipped division, and with `boundary_model` their outlines; returns how many.
+
+    (Migration 0002 loaded the divisions before outlines had a model of their own: 0007 adds them.)
+    """
     divisions = read_divisions()
     for division in divisions:
-        code = division.pop("code")
-        area_model.objects.update_or_create(code=code, defaults=division)
+        code, geometry = division.pop("code"), division.pop("boundary")
+        area, _created = area_model.objects.update_or_create(code=code, defaults=division)
+        if boundary_model is None:
+            continue
+        if geometry:
+            boundary_model.objects.update_or_create(area=area, defaults={"geometry": geometry})
+        else:
+            boundary_model.objects.filter(area=area).delete()
     return len(divisions)

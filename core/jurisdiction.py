@@ -59,10 +59,7 @@ def grants_of(user: AnyUser) -> list[RoleGrant]:
         return []
     cached: list[RoleGrant] | None = getattr(user, "_zq_grants", None)
     if cached is None:
-        # Not the area's boundary: a county's polygon is ~1,500 points of JSON to parse on
-        # every request of its coordinators (and ~3,000 lists for the garbage collector).
-        grants = RoleGrant.objects.filter(user__pk=user.pk or 0).select_related("area").defer("area__boundary")
-        cached = list(grants)
+        cached = list(RoleGrant.objects.filter(user__pk=user.pk or 0).select_related("area"))
         user._zq_grants = cached  # type: ignore[union-attr]
     return cached
 
@@ -103,7 +100,7 @@ def area_within(
     `outside` (code, message), by default `area_outside_jurisdiction` (divisions are public, so the
     code reveals nothing).
     """
-    area = Area.objects.filter(code=code).defer("boundary").first()
+    area = Area.objects.filter(code=code).first()
     if area is None:
         raise InvalidInput(_("Unknown division code."), code="unknown_area", details={field: code})
     inside = jurisdiction.contains(area.code) if isinstance(jurisdiction, Area) else jurisdiction.covers(area.code)

@@ -37,8 +37,6 @@ class Area(models.Model):
     prefix = models.CharField(max_length=12, unique=True, editable=False)
     lat = models.FloatField(_("centre latitude (WGS-84)"))
     lon = models.FloatField(_("centre longitude (WGS-84)"))
-    # A GeoJSON geometry (WGS-84), where a boundary is known (counties).
-    boundary = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -56,6 +54,29 @@ class Area(models.Model):
 
     def contains(self, code: str) -> bool:
         return code.startswith(self.prefix)
+
+
+class AreaBoundaryQuerySet(models.QuerySet["AreaBoundary"]):
+    def by_area(self) -> dict[str, Any]:
+        """Area code -> GeoJSON geometry."""
+        return dict(self.values_list("area_id", "geometry"))
+
+
+class AreaBoundary(models.Model):
+    """A division's outline as a GeoJSON geometry (WGS-84), where one is shipped: the counties'.
+
+    Not a column of `Area`, which nearly every request reads (role grants, home areas, a
+    session's host, an alert's area): a county's polygon is ~1,500 points of JSON, parsed
+    only where it is drawn or a point is tested against it.
+    """
+
+    area = models.OneToOneField(Area, primary_key=True, on_delete=models.CASCADE, related_name="outline")
+    geometry = models.JSONField()
+
+    objects = AreaBoundaryQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"outline of {self.area_id}"
 
 
 class Team(models.Model):

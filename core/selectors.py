@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from core.errors import NotFound
 from core.jurisdiction import Jurisdiction, grants_of, jurisdiction_for, require
-from core.models import Area, AuditEntry, Person, RoleGrant, Team
+from core.models import Area, AreaBoundary, AuditEntry, Person, RoleGrant, Team
 from core.roles import Capability
 
 if TYPE_CHECKING:
@@ -31,7 +31,13 @@ def area_list(*, actor: User, level: str | None = None, parent: str | None = Non
         areas = areas.filter(level=level)
     if parent:
         areas = areas.filter(parent_id=parent)
-    return areas.defer("boundary")
+    return areas
+
+
+def area_outline(*, area: Area) -> dict[str, Any] | None:
+    """The area's GeoJSON outline, where one is shipped (counties); `area` comes from a scoped selector."""
+    geometry: dict[str, Any] | None = AreaBoundary.objects.filter(area=area).values_list("geometry", flat=True).first()
+    return geometry
 
 
 def _ancestor_prefixes(prefix: str) -> list[str]:
@@ -49,7 +55,6 @@ def _people(jurisdiction: Jurisdiction) -> QuerySet[Person]:
     return (
         Person.objects.filter(jurisdiction.q("home_area__code"))
         .select_related("home_area", "user")
-        .defer("home_area__boundary")
         .prefetch_related(Prefetch("user__role_grants", queryset=RoleGrant.objects.order_by("id")))
     )
 
@@ -92,11 +97,7 @@ def person_reveals_personal_data(*, actor: User, person: Person) -> bool:
 
 
 def team_list(*, actor: User, area: str | None = None) -> QuerySet[Team]:
-    teams = (
-        Team.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code"))
-        .select_related("area")
-        .defer("area__boundary")
-    )
+    teams = Team.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code")).select_related("area")
     if area:
         teams = teams.filter(area__code__startswith=area)
     return teams.order_by("area_id", "name")

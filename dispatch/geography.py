@@ -18,7 +18,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from core.geo import Boundary, LatLon, boundary_of, distance_m
-from core.models import Area, AreaLevel
+from core.models import Area, AreaBoundary, AreaLevel
 
 _M_PER_DEG = 111_195.0
 
@@ -40,7 +40,8 @@ class County:
 @lru_cache(maxsize=1)
 def _counties() -> tuple[County, ...]:
     areas = list(Area.objects.filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP]).order_by("code"))
-    bounded = {a.code: boundary_of(a.code, a.boundary) for a in areas if a.level == AreaLevel.COUNTY and a.boundary}
+    outlines = AreaBoundary.objects.filter(area__level=AreaLevel.COUNTY).by_area()
+    bounded = {code: boundary_of(code, outlines[code]) for code in sorted(outlines)}
     members: dict[str, list[Township]] = {code: [] for code in bounded}
     for area in areas:
         if area.level != AreaLevel.TOWNSHIP:

@@ -33,7 +33,7 @@ def alert_list(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[Alert]:
-    alerts = Alert.objects.filter(_visible(actor)).select_related("area").defer("area__boundary")
+    alerts = Alert.objects.filter(_visible(actor)).select_related("area")
     if status:
         alerts = alerts.filter(status=status)
     if kind:
@@ -48,9 +48,7 @@ def alert_list(
 
 
 def alert_get(*, actor: User, alert_id: int) -> Alert:
-    alert = (
-        Alert.objects.filter(_visible(actor)).select_related("area").defer("area__boundary").filter(pk=alert_id).first()
-    )
+    alert = Alert.objects.filter(_visible(actor)).select_related("area").filter(pk=alert_id).first()
     if alert is None:
         raise NotFound()
     return alert

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from core.errors import PositionsUnavailable
 from core.jurisdiction import Jurisdiction, jurisdiction_for
-from core.models import Area, AreaLevel, Person
+from core.models import Area, AreaBoundary, AreaLevel, Person
 from core.positions import FRESH_FOR, Fix, positions
 from core.roles import Capability
 from liaisons.coverage import AreaCount, Shortfall, area_counts, sector_gaps, shortfalls, townships_without_on_duty
@@ -46,10 +46,11 @@ logger = logging.getLogger(__name__)
 @lru_cache(maxsize=2)
 def city_grid(resolution: int) -> Grid:
     """The grid over every county polygon. Divisions change only on reload, which restarts the server."""
-    areas = list(Area.objects.filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP]).order_by("code"))
+    outlines = AreaBoundary.objects.filter(area__level=AreaLevel.COUNTY).by_area()
+    townships = Area.objects.filter(level=AreaLevel.TOWNSHIP).order_by("code")
     return build_grid(
-        counties=[CountyShape(a.code, a.boundary) for a in areas if a.level == AreaLevel.COUNTY and a.boundary],
-        townships=[TownshipPoint(a.code, a.lat, a.lon) for a in areas if a.level == AreaLevel.TOWNSHIP],
+        counties=[CountyShape(code, outlines[code]) for code in sorted(outlines)],
+        townships=[TownshipPoint(a.code, a.lat, a.lon) for a in townships],
         resolution=resolution,
     )
 
@@ -204,13 +205,21 @@ def coverage_shortfalls(*, actor: User, area: str | None) -> list[Shortfall]:
 
 def county_layer(*, actor: User) -> dict[str, Any]:
     jurisdiction = coverage_jurisdiction(actor=actor)
-    counties = Area.objects.filter(jurisdiction.q("code"), level=AreaLevel.COUNTY).order_by("code")
+    outlines = (
+        AreaBoundary.objects.filter(jurisdiction.q("area__code"), area__level=AreaLevel.COUNTY)
+        .select_related("area")
+        .order_by("area_id")
+    )
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "id": a.code, "geometry": a.boundary, "properties": {"code": a.code, "name": a.name}}
-            for a in counties
-            if a.boundary
+            {
+                "type": "Feature",
+                "id": o.area_id,
+                "geometry": o.geometry,
+                "properties": {"code": o.area_id, "name": o.area.name},
+            }
+            for o in outlines
         ],
     }
 

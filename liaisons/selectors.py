@@ -116,10 +116,8 @@ def liaison_list(
 
 
 def employer_list(*, actor: User, sector: str | None = None, area: str | None = None) -> QuerySet[Employer]:
-    employers = (
-        Employer.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code"))
-        .select_related("sector", "area")
-        .defer("area__boundary")
+    employers = Employer.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code")).select_related(
+        "sector", "area"
     )
     if sector:
         employers = employers.filter(sector_id=sector)
@@ -129,10 +127,8 @@ def employer_list(*, actor: User, sector: str | None = None, area: str | None = 
 
 
 def station_list(*, actor: User, area: str | None = None, vacant: bool | None = None) -> QuerySet[Station]:
-    stations = (
-        Station.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code"))
-        .select_related("area", "head")
-        .defer("area__boundary")
+    stations = Station.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("area__code")).select_related(
+        "area", "head"
     )
     if area:
         stations = stations.filter(area__code__startswith=area)
@@ -163,7 +159,7 @@ def coverage_jurisdiction(*, actor: User, area: str | None = None) -> Jurisdicti
 
 
 def areas_in(*, jurisdiction: Jurisdiction, level: str | None = None) -> QuerySet[Area]:
-    areas = Area.objects.filter(jurisdiction.q("code")).defer("boundary")
+    areas = Area.objects.filter(jurisdiction.q("code"))
     if level:
         areas = areas.filter(level=level)
     return areas.order_by("code")
@@ -215,11 +211,7 @@ def targets_in(*, jurisdiction: Jurisdiction) -> list[tuple[str, str, int]]:
 def target_list(*, actor: User, area: str | None = None) -> list[CoverageTarget]:
     """The coverage targets that apply inside the actor's view (its own and those set above it), broadest first."""
     jurisdiction = coverage_jurisdiction(actor=actor, area=area)
-    targets = (
-        CoverageTarget.objects.select_related("area", "sector")
-        .defer("area__boundary")
-        .order_by("area_id", "sector__order")
-    )
+    targets = CoverageTarget.objects.select_related("area", "sector").order_by("area_id", "sector__order")
     return [
         t
         for t in targets

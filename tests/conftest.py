@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from core.divisions import load_divisions
-from core.models import Area, Person
+from core.models import Area, AreaBoundary, Person
 from core.positions import positions
 from tests.browser import browser, new_page
 from tests.factories import PersonFactory, RoleGrantFactory, UserFactory
@@ -47,7 +47,7 @@ def clean_positions() -> Iterator[None]:
 def hebi(db: None) -> None:
     """The real Hebi divisions. The migration loads them, but transactional tests flush every table."""
     if not Area.objects.exists():
-        load_divisions(Area)
+        load_divisions(Area, AreaBoundary)
 
 
 @pytest.fixture

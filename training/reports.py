@@ -84,7 +84,7 @@ def report_scope(*, actor: User, since: datetime, until: datetime, area: str | N
         raise InvalidInput(_("The end must come after the start."), code="end_before_start")
     jurisdiction = require(actor, Capability.HOST_SESSIONS)
     if area is not None:
-        found = Area.objects.filter(code=area).defer("boundary").first()
+        found = Area.objects.filter(code=area).first()
         if found is None or not jurisdiction.covers(found.code):
             raise NotFound()
         jurisdiction = Jurisdiction.from_prefixes([found.prefix])

@@ -29,7 +29,7 @@ HOSTING_ROLES = sorted(role for role, caps in CAPABILITIES.items() if Capability
 
 
 def person_of(actor: User) -> Person | None:
-    return Person.objects.filter(user_id=actor.pk).select_related("home_area").defer("home_area__boundary").first()
+    return Person.objects.filter(user_id=actor.pk).select_related("home_area").first()
 
 
 def hosting(actor: User) -> Jurisdiction:
@@ -107,9 +107,7 @@ def _staff_part(actor: User, session: Session) -> Jurisdiction | None:
 
 
 def session_get(*, actor: User, session_id: int) -> Session:
-    session = (
-        Session.objects.select_related("host_area", "host").defer("host_area__boundary").filter(pk=session_id).first()
-    )
+    session = Session.objects.select_related("host_area", "host").filter(pk=session_id).first()
     if session is None:
         raise NotFound()
     if manages(actor, session) or _staff_part(actor, session) is not None:
@@ -133,18 +131,14 @@ def session_list(*, actor: User, since: datetime | None = None) -> QuerySet[Sess
     sessions = Session.objects.filter(jurisdiction.q("host_area__code") | Q(pk__in=relayed))
     if since is not None:
         sessions = sessions.filter(end__gte=since)
-    return sessions.select_related("host_area").defer("host_area__boundary").order_by("-start", "-id")
+    return sessions.select_related("host_area").order_by("-start", "-id")
 
 
 def my_sessions(*, actor: User, since: datetime | None = None) -> QuerySet[Attendance]:
     attendances = Attendance.objects.filter(person__user_id=actor.pk)
     if since is not None:
         attendances = attendances.filter(session__end__gte=since)
-    return (
-        attendances.select_related("session", "session__host_area")
-        .defer("session__host_area__boundary")
-        .order_by("session_start", "session_id")
-    )
+    return attendances.select_related("session", "session__host_area").order_by("session_start", "session_id")
 
 
 def venues_of(*, session: Session) -> QuerySet[Venue]:

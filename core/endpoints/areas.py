@@ -10,7 +10,7 @@ from core.endpoints import errors
 from core.models import AreaLevel
 from core.pagination import paginate
 from core.schemas import AreaOut, Page, PageParams
-from core.selectors import area_get, area_list
+from core.selectors import area_get, area_list, area_outline
 
 router = Router(tags=["areas"])
 
@@ -38,6 +38,6 @@ def area(request: HttpRequest, code: str) -> AreaDetailOut:
     children = area_list(actor=actor_of(request), parent=found.code)
     return AreaDetailOut(
         **AreaOut.build(found).model_dump(),
-        boundary=found.boundary,
+        boundary=area_outline(area=found),
         children=[AreaOut.build(a) for a in children],
     )

@@ -1,8 +1,8 @@
 """A county's polygon (~1,500 points of JSON) is read only where it is shown or used.
 
 Lists whose rows point at an area (teams, sessions, alerts, employers, stations) and
-every request's role grants join the area table; without `defer` each county-level
-row would parse its polygon. The SQL is checked, so a list needs no rows to be tested.
+every request's role grants join the area table; the outline lives in a table of its own
+(`AreaBoundary`), which none of them may join. The SQL is checked, so a list needs no rows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.models import Area
+from core.models import Area, AreaBoundary
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP
 from tests.factories import TeamFactory
 
@@ -71,7 +71,7 @@ def test_lists_of_county_level_rows_leave_the_polygon_unread(county_coordinator,
 def test_the_area_detail_still_shows_the_polygon(county_coordinator):
     body = county_coordinator.get(f"/api/v1/areas/{QIXIAN}").json()
 
-    assert body["boundary"] == json.loads(json.dumps(Area.objects.get(code=QIXIAN).boundary))
+    assert body["boundary"] == json.loads(json.dumps(AreaBoundary.objects.get(area_id=QIXIAN).geometry))
     assert QIXIAN_TOWNSHIP in [child["code"] for child in body["children"]]
 
 

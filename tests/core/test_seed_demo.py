@@ -8,7 +8,7 @@ from django.core.management import call_command
 from shapely.geometry import Point, shape
 
 from core.demo import Generator
-from core.models import Area, Person, RoleGrant, Team
+from core.models import Area, AreaBoundary, Person, RoleGrant, Team
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -36,7 +36,7 @@ def test_it_creates_exactly_1976_volunteers_and_3000_liaisons(seeded):
 
 
 def test_every_seeded_home_lies_inside_its_county_polygon(seeded):
-    polygons = {a.code: shape(a.boundary) for a in Area.objects.filter(level="county", boundary__isnull=False)}
+    polygons = {code: shape(geometry) for code, geometry in AreaBoundary.objects.by_area().items()}
     homes = Person.objects.filter(home_area__level="township").values_list("home_area_id", "home_lat", "home_lon")
 
     outside = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from geopy.distance import geodesic
 from shapely.geometry import Point, shape
 
-from core.models import Area, DutyStatus, Person
+from core.models import Area, AreaBoundary, DutyStatus, Person
 from core.positions import FRESH_FOR, Fix, MemoryStore
 from liaisons.models import Liaison
 from tests.conftest import QIBIN_TOWNSHIP, QIXIAN, XUNXIAN, XUNXIAN_TOWNSHIP, ApiClient
@@ -145,7 +145,7 @@ def test_a_qixian_coordinator_sees_nothing_of_other_counties(
     as_role: Callable[..., ApiClient], three_on_duty: list[tuple[float, float]], elsewhere_on_duty: None
 ) -> None:
     client = as_role("county_coordinator", QIXIAN)
-    qixian = shape(Area.objects.get(code=QIXIAN).boundary)
+    qixian = shape(AreaBoundary.objects.get(area_id=QIXIAN).geometry)
 
     areas = client.get("/api/v1/coverage/areas", level="township").json()["items"]
     grid = client.get("/api/v1/coverage/grid").json()["features"]

@@ -64,7 +64,7 @@ def relay_to(*, session: Session, parent: Relay | None, unit_codes: list[str]) -
         names = dict(
             Person.objects.filter(pk__in=[p for ps in coordinators.values() for p in ps]).values_list("pk", "name")
         )
-        areas = Area.objects.defer("boundary").in_bulk(unit_codes)
+        areas = Area.objects.in_bulk(unit_codes)
         for code in unit_codes:
             contact = names.get(coordinators[code][0], "") if coordinators[code] else ""
             venue_create(session=session, area=areas[code], by=None, contact_name=contact)
