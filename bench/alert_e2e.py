@@ -261,6 +261,7 @@ def run_zhengqi(args: argparse.Namespace, env: dict[str, str]) -> list[dict[str,
                         "-p",
                         str(s.pid),
                         "--threads",
+                        "--nonblocking",  # sampling must not pause the servers it measures
                     ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,

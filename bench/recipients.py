@@ -129,7 +129,7 @@ def main() -> None:
 
     def select(store: MemoryStore | RedisGeoStore, lat: float, lon: float) -> list[tuple[int, float]]:
         candidates = store.near(lat=lat, lon=lon, radius_m=RADIUS_M, fresh_after=fresh_after)
-        return [(c.person_id, c.distance_m) for c in nearest(lat=lat, lon=lon, radius_m=RADIUS_M, fixes=candidates)]
+        return [(c.person_id, c.distance_m) for c in nearest(lat=lat, lon=lon, radius_m=RADIUS_M, points=candidates)]
 
     results: dict[str, list[float]] = {}
     found_counts: list[int] = []

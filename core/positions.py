@@ -12,11 +12,14 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
 from django.conf import settings
 
 FRESH_FOR = timedelta(minutes=10)  # an older fix is stale: not used for targeting or coverage
@@ -31,11 +34,36 @@ class Fix:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Points:
+    """Fresh fixes found near a point, column by column: who and where (WGS-84 degrees).
+
+    What targeting needs and nothing more: an alert's thousands of candidates arrive as three
+    numpy arrays, not as a Python object each (see dispatch.recipients.nearest).
+    """
+
+    person_ids: npt.NDArray[np.int64]
+    lats: npt.NDArray[np.float64]
+    lons: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, fixes: Sequence[Fix]) -> Points:
+        count = len(fixes)
+        return cls(
+            np.fromiter((f.person_id for f in fixes), dtype=np.int64, count=count),
+            np.fromiter((f.lat for f in fixes), dtype=np.float64, count=count),
+            np.fromiter((f.lon for f in fixes), dtype=np.float64, count=count),
+        )
+
+    def __len__(self) -> int:
+        return len(self.person_ids)
+
+
 class PositionStore(Protocol):
     def put(self, fix: Fix) -> None: ...
     def remove(self, person_id: int) -> None: ...
     def get(self, person_id: int) -> Fix | None: ...
-    def near(self, *, lat: float, lon: float, radius_m: float, fresh_after: datetime) -> list[Fix]:
+    def near(self, *, lat: float, lon: float, radius_m: float, fresh_after: datetime) -> Points:
         """Fresh fixes within about radius_m (a fast pre-filter: callers compute exact distances)."""
         ...
 
@@ -82,7 +110,7 @@ class MemoryStore:
     def get(self, person_id: int) -> Fix | None:
         return self._fixes.get(person_id)
 
-    def near(self, *, lat: float, lon: float, radius_m: float, fresh_after: datetime) -> list[Fix]:
+    def near(self, *, lat: float, lon: float, radius_m: float, fresh_after: datetime) -> Points:
         dlat = radius_m / 111_000
         dlon = radius_m / (111_000 * max(math.cos(math.radians(lat)), 0.01))
         lo, hi = self._cell(lat - dlat, lon - dlon), self._cell(lat + dlat, lon + dlon)
@@ -94,7 +122,7 @@ class MemoryStore:
                         fix = self._fixes[pid]
                         if fix.at > fresh_after and abs(fix.lat - lat) <= dlat and abs(fix.lon - lon) <= dlon:
                             found.append(fix)
-        return found
+        return Points.of(found)
 
     def fresh(self, *, fresh_after: datetime) -> list[Fix]:
         with self._lock:

@@ -22,11 +22,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import numpy as np
 import redis
 from django.conf import settings
 
 from core.errors import PositionsUnavailable
-from core.positions import Fix
+from core.positions import Fix, Points
 
 logger = logging.getLogger("zhengqi.positions")
 
@@ -35,14 +36,27 @@ logger = logging.getLogger("zhengqi.positions")
 _SPHERE_MARGIN = 1.006
 
 
-# GEOSEARCH, then each found member's fix from the hash (HGET in a loop: no argument-count limit).
+# GEOSEARCH, then the fixes of what it found from the hash (HMGET, 1,000 ids at a time: Lua's
+# `unpack` has a stack limit); stale fixes are dropped here, and what is left comes back as one
+# string "id|lat|lon|id|lat|lon|..." with the coordinates exactly as stored: one reply to parse,
+# not two per person.
 _NEAR_LUA = """
 local ids = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', ARGV[3], 'm')
-local fixes = {}
-for i, id in ipairs(ids) do
-  fixes[i] = redis.call('HGET', KEYS[2], id) or false
+local cutoff = tonumber(ARGV[4])
+local out = {}
+for first = 1, #ids, 1000 do
+  local fixes = redis.call('HMGET', KEYS[2], unpack(ids, first, math.min(first + 999, #ids)))
+  for k = 1, #fixes do
+    local raw = fixes[k]
+    if raw then  -- false: the point's fix was removed between the two writes of a put
+      local lat, lon, epoch = string.match(raw, '^([^|]+)|([^|]+)|[^|]*|(.+)$')
+      if epoch and tonumber(epoch) > cutoff then
+        out[#out + 1] = ids[first + k - 1] .. '|' .. lat .. '|' .. lon
+      end
+    end
+  end
 end
-return {ids, fixes}
+return table.concat(out, '|')
 """
 
 
@@ -111,29 +125,21 @@ class RedisGeoStore:
             raw = self._redis.hget(self._fix, str(person_id))
             return _decode(person_id, raw) if isinstance(raw, bytes | str) else None
 
-    def near(self, *, lat: float, lon: float, radius_m: float, fresh_after: datetime) -> list[Fix]:
+    def near(self, *, lat: float, lon: float, radius_m: float, fresh_after: datetime) -> Points:
         with _reachable():
             # One round trip: the search and the fixes of what it found, read atomically on the server.
-            found = self._near_script(keys=[self._geo, self._fix], args=[lon, lat, radius_m * _SPHERE_MARGIN + 1.0])
-        cutoff = fresh_after.timestamp()
-        fixes: list[Fix] = []
-        # Inlined `_decode`, stale fixes skipped before anything is built: an alert reads thousands.
-        for member, raw in zip(found[0], found[1], strict=True):
-            if not raw:  # a point whose fix was removed between the two writes of a put
-                continue
-            lat_text, lon_text, accuracy, epoch_text = raw.split(b"|")
-            epoch = float(epoch_text)
-            if epoch > cutoff:
-                fixes.append(
-                    Fix(
-                        int(member),
-                        float(lat_text),
-                        float(lon_text),
-                        float(accuracy) if accuracy else None,
-                        datetime.fromtimestamp(epoch, UTC),
-                    )
-                )
-        return fixes
+            found = self._near_script(
+                keys=[self._geo, self._fix],
+                args=[lon, lat, radius_m * _SPHERE_MARGIN + 1.0, repr(fresh_after.timestamp())],
+            )
+        if not found:
+            return Points(np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
+        values = found.split(b"|")
+        return Points(
+            np.array(list(map(int, values[0::3])), dtype=np.int64),
+            np.array(list(map(float, values[1::3])), dtype=np.float64),
+            np.array(list(map(float, values[2::3])), dtype=np.float64),
+        )
 
     def fresh(self, *, fresh_after: datetime) -> list[Fix]:
         with _reachable():

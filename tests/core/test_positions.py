@@ -22,8 +22,8 @@ def test_near_returns_fresh_fixes_around_the_point_across_cell_borders():
 
     found = store.near(lat=CENTRE.lat, lon=CENTRE.lon, radius_m=3000, fresh_after=NOW - timedelta(minutes=10))
 
-    assert sorted(f.person_id for f in found) == [1, 2]
-    assert all(distance_m(LatLon(f.lat, f.lon), CENTRE) < 3000 for f in found)
+    assert sorted(found.person_ids.tolist()) == [1, 2]
+    assert all(distance_m(LatLon(lat, lon), CENTRE) < 3000 for lat, lon in zip(found.lats, found.lons, strict=True))
 
 
 def test_a_new_fix_replaces_the_old_one_and_remove_forgets_it():
@@ -32,10 +32,9 @@ def test_a_new_fix_replaces_the_old_one_and_remove_forgets_it():
     store.put(fix(1, 0.001))
 
     assert store.get(1) == fix(1, 0.001)
-    assert [
-        f.person_id for f in store.near(lat=CENTRE.lat, lon=CENTRE.lon, radius_m=500, fresh_after=NOW - timedelta(1))
-    ] == [1]
-    assert store.near(lat=CENTRE.lat + 0.3, lon=CENTRE.lon, radius_m=500, fresh_after=NOW - timedelta(1)) == []
+    near = store.near(lat=CENTRE.lat, lon=CENTRE.lon, radius_m=500, fresh_after=NOW - timedelta(1))
+    assert near.person_ids.tolist() == [1]
+    assert len(store.near(lat=CENTRE.lat + 0.3, lon=CENTRE.lon, radius_m=500, fresh_after=NOW - timedelta(1))) == 0
 
     store.remove(1)
 

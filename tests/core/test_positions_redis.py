@@ -40,7 +40,41 @@ def test_near_finds_fresh_fixes_and_ignores_stale_ones(store):
 
     found = store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=1000, fresh_after=timezone.now() - FRESH_FOR)
 
-    assert sorted(f.person_id for f in found) == [1, 2]
+    assert sorted(found.person_ids.tolist()) == [1, 2]
+
+
+@pytest.mark.redis
+def test_near_returns_the_exact_stored_coordinates(store):
+    """GEO's geohash rounds to ~0.6 m; targeting reads the exact WGS-84 point from the hash."""
+    store.put(_fix(7, 35.7746911234567, 114.2403405678912))
+    store.put(_fix(8, 35.7751234567891, 114.2409876543219))
+
+    found = store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=1000, fresh_after=timezone.now() - FRESH_FOR)
+
+    points = sorted(zip(found.person_ids.tolist(), found.lats.tolist(), found.lons.tolist(), strict=True))
+    assert points == [(7, 35.7746911234567, 114.2403405678912), (8, 35.7751234567891, 114.2409876543219)]
+
+
+@pytest.mark.redis
+def test_near_reads_more_fixes_than_one_hmget_batch_takes(store):
+    """The script fetches fixes 1,000 ids at a time: 2,500 people (a few stale) all come back right."""
+    now = timezone.now()
+    fixes = [
+        Fix(person_id=i, lat=JINSHAN[0] + (i % 50) * 1e-4, lon=JINSHAN[1] + (i // 50) * 1e-4, accuracy_m=None,
+            at=now - (FRESH_FOR * 2 if i % 100 == 0 else timedelta(0)))
+        for i in range(1, 2501)
+    ]  # fmt: skip
+    for fix in fixes:
+        store.put(fix)
+
+    found = store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=2000, fresh_after=now - FRESH_FOR)
+
+    fresh = {f.person_id: (f.lat, f.lon) for f in fixes if f.at > now - FRESH_FOR}
+    assert len(found) == len(fresh) == 2475
+    assert (
+        dict(zip(found.person_ids.tolist(), zip(found.lats.tolist(), found.lons.tolist(), strict=True), strict=True))
+        == fresh
+    )
 
 
 @pytest.mark.redis
@@ -62,7 +96,7 @@ def test_a_new_fix_replaces_the_old_one(store):
 
     near_old = store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=500, fresh_after=timezone.now() - FRESH_FOR)
 
-    assert near_old == []
+    assert len(near_old) == 0
     assert store.get(1).lat == JINSHAN[0] + 0.1
 
 
@@ -73,7 +107,7 @@ def test_remove_forgets_a_person_everywhere(store):
     store.remove(1)
 
     assert store.get(1) is None
-    assert store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=500, fresh_after=timezone.now() - FRESH_FOR) == []
+    assert len(store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=500, fresh_after=timezone.now() - FRESH_FOR)) == 0
     assert store.fresh(fresh_after=timezone.now() - FRESH_FOR) == []
 
 
@@ -95,7 +129,7 @@ def test_prune_forgets_only_stale_fixes(store):
     assert store.get(1) is not None
     # Gone from the geo index too: a search that would accept any age finds only the fresh one.
     found = store.near(lat=JINSHAN[0], lon=JINSHAN[1], radius_m=100, fresh_after=datetime(2000, 1, 1, tzinfo=UTC))
-    assert [f.person_id for f in found] == [1]
+    assert found.person_ids.tolist() == [1]
 
 
 def test_every_call_raises_positions_unavailable_while_redis_cannot_be_reached():
