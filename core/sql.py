@@ -13,6 +13,14 @@ from collections.abc import Iterable
 _LINE = "\n"
 
 
+def int_array(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers (`{1,2,30}`) for a `%s::bigint[]` parameter.
+
+    Each value goes through `int` (a non-integer raises rather than reaching the SQL).
+    """
+    return "{" + ",".join(map(str, map(int, values))) + "}"
+
+
 def number_array(values: Iterable[int | float | None]) -> str:
     """A PostgreSQL array literal (`{1,2.5,NULL}`) for a `%s::bigint[]` or `%s::float8[]` parameter."""
     return "{" + ",".join(_number(value) for value in values) + "}"

@@ -20,7 +20,7 @@ from core.jurisdiction import jurisdiction_for
 from core.models import Person
 from core.roles import Capability
 from core.services.tokens import token_authenticate, token_needs_touch
-from core.sql import number_array
+from core.sql import int_array
 from realtime.models import Stream, StreamBody, StreamEvent
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def acks_record(*, acks: dict[int, int]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"{set_acked} FROM unnest(%s::bigint[], %s::bigint[]) AS v(person, seq) {where}",
-                [number_array(p for p, _ in pairs), number_array(s for _, s in pairs)],
+                [int_array(p for p, _ in pairs), int_array(s for _, s in pairs)],
             )
         return
     with connection.cursor() as cursor:

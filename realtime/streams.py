@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.sql import number_array, text_lines
+from core.sql import int_array, text_lines
 from realtime import protocol
 from realtime.models import Stream, StreamBody, StreamEvent
 
@@ -61,8 +61,8 @@ def append_each(*, type: str, shared: str, own: Mapping[int, str]) -> dict[int, 
                     type,
                     body.pk,
                     stamp,
-                    number_array(person_ids),
-                    number_array(seqs[pid] for pid in person_ids),
+                    int_array(person_ids),
+                    int_array(seqs[pid] for pid in person_ids),
                     text_lines(own[pid] for pid in person_ids),
                 ],
             )
@@ -88,7 +88,7 @@ def _next_seqs(person_ids: list[int]) -> dict[int, int]:
             cursor.execute(
                 f"INSERT INTO {table} (person_id, last_seq, acked_seq) "  # noqa: S608 (no user input)
                 f"SELECT p, 1, 0 FROM unnest(%s::bigint[]) AS u(p) ORDER BY p {upsert}",
-                [number_array(person_ids)],
+                [int_array(person_ids)],
             )
             seqs.update(cursor.fetchall())
     else:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import Conflict
 from core.models import AuditAction
 from core.services.audit import audit_record
-from core.sql import number_array
+from core.sql import int_array, number_array
 from dispatch.events import AlertCreated, BoardUpdate, NavLinks
 from dispatch.models import Alert, AlertStatus, Delivery
 from dispatch.nav import amap_link, baidu_link
@@ -89,7 +89,15 @@ def _deliveries_create(*, alert: Alert, wave: int, rows: list[tuple[int, float |
             cursor.execute(
                 f"INSERT INTO {table} {columns} SELECT %s, u.p, %s, u.d, u.b, u.s, %s "  # noqa: S608 (no user input)
                 "FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::bigint[]) AS u(p, d, b, s)",
-                [alert.pk, wave, now, *(number_array(column) for column in (people, distances, bearings, seqs))],
+                [
+                    alert.pk,
+                    wave,
+                    now,
+                    int_array(people),
+                    number_array(distances),
+                    number_array(bearings),
+                    int_array(seqs),
+                ],
             )
         return
     with connection.cursor() as cursor:

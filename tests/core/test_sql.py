@@ -7,7 +7,14 @@ import math
 import pytest
 from django.db import connection
 
-from core.sql import number_array, text_lines
+from core.sql import int_array, number_array, text_lines
+
+
+def test_int_arrays_are_postgresql_array_literals_and_refuse_anything_but_integers():
+    assert int_array([1, 2, 2**40]) == "{1,2,1099511627776}"
+    assert int_array(iter([])) == "{}"
+    with pytest.raises(ValueError, match="invalid literal"):
+        int_array(["1}; DROP TABLE core_person; --"])  # type: ignore[list-item]
 
 
 def test_number_arrays_are_postgresql_array_literals_with_nulls_for_missing_values():
@@ -33,5 +40,5 @@ def test_postgresql_reads_them_back_exactly():
             [text_lines(values)],
         )
         assert [row[0] for row in cursor.fetchall()] == values
-        cursor.execute("SELECT %s::float8[], %s::bigint[]", [number_array([1.5, None]), number_array([2**40, 7])])
+        cursor.execute("SELECT %s::float8[], %s::bigint[]", [number_array([1.5, None]), int_array([2**40, 7])])
         assert cursor.fetchone() == ([1.5, None], [2**40, 7])
