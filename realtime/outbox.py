@@ -117,7 +117,8 @@ class Outbox:
                 self._schedule_catch_up(GAP_WAIT_SECONDS)
             return
         self._emit(seq, frame)
-        self._release_held()
+        if self._held:  # the usual live frame finds nothing held (and a fan-out does this per socket)
+            self._release_held()
 
     def replayed(self, *, up_to: int) -> None:
         """The replay has sent everything up to `up_to`; release held live frames after it."""
