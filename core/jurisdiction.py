@@ -6,6 +6,7 @@ sessions filters through `Jurisdiction.q(...)`, so scoping is never per-view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -100,11 +101,26 @@ def area_within(
     `outside` (code, message), by default `area_outside_jurisdiction` (divisions are public, so the
     code reveals nothing).
     """
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise InvalidInput(_("Unknown division code."), code="unknown_area", details={field: code})
-    inside = jurisdiction.contains(area.code) if isinstance(jurisdiction, Area) else jurisdiction.covers(area.code)
-    if not inside:
-        outside_code, message = outside
-        raise NotFound(message, code=outside_code, details={field: code})
-    return area
+    return areas_within(jurisdiction, [code], field=field, outside=outside)[0]
+
+
+def areas_within(
+    jurisdiction: Jurisdiction | Area,
+    codes: Sequence[str],
+    *,
+    field: str = "area_code",
+    outside: tuple[str, Any] = ("area_outside_jurisdiction", _("That area is outside your jurisdiction.")),
+) -> list[Area]:
+    """`area_within` for several codes, in one query; the first bad code (in the order given) is the error."""
+    found = {area.code: area for area in Area.objects.filter(code__in=set(codes))}
+    areas = []
+    for code in codes:
+        area = found.get(code)
+        if area is None:
+            raise InvalidInput(_("Unknown division code."), code="unknown_area", details={field: code})
+        inside = jurisdiction.contains(code) if isinstance(jurisdiction, Area) else jurisdiction.covers(code)
+        if not inside:
+            outside_code, message = outside
+            raise NotFound(message, code=outside_code, details={field: code})
+        areas.append(area)
+    return areas

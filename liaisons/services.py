@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, InvalidInput, NotFound
-from core.jurisdiction import Jurisdiction, area_within, grants_of, require
+from core.jurisdiction import Jurisdiction, area_within, areas_within, grants_of, require
 from core.models import AreaLevel, AuditAction, Person, RoleGrant
 from core.roles import CAPABILITIES, Capability, Role
 from core.services.audit import audit_record
@@ -246,7 +246,7 @@ def liaison_set_work_areas(*, actor: User, person_id: int, area_codes: list[str]
     """Replace where else a liaison works (townships or villages inside the actor's jurisdiction)."""
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
     liaison = _liaison_in(jurisdiction, person_id)
-    areas = [area_within(jurisdiction, code) for code in sorted(set(area_codes))]
+    areas = areas_within(jurisdiction, sorted(set(area_codes)))
     coarse = [a.code for a in areas if a.level not in (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)]
     if coarse:
         raise InvalidInput(

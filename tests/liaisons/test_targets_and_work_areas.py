@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from core.models import AuditEntry, Person
+from core.models import Area, AreaLevel, AuditEntry, Person
 from liaisons.models import CoverageTarget, Liaison
 from tests.conftest import QIXIAN, XUNXIAN, XUNXIAN_TOWNSHIP, ApiClient
 
@@ -131,3 +133,29 @@ def test_another_countys_liaison_has_no_work_areas_to_set(
     )
 
     assert response.status_code == 404
+
+
+def test_setting_work_areas_takes_the_same_number_of_queries_for_2_or_12_and_a_bad_code_changes_nothing(
+    as_role: Callable[..., ApiClient], make_person: Callable[..., Person], django_assert_num_queries
+) -> None:
+    city = as_role("city_admin", "410600")
+    rider = make_person("liaison", GAOCUN)
+    liaison = Liaison.objects.create(person=rider, sector_id="food_delivery")
+    url = f"/api/v1/liaisons/{rider.pk}/work-areas"
+    townships = list(Area.objects.filter(level=AreaLevel.TOWNSHIP).order_by("code").values_list("code", flat=True))
+    city.send("put", url, {"area_codes": townships[:1]})  # warm the token's last-used write out of the count
+
+    with CaptureQueriesContext(connection) as few:
+        two = city.send("put", url, {"area_codes": townships[:2]})
+    with django_assert_num_queries(len(few.captured_queries)):
+        twelve = city.send("put", url, {"area_codes": townships[:12]})
+    unknown = city.send("put", url, {"area_codes": [*townships[:3], "410611999"]})
+
+    assert (two.status_code, twelve.status_code, len(townships) >= 12) == (200, 200, True)
+    assert sorted(twelve.json()["work_area_codes"]) == townships[:12]
+    assert (unknown.status_code, unknown.json()["code"], unknown.json()["details"]) == (
+        422,
+        "unknown_area",
+        {"area_code": "410611999"},
+    )
+    assert sorted(liaison.work_areas.values_list("code", flat=True)) == townships[:12]
