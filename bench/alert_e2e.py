@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.fernet import Fernet  # noqa: E402
 
-from bench.fanout import Clients, percentile, publish_events, start, summarise  # noqa: E402
+from bench.fanout import Clients, percentile, publish_events, start, stop, summarise  # noqa: E402
 
 JINSHAN = (35.774691, 114.240340)  # 金山街道, 淇滨区
 TOWNSHIP = "410611001"
@@ -232,11 +232,9 @@ def run_zhengqi(args: argparse.Namespace, env: dict[str, str]) -> list[dict[str,
     place(person_ids)
     ports = [args.port_base + i for i in range(2)]
     cmd = [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port"]
-    servers = (
-        [start([*cmd, str(p)], env, p) for p in ports]
-        if not args.server_log
-        else [_start_logged([*cmd, str(p)], env, p, Path(f"{args.server_log}.{p}")) for p in ports]
-    )
+    servers = [
+        start([*cmd, str(p)], env, p, log=Path(f"{args.server_log}.{p}") if args.server_log else None) for p in ports
+    ]
     clients = Clients()
     try:
         ramp = clients.connect([f"ws://127.0.0.1:{p}/ws/v1/phone" for p in ports], tokens, ack_delay=args.ack_delay)
@@ -290,28 +288,7 @@ def run_zhengqi(args: argparse.Namespace, env: dict[str, str]) -> list[dict[str,
         return results
     finally:
         clients.close()
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-
-
-def _start_logged(cmd: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[str]:
-    """Like bench.fanout.start, with the server's stderr kept (to see why a request failed)."""
-    import socket
-
-    with log.open("w") as sink:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink, text=True)
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{cmd} did not listen on {port}")
+        stop(servers)
 
 
 def alert_frame_bytes() -> int:
@@ -366,13 +343,7 @@ def run_bare(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
         return result
     finally:
         clients.close()
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop(servers)
 
 
 def main() -> None:

@@ -99,10 +99,15 @@ class Clients:
                 proc.kill()
 
 
-def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+def start(cmd: list[str], env: dict[str, str], port: int, *, log: Path | None = None) -> subprocess.Popen[str]:
+    """Start a server process and wait (at most 30 s) until it listens; its stderr goes to `log` if given."""
     import socket
 
+    if log is None:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    else:
+        with log.open("w") as sink:
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink, text=True)
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -110,6 +115,17 @@ def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[st
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"{cmd} did not listen on {port}")
+
+
+def stop(servers: list[subprocess.Popen[str]]) -> None:
+    """Terminate the servers; kill any that has not exited 15 s later."""
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def summarise(name: str, n: int, sent: dict[int, float], report: dict[str, Any]) -> dict[str, Any]:
@@ -280,13 +296,7 @@ def run(kind: str, n: int, args: argparse.Namespace, env: dict[str, str]) -> dic
         return result
     finally:
         clients.close()
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop(servers)
 
 
 def main() -> None:
