@@ -34,7 +34,7 @@ class Fix:
     at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays have no single truth value: compare the columns
 class Points:
     """Fresh fixes found near a point, column by column: who and where (WGS-84 degrees).
 
