@@ -30,6 +30,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.pipe import Workers  # noqa: E402
+
 PAD = "x" * 200  # with the envelope, ~256-byte frames like the reference figures
 
 
@@ -45,27 +48,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-class Clients:
-    """Two client processes, each holding half the sockets."""
+class Clients(Workers):
+    """Two client processes (bench/fanout_client.py), each holding half the sockets."""
 
     def __init__(self, count: int = 2) -> None:
-        self.procs = [
-            subprocess.Popen(
-                [sys.executable, str(ROOT / "bench" / "fanout_client.py")],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-                cwd=ROOT,
-            )
-            for _ in range(count)
-        ]
-
-    def ask(self, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for proc, command in zip(self.procs, commands, strict=True):
-            assert proc.stdin is not None
-            proc.stdin.write(json.dumps(command) + "\n")
-            proc.stdin.flush()
-        return [json.loads(proc.stdout.readline()) for proc in self.procs]  # type: ignore[union-attr]
+        super().__init__("fanout_client.py", count)
 
     def connect(self, urls: list[str], tokens: list[str], *, ack_delay: float | None) -> dict[str, float]:
         half = len(tokens) // len(self.procs)
@@ -88,15 +75,6 @@ class Clients:
             merged["closed"] += answer["closed"]
             merged["open"] += answer["open"]
         return merged
-
-    def close(self) -> None:
-        for proc in self.procs:
-            try:
-                proc.stdin.write('{"cmd": "quit"}\n')  # type: ignore[union-attr]
-                proc.stdin.flush()  # type: ignore[union-attr]
-                proc.wait(timeout=30)
-            except Exception:
-                proc.kill()
 
 
 def start(cmd: list[str], env: dict[str, str], port: int, *, log: Path | None = None) -> subprocess.Popen[str]:

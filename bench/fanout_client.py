@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import sys
 import time
-from typing import Any
+from pathlib import Path
 
 import uvloop
 import websockets
 from websockets.asyncio.client import ClientConnection
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script by the benchmarks
+from bench.pipe import commands, reply
 
 _CONNECT_CONCURRENCY = 100
 
@@ -113,23 +115,10 @@ class Phone:
 
 
 async def main() -> None:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     stats = Stats()
     phones: list[Phone] = []
     tasks: list[asyncio.Task[None]] = []
-    reader = asyncio.StreamReader(limit=64 * 1024 * 1024)  # a connect command carries thousands of tokens
-    await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-
-    def reply(data: dict[str, Any]) -> None:
-        sys.stdout.write(json.dumps(data) + "\n")
-        sys.stdout.flush()
-
-    for _ in range(1000):  # commands; bounded
-        line = await reader.readline()
-        if not line:
-            break
-        cmd = json.loads(line)
+    async for cmd in commands(limit=1000):
         if cmd["cmd"] == "connect":
             gate = asyncio.Semaphore(_CONNECT_CONCURRENCY)
             started = time.monotonic()

@@ -29,7 +29,6 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.pipe import Workers  # noqa: E402
 from tests.faults.harness import Server, base_env, free_port, http, seed  # noqa: E402
 
 # 淇滨区's townships (the phones' homes) and a point inside the district for location fixes.
@@ -54,37 +54,11 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-class Clients:
-    """Client processes, each holding a share of the phones."""
+class Clients(Workers):
+    """Client processes (bench/soak_client.py), each holding a share of the phones."""
 
     def __init__(self, count: int, log_dir: Path) -> None:
-        self.procs = []
-        for i in range(count):
-            with (log_dir / f"client-{i}.log").open("ab") as log:
-                self.procs.append(
-                    subprocess.Popen(
-                        [sys.executable, str(ROOT / "bench" / "soak_client.py")],
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        stderr=log,
-                        text=True,
-                        cwd=ROOT,
-                    )
-                )
-
-    def ask(self, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for proc, command in zip(self.procs, commands, strict=True):
-            assert proc.stdin is not None
-            proc.stdin.write(json.dumps(command) + "\n")
-            proc.stdin.flush()
-        answers = []
-        for proc in self.procs:
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"soak client {proc.pid} exited ({proc.poll()})")
-            answers.append(json.loads(line))
-        return answers
+        super().__init__("soak_client.py", count, log_dir=log_dir)
 
     def report(self) -> dict[str, Any]:
         merged: dict[str, Any] = {"alerts": {}, "dup": 0, "gaps": 0, "closes": 0, "reconnects": 0, "open": 0}
@@ -103,17 +77,6 @@ class Clients:
             moves["ms"] += answer["moves"]["ms"]
         merged["moves"] = moves
         return merged
-
-    def close(self) -> None:
-        for proc in self.procs:
-            try:
-                assert proc.stdin is not None
-                proc.stdin.write('{"cmd": "quit"}\n')
-                proc.stdin.flush()
-                proc.wait(timeout=30)
-            except Exception:
-                proc.kill()
-                proc.wait(timeout=10)
 
 
 def fresh_database(url: str) -> None:
