@@ -165,6 +165,18 @@ def test_a_phone_is_invited_live_joins_checks_in_with_the_hosts_code_and_asks_le
     page.fill(f"[data-session-id='{now_id}'] [data-testid=checkin-code]", wrong)
     page.click(f"[data-session-id='{now_id}'] [data-testid=checkin-submit]")
     page.wait_for_selector(f"[data-session-id='{now_id}'] [data-testid=checkin-error]:visible")
+
+    # The list is read again (an invitation arriving) while the code is half typed: the caret stays put.
+    field = f"[data-session-id='{now_id}'] [data-testid=checkin-code]"
+    page.click(field)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(code[:3])
+    page.eval_on_selector(field, "node => { node.dataset.typedBefore = 'yes'; }")
+    page.evaluate("async () => { await ZQP.sessions.load(); await ZQP.sessions.load(); }")
+    page.wait_for_selector(f"{field}:not([data-typed-before])")
+    page.keyboard.type(code[3:])
+    assert page.eval_on_selector(field, "node => node.value") == code
+
     result = checked_in(page, now_id, code)
     assert result.get_attribute("data-status") == "present"
     assert api(web_stack, host, "GET", f"sessions/{now_id}/attendance").json()["present"] == 1

@@ -182,9 +182,13 @@
 
   let shape = "";
   function render() {
-    // Typing survives a refresh (drafts), and so does the focus.
-    const focused = document.activeElement && listNode.contains(document.activeElement)
-      ? [document.activeElement.closest("[data-session-id]").dataset.sessionId, document.activeElement.dataset.testid] : null;
+    // Typing survives a refresh (drafts), and so do the focus and the caret: without the caret a refresh
+    // in the middle of typing a code would send the next digits to the front of the field.
+    const active = document.activeElement;
+    const focused = active && listNode.contains(active)
+      ? [active.closest("[data-session-id]").dataset.sessionId, active.dataset.testid,
+        typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd, active.selectionDirection] : null]
+      : null;
     const upcoming = sessions.filter((s) => !over(s));
     const past = sessions.filter(over).reverse().slice(0, 10);
     listNode.replaceChildren(...upcoming.map(item), ...past.map(item));
@@ -192,7 +196,10 @@
     shape = currentShape();
     if (focused && focused[1]) {
       const again = listNode.querySelector(`[data-session-id="${focused[0]}"] [data-testid="${focused[1]}"]`);
-      if (again) again.focus();
+      if (again) {
+        again.focus();
+        if (focused[2] && typeof again.setSelectionRange === "function") again.setSelectionRange(...focused[2]);
+      }
     }
   }
   // What the clock changes: a check-in opening, a session ending. Re-render only then.
