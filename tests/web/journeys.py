@@ -74,19 +74,30 @@ def raise_accept_cancel(
     assert ringing_a.get_attribute("data-alert-id") == ringing_b.get_attribute("data-alert-id") == alert_id
     assert dashboard.text_content("[data-testid=board-recipients]") == "2"
 
+    # The coordinator starts typing why they will cancel while the board is still live.
+    reason = f"[data-testid=alert-board][data-alert-id='{alert_id}'] [data-testid=alert-cancel-reason]"
+    dashboard.click(reason)
+    dashboard.keyboard.type("家属已送医")
+
     # One accepts: the board shows it within 2 s.
     phone_a.click(f"[data-testid=alert-screen][data-alert-id='{alert_id}'] [data-action=accepted]")
     dashboard.wait_for_function(
         "() => document.querySelector('[data-testid=alert-board] [data-testid=board-accepted]').textContent === '1'",
         timeout=2000,
     )
+    # The board is drawn again with the accept in its table; the half-typed reason is still there, still
+    # focused, and the typing goes on at its end.
+    dashboard.wait_for_selector("[data-testid=alert-board] tbody [data-state=accepted]", timeout=5000)
+    dashboard.keyboard.type("，误报")
+    assert dashboard.input_value(reason) == "家属已送医，误报"
     if screenshot_as:
         screenshot(dashboard, screenshot_as)
 
-    # The coordinator cancels: both phones show the cancellation.
+    # The coordinator cancels: both phones show the cancellation and its reason.
     dashboard.click(f"[data-testid=alert-board][data-alert-id='{alert_id}'] [data-testid=alert-cancel]")
     for phone in (phone_a, phone_b):
         phone.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=cancelled]")
         assert phone.is_visible("[data-testid=alert-cancelled]")
+        assert "家属已送医，误报" in (phone.text_content("[data-testid=alert-cancelled]") or "")
     dashboard.wait_for_selector(f"[data-testid=alert-board][data-alert-id='{alert_id}'][data-status=cancelled]")
     return alert_id

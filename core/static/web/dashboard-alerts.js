@@ -60,7 +60,7 @@
     if (active) {
       actions.prepend(
         el("button", { type: "button", "data-testid": "alert-escalate", onclick: () => escalate(alert.id), text: t("Escalate now") }),
-        el("input", { "data-testid": "alert-cancel-reason", maxlength: "500", placeholder: t("Reason for cancelling (optional)"), "aria-label": t("Reason for cancelling (optional)") }),
+        el("input", { "data-testid": "alert-cancel-reason", "data-keep": true, maxlength: "500", placeholder: t("Reason for cancelling (optional)"), "aria-label": t("Reason for cancelling (optional)") }),
         el("button", { type: "button", class: "zq-primary", "data-testid": "alert-cancel", onclick: () => cancel(alert.id), text: t("Cancel alert") }),
       );
     }
@@ -73,7 +73,7 @@
       el("td", { text: r.accepted_at ? D.fmtTime(r.accepted_at) : "" }),
     ]));
     const card = el("article", {
-      class: "zq-card", "data-testid": "alert-board", "data-alert-id": alert.id, "data-status": board.status,
+      class: "zq-card", "data-testid": "alert-board", "data-alert-id": alert.id, "data-key": "alert-" + alert.id, "data-status": board.status,
     }, [
       el("h2", {}, [el("span", { class: "zq-badge", "data-status": board.status, "data-testid": "board-status", text: t(STATUS_LABELS[board.status] || board.status) }), " ", alert.title]),
       el("p", { class: "zq-muted", text: [D.fmtTime(alert.created_at), D.areaName(alert.area_code),
@@ -98,7 +98,8 @@
         ])
         : el("p", { class: "zq-muted", text: t("Nobody was within reach. Widen the radius or escalate.") }),
     ]);
-    detail.replaceChildren(card);
+    // Live updates redraw the board often: a cancel reason being typed keeps its text, focus and caret.
+    zq.redraw(detail, () => detail.replaceChildren(card));
   }
 
   /* The counts an alert.board event carries, shown at once (the table follows with the refetch). */

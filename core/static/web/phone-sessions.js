@@ -123,7 +123,8 @@
     const draft = drafts[s.id] || {};
     const done = over(s);
     const checkedIn = CHECKED_IN.has(s.attendance);
-    const node = el("li", { class: "ph-item ph-session" + (done ? " ph-past" : ""), "data-session-id": s.id, "data-status": s.status }, [
+    const node = el("li", { class: "ph-item ph-session" + (done ? " ph-past" : ""), "data-session-id": s.id, "data-key": "session-" + s.id,
+      "data-status": s.status }, [
       el("span", { class: "ph-item-head" }, [
         el("span", { class: "ph-badge", text: zq.t(KIND_LABELS[s.kind] || s.kind) }),
         el("span", { class: "ph-item-status", "data-testid": "session-attendance", "data-attendance": s.attendance,
@@ -182,25 +183,15 @@
 
   let shape = "";
   function render() {
-    // Typing survives a refresh (drafts), and so do the focus and the caret: without the caret a refresh
-    // in the middle of typing a code would send the next digits to the front of the field.
-    const active = document.activeElement;
-    const focused = active && listNode.contains(active)
-      ? [active.closest("[data-session-id]").dataset.sessionId, active.dataset.testid,
-        typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd, active.selectionDirection] : null]
-      : null;
-    const upcoming = sessions.filter((s) => !over(s));
-    const past = sessions.filter(over).reverse().slice(0, 10);
-    listNode.replaceChildren(...upcoming.map(item), ...past.map(item));
+    // Typing survives a refresh: the drafts keep what was typed, zq.redraw the focus and the caret (without
+    // the caret, a refresh in the middle of typing a code would send the next digits to the front).
+    zq.redraw(listNode, () => {
+      const upcoming = sessions.filter((s) => !over(s));
+      const past = sessions.filter(over).reverse().slice(0, 10);
+      listNode.replaceChildren(...upcoming.map(item), ...past.map(item));
+    });
     emptyNode.hidden = sessions.length > 0;
     shape = currentShape();
-    if (focused && focused[1]) {
-      const again = listNode.querySelector(`[data-session-id="${focused[0]}"] [data-testid="${focused[1]}"]`);
-      if (again) {
-        again.focus();
-        if (focused[2] && typeof again.setSelectionRange === "function") again.setSelectionRange(...focused[2]);
-      }
-    }
   }
   // What the clock changes: a check-in opening, a session ending. Re-render only then.
   const currentShape = () => sessions.map((s) => `${s.id}:${checkinOpen(s)}:${over(s)}`).join(",");

@@ -257,6 +257,39 @@
     return node;
   }
 
+  /* Draws `root` again with `draw()` without eating what the user is doing in it: the field that has
+     the focus gets it back with its caret, and fields marked data-keep get back what was typed. A
+     field is found again by its data-testid within the nearest [data-key] (an alert, a session). */
+  function redraw(root, draw) {
+    const keyOf = (node) => {
+      const item = node.parentElement && node.parentElement.closest("[data-key]");
+      return (item && root.contains(item) ? item.dataset.key : "") + "|" + node.dataset.testid;
+    };
+    const kept = new Map();
+    root.querySelectorAll("[data-keep][data-testid]").forEach((node) => kept.set(keyOf(node), node.value));
+    const active = document.activeElement;
+    let focused = null;
+    if (active && active !== root && root.contains(active) && active.dataset.testid) {
+      let range = null;
+      try { // null or an exception for fields without a caret (checkboxes, selects, buttons)
+        if (typeof active.selectionStart === "number") range = [active.selectionStart, active.selectionEnd, active.selectionDirection];
+      } catch (err) { range = null; }
+      focused = { key: keyOf(active), range: range };
+    }
+    draw();
+    root.querySelectorAll("[data-keep][data-testid]").forEach((node) => {
+      const value = kept.get(keyOf(node));
+      if (value !== undefined) node.value = value;
+    });
+    if (!focused) return;
+    const again = Array.from(root.querySelectorAll("[data-testid]")).find((node) => keyOf(node) === focused.key);
+    if (!again) return;
+    again.focus();
+    if (focused.range && typeof again.setSelectionRange === "function") {
+      try { again.setSelectionRange(...focused.range); } catch (err) { /* the field lost its caret kind */ }
+    }
+  }
+
   global.zq = { api: api, ApiError: ApiError, socket: socket, socketToken: socketToken, forgetToken: forgetToken,
-    t: t, interpolate: interpolate, toDatum: toDatum, el: el, cookie: cookie };
+    t: t, interpolate: interpolate, toDatum: toDatum, el: el, cookie: cookie, redraw: redraw };
 })(window);
