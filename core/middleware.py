@@ -1,5 +1,5 @@
 """Middleware: refuse oversized API bodies early, remember the client's address for audit entries,
-and send a Content-Security-Policy with the pages."""
+send a Content-Security-Policy with the pages, and keep the whole chain in one thread under ASGI."""
 
 from __future__ import annotations
 
@@ -106,3 +106,25 @@ class ContentSecurityPolicyMiddleware:
                 host = None
             response["Content-Security-Policy"] = content_security_policy(host=host, tile_url=settings.MAP_TILE_URL)
         return response
+
+
+class SyncChainMiddleware:
+    """Last in MIDDLEWARE: under ASGI, every middleware above it runs in one thread, in one go.
+
+    Django runs a middleware that can be async in async mode whenever the handler below it is async,
+    and under ASGI the innermost handler is. Its own middleware (sessions, locale, CSRF, auth,
+    messages, axes...) then hands each hook to a worker thread and back to the event loop, ~15
+    round trips a request, each waiting for a turn of a loop that may be busy pushing an alert to
+    a thousand sockets. The views are synchronous anyway. Being sync-only and innermost, this one
+    makes Django run everything above it synchronously: one hop into the worker thread for the
+    chain, one back for the view's own hop (`tests/core/test_middleware_chain.py`).
+    """
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)

@@ -120,7 +120,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
+    "axes.middleware.AxesMiddleware",  # last of the real ones, as django-axes asks
+    "core.middleware.SyncChainMiddleware",  # innermost: the chain runs in one thread under ASGI
 ]
 
 ROOT_URLCONF = "core.urls"
