@@ -1,7 +1,8 @@
 """Under ASGI the middleware chain runs in one thread: `core.middleware.SyncChainMiddleware`.
 
-Django hands each hook of a middleware that runs in async mode to a worker thread and back; the
-chain should cost two such hops a request (into the chain, and the view's own), not one per hook.
+Django hands each hook of a middleware that runs in async mode to a worker thread and back. A
+request should make a few such hops (the chain, CSRF's `process_view`, the view, Django's start and
+finish signals), not one more per hook of every middleware.
 """
 
 from __future__ import annotations
