@@ -93,8 +93,21 @@ def raise_accept_cancel(
     if screenshot_as:
         screenshot(dashboard, screenshot_as)
 
-    # The coordinator cancels: both phones show the cancellation and its reason.
-    dashboard.click(f"[data-testid=alert-board][data-alert-id='{alert_id}'] [data-testid=alert-cancel]")
+    # The coordinator cancels. While the cancel is on its way (held here) the other phone declines and
+    # the board is drawn again: escalate and cancel stay off, so a second click cannot send it twice.
+    board_of = f"[data-testid=alert-board][data-alert-id='{alert_id}']"
+    held: list[Any] = []
+    dashboard.route(f"**/api/v1/alerts/{alert_id}/cancel", lambda route: held.append(route))
+    dashboard.click(f"{board_of} [data-testid=alert-cancel]")
+    eventually(lambda: held, page=dashboard)
+    phone_b.click(f"[data-testid=alert-screen][data-alert-id='{alert_id}'] [data-action=declined]")
+    dashboard.wait_for_selector(f"{board_of} tbody [data-state=declined]", timeout=5000)
+    assert dashboard.is_disabled(f"{board_of} [data-testid=alert-cancel]")
+    assert dashboard.is_disabled(f"{board_of} [data-testid=alert-escalate]")
+    held[0].continue_()
+    dashboard.unroute(f"**/api/v1/alerts/{alert_id}/cancel")
+
+    # Both phones show the cancellation and its reason.
     for phone in (phone_a, phone_b):
         phone.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=cancelled]")
         assert phone.is_visible("[data-testid=alert-cancelled]")

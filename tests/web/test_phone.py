@@ -107,7 +107,23 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
     page.click("[data-testid=navigate]")
     screenshot(page, f"phone-alert-{language}")
 
+    # The accept is on its way (held here) when the coordinator edits the alert: the screen is drawn
+    # again with the new text, the menu the reader opened stays open, and no button comes back on
+    # for a second tap.
+    held: list[Any] = []
+    page.route(f"**/api/v1/alerts/{alert_id}/responses", lambda route: held.append(route))
+    page.click("[data-testid=navigate]")
     page.click("[data-action=accepted]")
+    eventually(lambda: held, page=page)
+    edited = api(web_stack, coordinator, "PATCH", f"alerts/{alert_id}", {"description": "已有两人赶往现场"})
+    assert edited.status_code == 200, edited.text
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=alert-description]').textContent === '已有两人赶往现场'"
+    )
+    assert page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.length") == 0
+    assert page.is_visible("[data-testid=nav-menu]")
+    held[0].continue_()
+    page.unroute(f"**/api/v1/alerts/{alert_id}/responses")
 
     page.wait_for_selector("[data-testid=alert-my-state][data-state=accepted]")
     enabled = page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.map(b => b.dataset.action)")

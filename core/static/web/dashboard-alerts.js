@@ -16,6 +16,8 @@
   const STATUS_LABELS = { active: "Active", cancelled: "Cancelled", closed: "Closed" };
   let selected = null; // alert id shown on the board
   let visible = false;
+  let boardReads = 0; // the newest board read: an older answer that lands later is dropped
+  const acting = new Set(); // alerts with an escalate or cancel on its way: their buttons stay off
 
   function accepted(counts) {
     return ["accepted", "en_route", "on_scene", "done"].reduce((n, s) => n + (counts[s] || 0), 0);
@@ -39,15 +41,21 @@
   }
 
   async function loadBoard(id) {
+    const read = ++boardReads;
     let alert, board;
     try {
       [alert, board] = await Promise.all([zq.api("GET", "alerts/" + id), zq.api("GET", "alerts/" + id + "/board")]);
     } catch (err) {
-      if (String(id) !== String(selected)) return;
+      if (String(id) !== String(selected) || read !== boardReads) return;
+      if (detail.querySelector(`[data-testid=alert-board][data-alert-id="${id}"]`)) {
+        // A refresh failed: the board on screen stays (with what is being typed in it); say so.
+        D.toast(D.errorText(err), "error");
+        return;
+      }
       detail.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
       return;
     }
-    if (String(id) !== String(selected)) return; // another alert was chosen meanwhile
+    if (String(id) !== String(selected) || read !== boardReads) return; // another alert or a newer read meanwhile
     renderBoard(alert, board);
   }
 
@@ -59,9 +67,9 @@
     ]);
     if (active) {
       actions.prepend(
-        el("button", { type: "button", "data-testid": "alert-escalate", onclick: () => escalate(alert.id), text: t("Escalate now") }),
+        el("button", { type: "button", "data-testid": "alert-escalate", disabled: acting.has(alert.id), onclick: () => escalate(alert.id), text: t("Escalate now") }),
         el("input", { "data-testid": "alert-cancel-reason", "data-keep": true, maxlength: "500", placeholder: t("Reason for cancelling (optional)"), "aria-label": t("Reason for cancelling (optional)") }),
-        el("button", { type: "button", class: "zq-primary", "data-testid": "alert-cancel", onclick: () => cancel(alert.id), text: t("Cancel alert") }),
+        el("button", { type: "button", class: "zq-primary", "data-testid": "alert-cancel", disabled: acting.has(alert.id), onclick: () => cancel(alert.id), text: t("Cancel alert") }),
       );
     }
     const rows = board.recipients.map((r) => el("tr", { "data-person-id": r.person_id }, [
@@ -111,21 +119,29 @@
     card.dataset.status = event.status;
   }
 
-  async function escalate(id) {
+  /* One escalate or cancel at a time per alert: a double click must not widen the radius twice. */
+  async function act(id, path, body, done) {
+    if (acting.has(id)) return;
+    acting.add(id);
+    detail.querySelectorAll("[data-testid=alert-escalate], [data-testid=alert-cancel]").forEach((b) => { b.disabled = true; });
     try {
-      await zq.api("POST", "alerts/" + id + "/escalate");
-      D.toast(t("Escalated: the next wave and the level above are told."));
-    } catch (err) { D.toast(D.errorText(err), "error"); }
+      await zq.api("POST", "alerts/" + id + "/" + path, body);
+      D.toast(done);
+    } catch (err) {
+      D.toast(D.errorText(err), "error");
+    } finally {
+      acting.delete(id);
+    }
     refresh();
   }
 
-  async function cancel(id) {
+  function escalate(id) {
+    return act(id, "escalate", undefined, t("Escalated: the next wave and the level above are told."));
+  }
+
+  function cancel(id) {
     const reason = detail.querySelector("[data-testid=alert-cancel-reason]");
-    try {
-      await zq.api("POST", "alerts/" + id + "/cancel", { reason: reason ? reason.value : "" });
-      D.toast(t("The alert was cancelled; everyone it reached is told."));
-    } catch (err) { D.toast(D.errorText(err), "error"); }
-    refresh();
+    return act(id, "cancel", { reason: reason ? reason.value : "" }, t("The alert was cancelled; everyone it reached is told."));
   }
 
   function refresh() {

@@ -31,6 +31,7 @@
 
   let alerts = ZQP.store.get("alerts", []);
   let openId = null;
+  const sending = new Set(); // alerts whose response is on its way: their buttons stay off through redraws
   let pendingRings = [];
   const ringLog = []; // alert ids rung on this page (tests read it; a person never sees it)
   const listNode = document.querySelector("[data-testid=alert-list]");
@@ -270,8 +271,10 @@
   }
 
   async function respond(a, state, screen) {
+    if (sending.has(a.id)) return;
     const error = screen.querySelector("[data-testid=alert-error]");
     ZQP.showError(error, null);
+    sending.add(a.id);
     screen.querySelectorAll("[data-action]").forEach((b) => { b.disabled = true; });
     stopRinging(a.id);
     try {
@@ -281,11 +284,15 @@
       if (err.code === "duplicate_response" && err.details && err.details.state) a.my_state = err.details.state;
       if (err.code === "alert_cancelled") a.status = "cancelled";
       if (err.code === "alert_closed" || err.code === "alert_expired") a.status = "closed";
+      sending.delete(a.id);
       save();
       render();
-      ZQP.showError(screenRoot.querySelector("[data-testid=alert-error]"), err);
+      // Only on this alert's own screen: another alert may have rung and opened meanwhile.
+      const shown = screenRoot.querySelector(`[data-testid=alert-screen][data-alert-id="${a.id}"]`);
+      if (shown) ZQP.showError(shown.querySelector("[data-testid=alert-error]"), err);
       return;
     }
+    sending.delete(a.id);
     save();
     render();
   }
@@ -330,7 +337,7 @@
         text: a.my_state ? zq.interpolate(zq.t("Your response: %(state)s"), { state: zq.t(STATE_LABELS[a.my_state]) }) : "" }),
       el("p", { class: "zq-error", "data-testid": "alert-error", role: "alert", hidden: true }),
       el("div", { class: "ph-actions" }, ACTIONS.map(([state, label]) => el("button", {
-        type: "button", class: "ph-action ph-action-" + state, "data-action": state, disabled: !allowed.has(state),
+        type: "button", class: "ph-action ph-action-" + state, "data-action": state, disabled: !allowed.has(state) || sending.has(a.id),
         onclick: (ev) => respond(a, state, ev.currentTarget.closest("[data-testid=alert-screen]")), text: zq.t(label),
       }))),
       el("div", { class: "ph-nav" }, [
@@ -343,13 +350,25 @@
       ]),
     ]);
     const previous = screenRoot.querySelector("[data-testid=alert-screen]");
-    const error = previous && previous.dataset.alertId === String(a.id) ? previous.querySelector("[data-testid=alert-error]") : null;
+    const same = previous && previous.dataset.alertId === String(a.id) ? previous : null;
+    const error = same ? same.querySelector("[data-testid=alert-error]") : null;
     if (error && !error.hidden) { // keep a shown error across re-renders of the same alert
       const kept = screen.querySelector("[data-testid=alert-error]");
       kept.textContent = error.textContent;
       kept.hidden = false;
     }
-    screenRoot.replaceChildren(screen);
+    // Another responder's accept redraws the screen: the reader keeps their place and the open menu.
+    if (same && !same.querySelector("[data-testid=nav-menu]").hidden && links.length) {
+      navMenu.hidden = false;
+      screen.querySelector("[data-testid=navigate]").setAttribute("aria-expanded", "true");
+    }
+    if (same) {
+      const scrolled = same.scrollTop;
+      zq.redraw(screenRoot, () => screenRoot.replaceChildren(screen));
+      screen.scrollTop = scrolled;
+    } else {
+      screenRoot.replaceChildren(screen);
+    }
   }
 
   // Opened from a notification (the service worker posts the alert id).

@@ -25,8 +25,13 @@
   const checkinOpen = (s) => Date.parse(s.start) - OPENS_MS <= Date.now() && s.status !== "cancelled";
   const over = (s) => Date.parse(s.end) <= Date.now() || s.status === "ended" || s.status === "cancelled";
 
+  let readAgain = false; // news arrived while a read was on its way: that read may predate it
+
   async function load() {
-    if (loading) return loading;
+    if (loading) {
+      readAgain = true;
+      return loading;
+    }
     loading = (async () => {
       try {
         let page = null;
@@ -46,6 +51,10 @@
         if (err.status !== 0) ZQP.showError(errorNode, err); // offline: the kept list stays on screen
       } finally {
         loading = null;
+        if (readAgain) {
+          readAgain = false;
+          load();
+        }
       }
     })();
     return loading;
@@ -174,7 +183,7 @@
         ZQP.showError(leaveForm.querySelector("[data-testid=leave-error]"), draft.leaveError);
         leaveForm.querySelector("textarea").value = draft.leave || "";
         node.append(el("button", { type: "button", class: "ph-link", "data-testid": "leave-open", hidden: !!draft.leaveOpen,
-          onclick: (ev) => { leaveForm.hidden = false; ev.currentTarget.hidden = true; drafts[s.id] = { ...draft, leaveOpen: true }; },
+          onclick: (ev) => { leaveForm.hidden = false; ev.currentTarget.hidden = true; drafts[s.id] = { ...(drafts[s.id] || {}), leaveOpen: true }; },
           text: zq.t("Cannot attend? Request leave") }), leaveForm);
       }
     }
