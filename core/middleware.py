@@ -112,12 +112,13 @@ class SyncChainMiddleware:
     """Last in MIDDLEWARE: under ASGI, every middleware above it runs in one thread, in one go.
 
     Django runs a middleware that can be async in async mode whenever the handler below it is async,
-    and under ASGI the innermost handler is. Its own middleware (sessions, locale, CSRF, auth,
-    messages, axes...) then hands each hook to a worker thread and back to the event loop, ~15
+    and under ASGI the innermost handler is. Its own middleware (sessions, locale, common, CSRF,
+    auth, messages...) then hands each hook to a worker thread and back to the event loop: 17-18
     round trips a request, each waiting for a turn of a loop that may be busy pushing an alert to
     a thousand sockets. The views are synchronous anyway. Being sync-only and innermost, this one
-    makes Django run everything above it synchronously: one hop into the worker thread for the
-    chain, one back for the view's own hop (`tests/core/test_middleware_chain.py`).
+    makes Django run everything above it synchronously in one trip; 5 remain in all (the start and
+    finish signals, the chain, CSRF's `process_view`, the view), as
+    `tests/core/test_middleware_chain.py` counts.
     """
 
     sync_capable = True
