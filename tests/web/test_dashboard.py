@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import PASSWORD, WebStack, screenshot, sign_in
+from tests.web.phone_support import DAHEJIAN, QIBIN_COORDINATOR, eventually, point_at, qibin_members, raise_alert, token
 
 QIXIAN = "410622"  # 淇县
 XUNXIAN = "410621"  # 浚县
@@ -158,3 +159,77 @@ def test_reports_draw_both_charts_and_offer_the_downloads(web_stack: WebStack, n
     assert any("response-times.csv" in href for href in links)
     csv = page.evaluate("href => fetch(href).then(r => r.status + ' ' + r.headers.get('content-type'))", links[0])
     assert csv == "200 text/csv; charset=utf-8"
+
+
+def test_an_older_people_search_that_answers_late_does_not_replace_the_newer_one(
+    web_stack: WebStack, new_page: Any
+) -> None:
+    page = new_page("desktop", "en")
+    sign_in(page, web_stack.url, "township_410611001")
+    page.click("[data-testid=nav-people]")
+    page.wait_for_selector("[data-testid=people-table] tbody tr")
+
+    # The search for volunteers is slow (held here); meanwhile the coordinator searches for liaisons.
+    held: list[Any] = []
+    page.route("**/api/v1/people?*role=volunteer*", lambda route: held.append(route))
+    page.select_option("[data-testid=people-search] [name=role]", "volunteer")
+    page.click("[data-testid=people-search] button[type=submit]")
+    eventually(lambda: held, page=page)
+    page.select_option("[data-testid=people-search] [name=role]", "liaison")
+    with page.expect_response(lambda r: "role=liaison" in r.url):
+        page.click("[data-testid=people-search] button[type=submit]")
+    liaisons = api_as(web_stack.url, "township_410611001", "GET", "people?role=liaison&limit=50")
+    wanted = [str(p["id"]) for p in liaisons["items"]]
+    assert wanted
+    rows = "[data-testid=people-table] tbody tr"
+    shown = f"() => Array.from(document.querySelectorAll('{rows}'), r => r.dataset.personId)"
+    page.wait_for_function(f"ids => JSON.stringify(({shown})()) === JSON.stringify(ids)", arg=wanted)
+
+    # The volunteers' answer lands last: the liaisons stay on screen.
+    with page.expect_response(lambda r: "role=volunteer" in r.url) as late:
+        held[0].continue_()
+    late.value.finished()
+    page.wait_for_timeout(200)
+    assert page.evaluate(shown) == wanted
+    page.unroute("**/api/v1/people?*role=volunteer*")
+
+
+def test_a_cancel_reason_typed_with_a_chinese_input_method_survives_a_live_board_update(
+    web_stack: WebStack, new_page: Any
+) -> None:
+    """Pinyin being composed is not yet text: redrawing the field then would drop the composition or
+    commit the raw letters. The board waits for the composition to end, then shows the update."""
+    first, second = qibin_members(web_stack, 12)[10:12]
+    scene = point_at(DAHEJIAN, metres=1500, bearing=90)
+    for index, username in enumerate((first, second)):
+        lat, lon = point_at(scene, metres=100 + 50 * index, bearing=0)
+        put_on_duty(web_stack.url, username, lat=lat, lon=lon)
+    try:
+        alert_id = raise_alert(web_stack, token(web_stack, QIBIN_COORDINATOR), at=scene, title="输入法", radius_m=300)
+        page = new_page("desktop")
+        sign_in(page, web_stack.url, QIBIN_COORDINATOR)
+        page.goto(f"{web_stack.url}/dashboard/#alerts/{alert_id}")
+        board = f"[data-testid=alert-board][data-alert-id='{alert_id}']"
+        reason = f"{board} [data-testid=alert-cancel-reason]"
+        page.click(reason)
+        ime = page.context.new_cdp_session(page)  # Chromium's input-method emulation
+        ime.send("Input.imeSetComposition", {"text": "jia", "selectionStart": 3, "selectionEnd": 3})
+        assert page.input_value(reason) == "jia"
+
+        # One responder accepts while the pinyin is still being composed; the board reads the news.
+        with page.expect_response(lambda r: r.url.endswith(f"/alerts/{alert_id}/board")) as read:
+            api_as(web_stack.url, first, "POST", f"alerts/{alert_id}/responses", {"state": "accepted"})
+        read.value.finished()
+        page.wait_for_timeout(200)
+
+        # The composition ends with 家: the field holds exactly that, still focused, and the board
+        # shows the accept.
+        ime.send("Input.insertText", {"text": "家"})
+        page.wait_for_selector(f"{board} tbody [data-state=accepted]", timeout=5000)
+        assert page.input_value(reason) == "家"
+        assert page.evaluate("document.activeElement.dataset.testid") == "alert-cancel-reason"
+        page.keyboard.type("属已到")
+        assert page.input_value(reason) == "家属已到"
+    finally:
+        for username in (first, second):
+            api_as(web_stack.url, username, "PUT", "me/duty", {"on_duty": False})

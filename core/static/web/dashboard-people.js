@@ -11,6 +11,8 @@
   let building = null;
   let form = null;
   let offset = 0;
+  let searches = 0; // the newest search and person read: older answers that land later are dropped
+  let personReads = 0;
 
   function roleText(roles) {
     return roles.map((r) => (D.config.roles[r.role] || r.role) + (r.area_code ? " · " + D.areaName(r.area_code) : "")).join("; ");
@@ -40,11 +42,17 @@
     if (F.role.value) params.set("role", F.role.value);
     if (F.area.value) params.set("area", F.area.value);
     const box = section.querySelector("[data-testid=people-results]");
+    const read = ++searches;
+    box.setAttribute("aria-busy", "true");
     let data;
     try { data = await zq.api("GET", "people?" + params); } catch (err) {
+      if (read !== searches) return;
+      box.removeAttribute("aria-busy");
       box.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
       return;
     }
+    if (read !== searches) return; // a newer search or page was asked for meanwhile
+    box.removeAttribute("aria-busy");
     const rows = data.items.map((p) => el("tr", { "data-person-id": p.id }, [
       el("td", {}, [el("a", { href: "#people/" + p.id, text: p.name })]),
       el("td", { text: p.phone, "data-field": "phone" }),
@@ -71,11 +79,14 @@
     const box = section.querySelector("[data-testid=person-detail]");
     if (!box) return;
     box.hidden = false;
+    const read = ++personReads;
     let p;
     try { p = await zq.api("GET", "people/" + id); } catch (err) {
+      if (read !== personReads) return;
       box.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
       return;
     }
+    if (read !== personReads) return; // another person was opened meanwhile
     box.replaceChildren(
       el("h2", { text: p.name }),
       el("dl", { class: "zq-counts" }, [
@@ -91,7 +102,7 @@
       if (!building) building = build();
       await building;
       if (param) showPerson(param);
-      else section.querySelector("[data-testid=person-detail]").hidden = true;
+      else { personReads += 1; section.querySelector("[data-testid=person-detail]").hidden = true; }
     },
   });
 })();

@@ -15,10 +15,17 @@
   let selected = null;
   let visible = false;
   let codeTimer = null;
+  let codeRun = 0;
+  let codeFor = null;
+  let listReads = 0; // the newest reads: an older answer that lands later is dropped
+  let detailReads = 0;
+  const acting = new Set(); // sessions with a start or cancel on its way: their buttons stay off
 
   async function loadList() {
+    const read = ++listReads;
     let data;
     try { data = await zq.api("GET", "sessions?limit=100"); } catch (err) { D.toast(D.errorText(err), "error"); return; }
+    if (read !== listReads) return;
     list.replaceChildren(...data.items.map((s) => el("li", { "data-session-id": s.id }, [
       el("a", { href: "#sessions/" + s.id, "aria-current": String(s.id) === String(selected) ? "true" : null }, [
         el("span", { class: "zq-badge", "data-status": s.status, text: t(STATUS[s.status] || s.status) }), " ", s.title,
@@ -95,24 +102,35 @@
 
   function present(counts) { return (counts.present || 0) + (counts.late || 0); }
 
+  /* The card shown for session `id`, if any (a reload of the same session redraws it in place). */
+  function shownCard(id) { return detail.querySelector(`[data-testid=session-card][data-session-id="${id}"]`); }
+
   async function loadDetail(id) {
-    stopCode();
+    const read = ++detailReads;
     let session, relays, counts;
     try {
       [session, relays, counts] = await Promise.all([
         zq.api("GET", "sessions/" + id), zq.api("GET", "sessions/" + id + "/relays"), zq.api("GET", "sessions/" + id + "/attendance"),
       ]);
     } catch (err) {
-      if (String(id) === String(selected)) detail.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
+      if (String(id) !== String(selected) || read !== detailReads) return;
+      if (shownCard(id)) { // a refresh failed: what is shown stays, and so does a live session's code
+        D.toast(D.errorText(err), "error");
+        if (codeFor !== String(id) && detail.querySelector("[data-testid=checkin-panel]")) showCode(id);
+        return;
+      }
+      stopCode();
+      detail.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
       return;
     }
-    if (String(id) !== String(selected)) return;
+    if (String(id) !== String(selected) || read !== detailReads) return; // another session or a newer read meanwhile
     const live = session.status === "scheduled" || session.status === "started";
+    const busy = acting.has(String(id));
     const actions = el("div", { class: "zq-actions" }, [
       session.status === "scheduled"
-        ? el("button", { type: "button", class: "zq-primary", "data-testid": "session-start", onclick: () => post(id, "start"), text: t("Start now") })
+        ? el("button", { type: "button", class: "zq-primary", "data-testid": "session-start", disabled: busy, onclick: () => post(id, "start"), text: t("Start now") })
         : null,
-      live ? el("button", { type: "button", "data-testid": "session-cancel", onclick: () => { if (window.confirm(t("Cancel this session? Everyone invited is told."))) post(id, "cancel", { reason: "" }); }, text: t("Cancel session") }) : null,
+      live ? el("button", { type: "button", "data-testid": "session-cancel", disabled: busy, onclick: () => { if (window.confirm(t("Cancel this session? Everyone invited is told."))) post(id, "cancel", { reason: "" }); }, text: t("Cancel session") }) : null,
       el("a", { class: "zq-button", href: "/api/v1/sessions/" + id + "/ics", text: t("Calendar file") }),
     ].filter(Boolean));
     const card = el("article", { class: "zq-card", "data-testid": "session-card", "data-session-id": id, "data-status": session.status }, [
@@ -155,8 +173,22 @@
         ])
         : el("p", { class: "zq-muted", text: t("This session is not relayed through lower units.") }),
     ]);
+    // The code projected for the room stays on screen through a redraw (receipts come in all through
+    // a session); the running rotation goes on and fetches the next one when it is due.
+    const before = shownCard(id) && detail.querySelector("[data-testid=checkin-panel]");
+    const keep = live && before && codeFor === String(id);
+    if (keep) {
+      const display = attendance.querySelector("[data-testid=checkin-code-display]");
+      const old = before.querySelector("[data-testid=checkin-code-display]");
+      display.textContent = old.textContent;
+      if (old.dataset.validUntil) display.dataset.validUntil = old.dataset.validUntil;
+      attendance.querySelector("[data-testid=checkin-code-valid]").textContent = before.querySelector("[data-testid=checkin-code-valid]").textContent;
+      const qr = detail.querySelector("[data-testid=checkin-qr]");
+      if (qr && qr.getAttribute("src")) attendance.querySelector("[data-testid=checkin-qr]").src = qr.getAttribute("src");
+    }
     detail.replaceChildren(card, attendance, receipts);
-    if (live) showCode(id);
+    if (!live) stopCode();
+    else if (!keep) showCode(id);
   }
 
   function breakdown(counts) {
@@ -164,16 +196,21 @@
       .map(([l, n]) => l + " " + D.fmtNumber(n || 0)).join(" · ");
   }
 
-  function stopCode() { clearTimeout(codeTimer); codeTimer = null; }
+  /* The code rotation: one at a time. `codeRun` tells a stopped rotation's late answers and timers
+     apart from the running one's; `codeFor` is the session it runs for. */
+  function stopCode() { clearTimeout(codeTimer); codeTimer = null; codeRun += 1; codeFor = null; }
 
   async function showCode(id) {
     stopCode();
+    const run = codeRun;
+    codeFor = String(id);
+    const current = () => run === codeRun && String(id) === String(selected) && visible;
     let answer;
     try { answer = await zq.api("GET", "sessions/" + id + "/checkin-code"); } catch (err) {
-      codeTimer = setTimeout(() => showCode(id), 5000);
+      if (current()) codeTimer = setTimeout(() => showCode(id), 5000);
       return;
     }
-    if (String(id) !== String(selected) || !visible) return;
+    if (!current()) return;
     const display = detail.querySelector("[data-testid=checkin-code-display]");
     if (!display) return;
     display.textContent = answer.code;
@@ -181,9 +218,10 @@
     const qr = detail.querySelector("[data-testid=checkin-qr]");
     if (qr) qr.src = answer.qr_svg;
     const until = Date.parse(answer.valid_until);
-    const valid = detail.querySelector("[data-testid=checkin-code-valid]");
     const tick = () => {
+      if (!current()) return;
       const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+      const valid = detail.querySelector("[data-testid=checkin-code-valid]"); // the detail may have been redrawn
       if (valid) valid.textContent = zq.interpolate(t("Next code in %(s)s s"), { s: left });
       // Rotated: fetch the next one (never faster than once a second, whatever the clocks say).
       if (left <= 0) { codeTimer = setTimeout(() => showCode(id), 1000); return; }
@@ -192,10 +230,19 @@
     tick();
   }
 
+  /* One start or cancel at a time per session: a second click while the first is on its way does nothing. */
   async function post(id, action, body) {
+    const key = String(id);
+    if (acting.has(key)) return;
+    acting.add(key);
+    detail.querySelectorAll("[data-testid=session-start], [data-testid=session-cancel]").forEach((b) => { b.disabled = true; });
     try {
       await zq.api("POST", "sessions/" + id + "/" + action, body);
-    } catch (err) { D.toast(D.errorText(err), "error"); }
+    } catch (err) {
+      D.toast(D.errorText(err), "error");
+    } finally {
+      acting.delete(key);
+    }
     loadList();
     loadDetail(id);
   }

@@ -362,13 +362,11 @@
       navMenu.hidden = false;
       screen.querySelector("[data-testid=navigate]").setAttribute("aria-expanded", "true");
     }
-    if (same) {
-      const scrolled = same.scrollTop;
-      zq.redraw(screenRoot, () => screenRoot.replaceChildren(screen));
-      screen.scrollTop = scrolled;
-    } else {
+    const scrolled = same ? same.scrollTop : 0;
+    zq.redraw(screenRoot, () => {
       screenRoot.replaceChildren(screen);
-    }
+      screen.scrollTop = scrolled;
+    });
   }
 
   // Opened from a notification (the service worker posts the alert id).

@@ -259,8 +259,29 @@
 
   /* Draws `root` again with `draw()` without eating what the user is doing in it: the field that has
      the focus gets it back with its caret, and fields marked data-keep get back what was typed. A
-     field is found again by its data-testid within the nearest [data-key] (an alert, a session). */
+     field is found again by its data-testid within the nearest [data-key] (an alert, a session).
+     While an input method is composing in `root` (pinyin not yet turned into characters), the redraw
+     waits for the composition to end: replacing the field would drop it, or commit the raw letters.
+     Only the newest draw of a root runs then. */
+  const pendingDraws = new Map();
+  let composingIn = null;
+  document.addEventListener("compositionstart", (ev) => { composingIn = ev.target; }, true);
+  document.addEventListener("compositionend", () => {
+    composingIn = null;
+    // After the input event that carries the committed text.
+    setTimeout(() => {
+      const due = Array.from(pendingDraws.entries());
+      pendingDraws.clear();
+      due.forEach(([root, draw]) => redraw(root, draw));
+    }, 0);
+  }, true);
+
   function redraw(root, draw) {
+    if (composingIn && composingIn.isConnected && composingIn === document.activeElement && root.contains(composingIn)) {
+      pendingDraws.set(root, draw);
+      return;
+    }
+    pendingDraws.delete(root); // superseded by this one
     const keyOf = (node) => {
       const item = node.parentElement && node.parentElement.closest("[data-key]");
       return (item && root.contains(item) ? item.dataset.key : "") + "|" + node.dataset.testid;
