@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
 PHONE = {"viewport": {"width": 390, "height": 780}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1366, "height": 860}}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_PLAYWRIGHT: list[Any] = []  # the running Playwright instance, while a `launched()` block holds it
 
 
 @contextmanager
@@ -47,12 +48,20 @@ def launched() -> Iterator[Any]:
         pytest.skip("SKIPPING browser tests: no /usr/bin/chromium (apt-get install chromium); they run in CI")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    # One Playwright per thread: a block opened while another is open (tests/deploy's module browser
+    # after tests/web's session one, when both directories run in that order) uses the same one.
+    owner = not _PLAYWRIGHT
+    if owner:
+        _PLAYWRIGHT.append(sync_playwright().start())
+    try:
+        browser = _PLAYWRIGHT[0].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             yield browser
         finally:
             browser.close()
+    finally:
+        if owner:
+            _PLAYWRIGHT.pop().stop()
 
 
 @pytest.fixture(scope="session")

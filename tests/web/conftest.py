@@ -150,9 +150,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     stack = getattr(item, "funcargs", {}).get("web_stack")
     if report.failed and isinstance(stack, WebStack):
         for log in stack.logs:
-            lines = [
-                line for line in log.read_text(errors="replace").splitlines() if "StreamingHttpResponse" not in line
-            ]
+            lines = log.read_text(errors="replace").splitlines()
             report.sections.append((f"server log {log.name}, last lines", "\n".join(lines[-40:])))
     return report
 

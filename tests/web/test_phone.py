@@ -199,7 +199,17 @@ def test_a_phone_is_invited_live_joins_checks_in_with_the_hosts_code_and_asks_le
 
     page.click(f"[data-session-id='{later_id}'] [data-testid=leave-open]")
     page.fill(f"[data-session-id='{later_id}'] [data-testid=leave-reason]", "值班冲突")
+    # The request is on its way (held here) when the list is read again: the button stays off.
+    held: list[Any] = []
+    page.route(f"**/api/v1/sessions/{later_id}/leave", lambda route: held.append(route))
     page.click(f"[data-session-id='{later_id}'] [data-testid=leave-submit]")
+    eventually(lambda: held, page=page)
+    page.eval_on_selector(f"[data-session-id='{later_id}']", "node => { node.dataset.drawnBefore = 'yes'; }")
+    page.evaluate("() => ZQP.sessions.load()")
+    page.wait_for_selector(f"[data-session-id='{later_id}']:not([data-drawn-before])")
+    assert page.is_disabled(f"[data-session-id='{later_id}'] [data-testid=leave-submit]")
+    held[0].continue_()
+    page.unroute(f"**/api/v1/sessions/{later_id}/leave")
 
     page.wait_for_selector(f"[data-session-id='{later_id}'] [data-testid=leave-result][data-status=pending]")
     leaves = api(web_stack, host, "GET", f"sessions/{later_id}/leave").json()

@@ -17,6 +17,7 @@
   const joinLinks = ZQP.store.get("join_links", {}); // session id -> join URL (from the session's venues)
   const leaves = ZQP.store.get("leaves", {}); // session id -> "pending" once asked on this device
   const drafts = {}; // what was typed, kept across re-renders
+  const sending = new Set(); // "checkin-<id>" / "leave-<id>" on their way: the button stays off through re-renders
   let loading = null;
   let refreshTimer = null;
   let changesHere = 0; // check-ins and leave requests this device made: a list read before one is stale
@@ -86,8 +87,9 @@
     const input = item.querySelector("[data-testid=checkin-code]");
     const error = item.querySelector("[data-testid=checkin-error]");
     const code = input.value.trim();
-    if (!code) { input.focus(); return; }
+    if (!code || sending.has("checkin-" + s.id)) { if (!code) input.focus(); return; }
     ZQP.showError(error, null);
+    sending.add("checkin-" + s.id);
     item.querySelector("[data-testid=checkin-submit]").disabled = true;
     const fix = global.ZQP.duty && ZQP.duty.lastFix();
     const body = fix ? { code: code, lat: fix.lat, lon: fix.lon, datum: "wgs84" } : { code: code };
@@ -106,14 +108,20 @@
       // Kept with the draft: a refresh of the list (an invitation or reminder arriving) keeps it on screen.
       drafts[s.id] = { ...(drafts[s.id] || {}), code: code, checkinError: err };
       render();
+    } finally {
+      sending.delete("checkin-" + s.id);
+      const button = listNode.querySelector(`[data-key="session-${s.id}"] [data-testid=checkin-submit]`);
+      if (button) button.disabled = false;
     }
   }
 
   async function requestLeave(s, item) {
     const reason = item.querySelector("[data-testid=leave-reason]").value.trim();
     const error = item.querySelector("[data-testid=leave-error]");
-    if (!reason) { item.querySelector("[data-testid=leave-reason]").focus(); return; }
+    if (!reason || sending.has("leave-" + s.id)) { if (!reason) item.querySelector("[data-testid=leave-reason]").focus(); return; }
     ZQP.showError(error, null);
+    sending.add("leave-" + s.id);
+    item.querySelector("[data-testid=leave-submit]").disabled = true;
     delete (drafts[s.id] || {}).leaveError;
     try {
       const result = await zq.api("POST", `sessions/${s.id}/leave`, { reason: reason });
@@ -125,6 +133,10 @@
     } catch (err) {
       drafts[s.id] = { ...(drafts[s.id] || {}), leave: reason, leaveOpen: true, leaveError: err };
       render();
+    } finally {
+      sending.delete("leave-" + s.id);
+      const button = listNode.querySelector(`[data-key="session-${s.id}"] [data-testid=leave-submit]`);
+      if (button) button.disabled = false;
     }
   }
 
@@ -157,7 +169,8 @@
         el("input", { "data-testid": "checkin-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "12",
           placeholder: zq.t("Check-in code"), "aria-label": zq.t("Check-in code"), value: draft.code || "",
           oninput: (ev) => { drafts[s.id] = { ...(drafts[s.id] || {}), code: ev.target.value }; } }),
-        el("button", { type: "submit", class: "zq-primary", "data-testid": "checkin-submit", text: zq.t("Check in") }),
+        el("button", { type: "submit", class: "zq-primary", "data-testid": "checkin-submit", disabled: sending.has("checkin-" + s.id),
+          text: zq.t("Check in") }),
       ]);
       const error = el("p", { class: "zq-error", "data-testid": "checkin-error", role: "alert", hidden: true });
       ZQP.showError(error, draft.checkinError);
@@ -177,7 +190,8 @@
           el("textarea", { "data-testid": "leave-reason", rows: "2", maxlength: "200", placeholder: zq.t("Reason for leave"),
             "aria-label": zq.t("Reason for leave"),
             oninput: (ev) => { drafts[s.id] = { ...(drafts[s.id] || {}), leave: ev.target.value, leaveOpen: true }; } }),
-          el("button", { type: "submit", "data-testid": "leave-submit", text: zq.t("Send leave request") }),
+          el("button", { type: "submit", "data-testid": "leave-submit", disabled: sending.has("leave-" + s.id),
+            text: zq.t("Send leave request") }),
           el("p", { class: "zq-error", "data-testid": "leave-error", role: "alert", hidden: true }),
         ]);
         ZQP.showError(leaveForm.querySelector("[data-testid=leave-error]"), draft.leaveError);
