@@ -74,8 +74,16 @@ def raise_alert(stack: WebStack, bearer: str, *, at: tuple[float, float], title:
     return int(response.json()["id"])
 
 
-def eventually(check: Callable[[], Any], *, page: Any, attempts: int = 40, pause: float = 0.25) -> Any:
-    """Poll `check` (bounded) until it returns something truthy; return that.
+def eventually(
+    check: Callable[[], Any],
+    *,
+    page: Any,
+    attempts: int = 40,
+    pause: float = 0.25,
+    why: Callable[[], Any] | None = None,
+) -> Any:
+    """Poll `check` (bounded) until it returns something truthy; return that. On giving up, the
+    failure says what `why()` returns (what the page knows about it).
 
     It waits through the page: Playwright's sync API only answers the browser's intercepted
     requests (the loopback-only route) while it is called, so a plain sleep would stall the page.
@@ -86,7 +94,7 @@ def eventually(check: Callable[[], Any], *, page: Any, attempts: int = 40, pause
         if result:
             return result
         page.wait_for_timeout(pause * 1000)
-    raise AssertionError(f"still {result!r} after {attempts} attempts")
+    raise AssertionError(f"still {result!r} after {attempts} attempts" + (f"; {why()!r}" if why else ""))
 
 
 def go_on_duty(page: Any) -> None:

@@ -93,8 +93,9 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
     screen = page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=active]")
     assert page.evaluate("zqPhone.ringLog") == [alert_id]
     # The notification is shown through the service worker, a moment after the screen.
-    shown = eventually(lambda: page.evaluate(NOTIFICATIONS), page=page)
+    shown = eventually(lambda: page.evaluate(NOTIFICATIONS), page=page, why=lambda: page.evaluate("zqPhone.notifyLog"))
     assert shown == [["新警情" if language == "zh-hans" else "New alert", f"alert-{alert_id}"]]
+    assert page.evaluate("zqPhone.notifyLog") == [[alert_id, "shown"]]
     assert screen.query_selector("[data-testid=alert-title]").text_content() == f"老人摔倒 {language}"
     distance = screen.query_selector("[data-testid=alert-distance]").text_content()
     assert ("320 米" in distance and "南" in distance) if language == "zh-hans" else "320 m to the south" in distance

@@ -34,6 +34,7 @@
   const sending = new Set(); // alerts whose response is on its way: their buttons stay off through redraws
   let pendingRings = [];
   const ringLog = []; // alert ids rung on this page (tests read it; a person never sees it)
+  const notifyLog = []; // [alert id, how its notification went]: "shown", "no permission" or the error (same)
   const listNode = document.querySelector("[data-testid=alert-list]");
   const emptyNode = document.querySelector("[data-testid=alert-empty]");
   const screenRoot = document.getElementById("alert-screen-root");
@@ -153,7 +154,7 @@
   }
 
   async function notify(alert, heading) {
-    if (!("Notification" in global) || Notification.permission !== "granted") return;
+    if (!("Notification" in global) || Notification.permission !== "granted") { notifyLog.push([alert.id, "no permission"]); return; }
     const body = [zq.t(KIND_LABELS[alert.kind] || alert.kind), alert.title, distanceText(alert)].filter(Boolean).join(" · ");
     const options = { body: body, tag: "alert-" + alert.id, renotify: true, icon: ZQP.boot.icon || undefined,
       data: { alert_id: alert.id }, requireInteraction: statusOf(alert) === "active" };
@@ -162,7 +163,10 @@
       const reg = navigator.serviceWorker && (await navigator.serviceWorker.getRegistration("/m/"));
       if (reg) await reg.showNotification(heading, options);
       else new Notification(heading, options);
-    } catch (err) { /* notifications are a bonus: the screen and the sound carry the alert */ }
+      notifyLog.push([alert.id, reg ? "shown" : "shown without the service worker"]);
+    } catch (err) { // notifications are a bonus: the screen and the sound carry the alert
+      notifyLog.push([alert.id, String(err)]);
+    }
   }
 
   /* ---------- the list ---------- */
@@ -380,6 +384,6 @@
   render();
   if (hash && find(Number(hash[1]))) open(Number(hash[1]));
 
-  global.ZQP.alerts = { apply: apply, replayDone: replayDone, render: render, open: open, close: close, ringLog: ringLog,
+  global.ZQP.alerts = { apply: apply, replayDone: replayDone, render: render, open: open, close: close, ringLog: ringLog, notifyLog: notifyLog,
     isAlertEvent: (type) => typeof type === "string" && type.startsWith("alert.") };
 })(window);

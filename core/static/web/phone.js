@@ -84,5 +84,5 @@
   // Refresh the distances shown as the phone's own position changes.
   setInterval(() => ZQP.alerts.render({ listOnly: true }), 60000);
 
-  global.zqPhone = { socket: socket, ringLog: ZQP.alerts.ringLog };
+  global.zqPhone = { socket: socket, ringLog: ZQP.alerts.ringLog, notifyLog: ZQP.alerts.notifyLog };
 })(window);
