@@ -121,14 +121,19 @@ def test_the_city_map_is_drawn_without_any_tiles_in_both_languages(
     screenshot(page, f"dashboard-map-{language}")
 
 
+def _people_of_jinshan(web_stack: WebStack, new_page: Any) -> Any:
+    """金山街道's coordinator on the People view (English), its first page listed."""
+    page = new_page("desktop", "en")
+    sign_in(page, web_stack.url, "township_410611001")
+    page.click("[data-testid=nav-people]")
+    page.wait_for_selector("[data-testid=people-table] tbody tr")
+    return page
+
+
 def test_a_township_coordinator_searches_people_of_their_township_with_masked_phones(
     web_stack: WebStack, new_page: Any
 ) -> None:
-    page = new_page("desktop", "en")
-    sign_in(page, web_stack.url, "township_410611001")
-
-    page.click("[data-testid=nav-people]")
-    page.wait_for_selector("[data-testid=people-table] tbody tr")
+    page = _people_of_jinshan(web_stack, new_page)
     page.select_option("[data-testid=people-search] [name=role]", "volunteer")
     page.click("[data-testid=people-search] button[type=submit]")
     page.wait_for_selector("[data-testid=people-count]:has-text('of')")
@@ -164,10 +169,7 @@ def test_reports_draw_both_charts_and_offer_the_downloads(web_stack: WebStack, n
 def test_an_older_people_search_that_answers_late_does_not_replace_the_newer_one(
     web_stack: WebStack, new_page: Any
 ) -> None:
-    page = new_page("desktop", "en")
-    sign_in(page, web_stack.url, "township_410611001")
-    page.click("[data-testid=nav-people]")
-    page.wait_for_selector("[data-testid=people-table] tbody tr")
+    page = _people_of_jinshan(web_stack, new_page)
 
     # The search for volunteers is slow (held here); meanwhile the coordinator searches for liaisons.
     held: list[Any] = []
