@@ -30,7 +30,6 @@ import http.client
 import json
 import math
 import os
-import resource
 import secrets
 import signal
 import statistics
@@ -49,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from cryptography.fernet import Fernet  # noqa: E402
 
 from bench.fanout import Clients, percentile, publish_events, start, stop, summarise  # noqa: E402
+from bench.support import fresh_postgres, open_files_to_the_hard_limit  # noqa: E402
 
 JINSHAN = (35.774691, 114.240340)  # 金山街道, 淇滨区
 TOWNSHIP = "410611001"
@@ -75,12 +75,7 @@ def prepare_database(env: dict[str, str], n: int) -> tuple[list[int], list[str],
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:
-        import psycopg
-
-        name = url.rsplit("/", 1)[1]
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+        fresh_postgres(url)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
 
     from django.contrib.auth import get_user_model
@@ -364,8 +359,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/2")
     args = parser.parse_args()
 
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by servers and clients
+    open_files_to_the_hard_limit()  # inherited by servers and clients
     prefix = f"zq_dispatch2_e2e{uuid.uuid4().hex[:6]}"
     env = {
         **os.environ,

@@ -17,7 +17,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,19 +26,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.support import fresh_postgres  # noqa: E402
 
 SESSIONS = 300
 INVITEES = 2000
 STATUS_WEIGHTS = {"present": 70, "late": 10, "absent": 15, "excused": 5}
 RUNS = 7
-
-
-def fresh_postgres(url: str) -> str:
-    base, _, name = url.rpartition("/")
-    admin = f"{base}/postgres"
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True, timeout=60)
-    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, timeout=60)
-    return url
 
 
 def setup_django(url: str) -> None:

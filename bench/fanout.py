@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import secrets
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.pipe import Workers  # noqa: E402
+from bench.support import fresh_postgres, open_files_to_the_hard_limit  # noqa: E402
 
 PAD = "x" * 200  # with the envelope, ~256-byte frames like the reference figures
 
@@ -164,14 +164,10 @@ def publish_events(
 
 def prepare_database(env: dict[str, str], n: int) -> tuple[list[int], list[str]]:
     """A fresh PostgreSQL database with N volunteers and a bearer token each."""
-    import psycopg
     from django.db import connections
 
     connections.close_all()  # our own connection to the previous run's database goes with it
-    name = env["DATABASE_URL"].rsplit("/", 1)[1]
-    with psycopg.connect(env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    fresh_postgres(env["DATABASE_URL"])
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     from django.contrib.auth import get_user_model
     from django.utils import timezone
@@ -298,8 +294,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
     args = parser.parse_args()
 
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by servers and clients
+    open_files_to_the_hard_limit()  # inherited by servers and clients
     prefix = f"zqbench{uuid.uuid4().hex[:6]}"
     env = {
         **os.environ,

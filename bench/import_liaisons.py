@@ -20,15 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def fresh_postgres(url: str) -> str:
-    base, _, _ = url.rpartition("/")
-    name = "zq_bench_import"
-    admin = f"{base}/postgres"
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True, timeout=60)
-    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, timeout=60)
-    return f"{base}/{name}"
+from bench.support import database_named, fresh_postgres  # noqa: E402
 
 
 def main() -> None:
@@ -38,7 +30,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = fresh_postgres(args.database_url) if args.database_url else f"sqlite:///{tmp}/import.sqlite3"
+        url = (
+            fresh_postgres(database_named(args.database_url, "zq_bench_import"))
+            if args.database_url
+            else f"sqlite:///{tmp}/import.sqlite3"
+        )
         os.environ["DATABASE_URL"] = url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, timeout=300)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+
+from bench.support import open_files_to_the_hard_limit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,8 +74,7 @@ async def commands(*, limit: int) -> AsyncIterator[dict[str, Any]]:
 
     Raises this process's open-file limit to the hard limit first: a client holds thousands of sockets.
     """
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    open_files_to_the_hard_limit()
     reader = asyncio.StreamReader(limit=64 * 1024 * 1024)  # a connect command carries thousands of tokens
     await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     for _ in range(limit):

@@ -28,15 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def fresh_postgres(url: str) -> str:
-    base, _, _ = url.rpartition("/")
-    name = "zq_bench_sectors"
-    admin = f"{base}/postgres"
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True, timeout=60)
-    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, timeout=60)
-    return f"{base}/{name}"
+from bench.support import database_named, fresh_postgres  # noqa: E402
 
 
 def main() -> None:
@@ -45,7 +37,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = fresh_postgres(args.database_url) if args.database_url else f"sqlite:///{tmp}/sectors.sqlite3"
+        url = (
+            fresh_postgres(database_named(args.database_url, "zq_bench_sectors"))
+            if args.database_url
+            else f"sqlite:///{tmp}/sectors.sqlite3"
+        )
         env = {**os.environ, "DATABASE_URL": url, "ZHENGQI_DEMO_PASSWORD": "bench-only-password"}
         env.pop("REDIS_URL", None)
         for command in (["migrate", "-v0"], ["seed_demo"]):

@@ -17,21 +17,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.support import database_named, fresh_postgres  # noqa: E402
 
 
 def run(cmd: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
     return time.perf_counter() - started
-
-
-def fresh_postgres(url: str) -> str:
-    base, _, _ = url.rpartition("/")
-    name = "zq_bench_seed"
-    admin = f"{base}/postgres"
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True, timeout=60)
-    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, timeout=60)
-    return f"{base}/{name}"
 
 
 def main() -> None:
@@ -42,7 +35,11 @@ def main() -> None:
     timings = []
     for _ in range(max(1, min(args.runs, 10))):
         with tempfile.TemporaryDirectory() as tmp:
-            url = fresh_postgres(args.database_url) if args.database_url else f"sqlite:///{tmp}/seed.sqlite3"
+            url = (
+                fresh_postgres(database_named(args.database_url, "zq_bench_seed"))
+                if args.database_url
+                else f"sqlite:///{tmp}/seed.sqlite3"
+            )
             env = {**os.environ, "DATABASE_URL": url, "ZHENGQI_DEMO_PASSWORD": "bench-password"}
             run([sys.executable, "manage.py", "migrate", "-v0"], env)
             timings.append(run([sys.executable, "manage.py", "seed_demo", "--no-progress"], env))

@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -40,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.pipe import Workers  # noqa: E402
+from bench.support import fresh_postgres, open_files_to_the_hard_limit  # noqa: E402
 from tests.faults.harness import Server, base_env, free_port, http, seed  # noqa: E402
 
 # 淇滨区's townships (the phones' homes) and a point inside the district for location fixes.
@@ -83,12 +83,7 @@ def fresh_database(url: str) -> None:
     if url.startswith("sqlite"):
         Path(url.split("sqlite://", 1)[1]).unlink(missing_ok=True)
         return
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    fresh_postgres(url)
 
 
 def run(
@@ -110,8 +105,7 @@ def run(
     say: Any = print,
 ) -> dict[str, Any]:
     """One soak; returns the figures (see the module docstring). Stops by itself after `duration` + `settle`."""
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by servers and clients
+    open_files_to_the_hard_limit()  # inherited by servers and clients
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="zq-soak-"))
     env = base_env(
         DATABASE_URL=database_url,
