@@ -219,10 +219,16 @@ def test_a_cancel_reason_typed_with_a_chinese_input_method_survives_a_live_board
         assert page.input_value(reason) == "jia"
 
         # One responder accepts while the pinyin is still being composed; the board reads the news.
-        with page.expect_response(lambda r: r.url.endswith(f"/alerts/{alert_id}/board")) as read:
+        # (Both reads of the board's refresh have answered before the composition ends.)
+        with (
+            page.expect_response(lambda r: r.url.endswith(f"/alerts/{alert_id}")) as alert_read,
+            page.expect_response(lambda r: r.url.endswith(f"/alerts/{alert_id}/board")) as board_read,
+        ):
             api_as(web_stack.url, first, "POST", f"alerts/{alert_id}/responses", {"state": "accepted"})
-        read.value.finished()
+        alert_read.value.finished()
+        board_read.value.finished()
         page.wait_for_timeout(200)
+        assert page.input_value(reason) == "jia"  # still being composed
 
         # The composition ends with 家: the field holds exactly that, still focused, and the board
         # shows the accept.

@@ -265,8 +265,7 @@
      Only the newest draw of a root runs then. */
   const pendingDraws = new Map();
   let composingIn = null;
-  document.addEventListener("compositionstart", (ev) => { composingIn = ev.target; }, true);
-  document.addEventListener("compositionend", () => {
+  function compositionOver() {
     composingIn = null;
     // After the input event that carries the committed text.
     setTimeout(() => {
@@ -274,7 +273,11 @@
       pendingDraws.clear();
       due.forEach(([root, draw]) => redraw(root, draw));
     }, 0);
-  }, true);
+  }
+  document.addEventListener("compositionstart", (ev) => { composingIn = ev.target; }, true);
+  document.addEventListener("compositionend", compositionOver, true);
+  // A composition abandoned without its end event (the field left): the deferred draws run all the same.
+  document.addEventListener("focusout", (ev) => { if (ev.target === composingIn) compositionOver(); }, true);
 
   function redraw(root, draw) {
     if (composingIn && composingIn.isConnected && composingIn === document.activeElement && root.contains(composingIn)) {
