@@ -87,10 +87,10 @@
     const input = item.querySelector("[data-testid=checkin-code]");
     const error = item.querySelector("[data-testid=checkin-error]");
     const code = input.value.trim();
-    if (!code || sending.has("checkin-" + s.id)) { if (!code) input.focus(); return; }
+    if (!code) { input.focus(); return; }
+    const done = startSending("checkin", s, item);
+    if (!done) return;
     ZQP.showError(error, null);
-    sending.add("checkin-" + s.id);
-    item.querySelector("[data-testid=checkin-submit]").disabled = true;
     const fix = global.ZQP.duty && ZQP.duty.lastFix();
     const body = fix ? { code: code, lat: fix.lat, lon: fix.lon, datum: "wgs84" } : { code: code };
     delete (drafts[s.id] || {}).checkinError;
@@ -109,19 +109,31 @@
       drafts[s.id] = { ...(drafts[s.id] || {}), code: code, checkinError: err };
       render();
     } finally {
-      sending.delete("checkin-" + s.id);
-      const button = listNode.querySelector(`[data-key="session-${s.id}"] [data-testid=checkin-submit]`);
-      if (button) button.disabled = false;
+      done();
     }
+  }
+
+  /* One check-in or leave request per session at a time: its button (`<what>-submit`) stays off, through
+     re-renders, until the returned function is called; null if one is already on its way. */
+  function startSending(what, s, item) {
+    const key = what + "-" + s.id;
+    if (sending.has(key)) return null;
+    sending.add(key);
+    item.querySelector(`[data-testid=${what}-submit]`).disabled = true;
+    return () => {
+      sending.delete(key);
+      const button = listNode.querySelector(`[data-key="session-${s.id}"] [data-testid=${what}-submit]`);
+      if (button) button.disabled = false;
+    };
   }
 
   async function requestLeave(s, item) {
     const reason = item.querySelector("[data-testid=leave-reason]").value.trim();
     const error = item.querySelector("[data-testid=leave-error]");
-    if (!reason || sending.has("leave-" + s.id)) { if (!reason) item.querySelector("[data-testid=leave-reason]").focus(); return; }
+    if (!reason) { item.querySelector("[data-testid=leave-reason]").focus(); return; }
+    const done = startSending("leave", s, item);
+    if (!done) return;
     ZQP.showError(error, null);
-    sending.add("leave-" + s.id);
-    item.querySelector("[data-testid=leave-submit]").disabled = true;
     delete (drafts[s.id] || {}).leaveError;
     try {
       const result = await zq.api("POST", `sessions/${s.id}/leave`, { reason: reason });
@@ -134,9 +146,7 @@
       drafts[s.id] = { ...(drafts[s.id] || {}), leave: reason, leaveOpen: true, leaveError: err };
       render();
     } finally {
-      sending.delete("leave-" + s.id);
-      const button = listNode.querySelector(`[data-key="session-${s.id}"] [data-testid=leave-submit]`);
-      if (button) button.disabled = false;
+      done();
     }
   }
 
