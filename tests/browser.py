@@ -10,6 +10,7 @@ but loopback is aborted, and Chromium's own background traffic is switched off.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,3 +115,21 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
     for context in contexts:
         context.close()
     assert not errors, "uncaught errors in the page:\n" + "\n".join(errors)
+
+
+def wait_until(page: Any, script: str, arg: Any = None, *, timeout: float = 10_000, pause: float = 50) -> Any:
+    """Poll `page.evaluate(script, arg)` until it is truthy (at most `timeout` ms); return what it gave.
+
+    Instead of `page.wait_for_function`: Playwright compiles that predicate with `new Function` in the
+    page, which the page's Content-Security-Policy (no 'unsafe-eval') refuses whenever the poll runs
+    outside DevTools' own evaluation (microsoft/playwright#36982), so it failed now and then as an
+    "uncaught" EvalError. `page.evaluate` is DevTools' own evaluation: no CSP applies to it.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    for _ in range(int(timeout // pause) + 1):
+        result = page.evaluate(script, arg)
+        if result or time.monotonic() >= deadline:
+            break
+        page.wait_for_timeout(pause)
+    assert result, f"{script} still gave {result!r} after {timeout:.0f} ms"
+    return result

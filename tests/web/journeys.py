@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tests.browser import wait_until
 from tests.web.conftest import PASSWORD, screenshot, sign_in
 from tests.web.phone_support import eventually, go_on_duty
 
@@ -81,7 +82,8 @@ def raise_accept_cancel(
 
     # One accepts: the board shows it within 2 s.
     phone_a.click(f"[data-testid=alert-screen][data-alert-id='{alert_id}'] [data-action=accepted]")
-    dashboard.wait_for_function(
+    wait_until(
+        dashboard,
         "() => document.querySelector('[data-testid=alert-board] [data-testid=board-accepted]').textContent === '1'",
         timeout=2000,
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser import wait_until
 from tests.web.conftest import PASSWORD, WebStack, screenshot, sign_in
 from tests.web.phone_support import DAHEJIAN, QIBIN_COORDINATOR, eventually, point_at, qibin_members, raise_alert, token
 
@@ -82,10 +83,10 @@ def test_a_qixian_coordinator_sees_only_qixian_responders_on_the_map_also_as_the
 
     _open_map(page, web_stack.url, f"county_{QIXIAN}")
 
-    page.wait_for_function(
+    wait_until(
+        page,
         "n => document.querySelectorAll('[data-testid=responder]').length >= n",
-        arg=responders_in_two_counties[QIXIAN],
-        timeout=10_000,
+        responders_in_two_counties[QIXIAN],
     )
     codes = page.eval_on_selector_all("[data-testid=responder]", "els => els.map(e => e.dataset.areaCode)")
     assert codes, "no responders on the map"
@@ -96,8 +97,8 @@ def test_a_qixian_coordinator_sees_only_qixian_responders_on_the_map_also_as_the
     for county in (XUNXIAN, QIXIAN):
         lat, lon = township_points(web_stack.url, county)[0]
         put_on_duty(web_stack.url, volunteers_in(web_stack.url, county, 4)[3], lat=lat - 0.004, lon=lon)
-    page.wait_for_function(
-        "n => document.querySelectorAll('[data-testid=responder]').length === n", arg=len(codes) + 1, timeout=15_000
+    wait_until(
+        page, "n => document.querySelectorAll('[data-testid=responder]').length === n", len(codes) + 1, timeout=15_000
     )
     codes = page.eval_on_selector_all("[data-testid=responder]", "els => els.map(e => e.dataset.areaCode)")
     assert all(code.startswith(QIXIAN) for code in codes), codes
@@ -185,7 +186,7 @@ def test_an_older_people_search_that_answers_late_does_not_replace_the_newer_one
     assert wanted
     rows = "[data-testid=people-table] tbody tr"
     shown = f"() => Array.from(document.querySelectorAll('{rows}'), r => r.dataset.personId)"
-    page.wait_for_function(f"ids => JSON.stringify(({shown})()) === JSON.stringify(ids)", arg=wanted)
+    wait_until(page, f"ids => JSON.stringify(({shown})()) === JSON.stringify(ids)", wanted)
 
     # The volunteers' answer lands last: the liaisons stay on screen.
     with page.expect_response(lambda r: "role=volunteer" in r.url) as late:

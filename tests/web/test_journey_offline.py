@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.browser import wait_until
 from tests.web.conftest import WebStack, sign_in
 from tests.web.phone_support import (
     DAHEJIAN,
@@ -36,7 +37,7 @@ def test_a_phone_that_was_offline_shows_the_alert_raised_meanwhile_exactly_once(
     go_on_duty(page)
     eventually(lambda: located(web_stack, token(web_stack, member)), page=page)
     # The service worker has taken the page over (it keeps the shell for offline use).
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     page.context.set_offline(True)
     page.wait_for_selector("[data-testid=conn-state][data-state=offline]")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.browser import wait_until
 from tests.web.conftest import WebStack, screenshot, sign_in
 from tests.web.phone_support import api, checked_in, eventually, qibin_members, token
 
@@ -75,9 +76,7 @@ def test_journey_3_a_city_training_scheduled_on_the_dashboard_is_checked_into_fr
     held[0].continue_()
     host.unroute(f"**/api/v1/sessions/{session_id}/start")
     host.wait_for_selector(f"{card_of}[data-status=started]")
-    host.wait_for_function(
-        "() => /^\\d{6}$/.test(document.querySelector('[data-testid=checkin-code-display]').textContent)"
-    )
+    wait_until(host, "() => /^\\d{6}$/.test(document.querySelector('[data-testid=checkin-code-display]').textContent)")
     assert host.text_content("[data-testid=attendance-counter]") == "0"
     assert (host.get_attribute("[data-testid=checkin-qr]", "src") or "").startswith("data:image/svg+xml")
     code = str(host.text_content("[data-testid=checkin-code-display]"))

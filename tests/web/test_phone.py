@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser import wait_until
 from tests.web.conftest import WebStack, screenshot, sign_in
 from tests.web.phone_support import (
     CITY_ADMIN,
@@ -85,7 +86,7 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
     go_on_duty(page)
     eventually(lambda: located(web_stack, token(web_stack, members[member])), page=page)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")  # notifications go through it
+    wait_until(page, "navigator.serviceWorker.controller !== null")  # notifications go through it
     coordinator = token(web_stack, QIBIN_COORDINATOR)
 
     alert_id = raise_alert(web_stack, coordinator, at=scene, title=f"老人摔倒 {language}")
@@ -118,9 +119,8 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
     eventually(lambda: held, page=page)
     edited = api(web_stack, coordinator, "PATCH", f"alerts/{alert_id}", {"description": "已有两人赶往现场"})
     assert edited.status_code == 200, edited.text
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=alert-description]').textContent === '已有两人赶往现场'"
-    )
+    description = "() => document.querySelector('[data-testid=alert-description]').textContent"
+    wait_until(page, f"{description} === '已有两人赶往现场'")
     assert page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.length") == 0
     assert page.is_visible("[data-testid=nav-menu]")
     held[0].continue_()
