@@ -230,7 +230,7 @@ def run_zhengqi(args: argparse.Namespace, env: dict[str, str]) -> list[dict[str,
     servers = [
         start([*cmd, str(p)], env, p, log=Path(f"{args.server_log}.{p}") if args.server_log else None) for p in ports
     ]
-    clients = Clients()
+    clients = Clients(nice=args.client_nice)
     try:
         ramp = clients.connect([f"ws://127.0.0.1:{p}/ws/v1/phone" for p in ports], tokens, ack_delay=args.ack_delay)
         if ramp["connected"] != args.n:
@@ -321,7 +321,7 @@ def run_bare(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     ports = [args.port_base + 10 + i for i in range(2)]
     cmd = [sys.executable, "bench/baselines.py", "bare"]
     servers = [start([*cmd, str(p), env["BARE_CHANNEL"], env["REDIS_URL"]], env, p) for p in ports]
-    clients = Clients()
+    clients = Clients(nice=args.client_nice)
     try:
         urls = [f"ws://127.0.0.1:{p}/ws/v1/phone" for p in ports]
         ramp = clients.connect(urls, ["zq_x"] * args.n, ack_delay=None)
@@ -350,6 +350,12 @@ def main() -> None:
     parser.add_argument("--small-alerts", type=int, default=10)
     parser.add_argument("--ack-delay", type=float, default=1.0)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=0,
+        help="run the phone clients at this niceness (both runs): phones are other devices, not the servers' cores",
+    )
     parser.add_argument("--server-log", help="keep each server's stderr in SERVER_LOG.<port>")
     parser.add_argument(
         "--py-spy", help="path to py-spy: profile both servers while the alerts run (TMPDIR/alert_e2e_PID.txt)"

@@ -51,8 +51,8 @@ def percentile(values: list[float], q: float) -> float:
 class Clients(Workers):
     """Two client processes (bench/fanout_client.py), each holding half the sockets."""
 
-    def __init__(self, count: int = 2) -> None:
-        super().__init__("fanout_client.py", count)
+    def __init__(self, count: int = 2, *, nice: int = 0) -> None:
+        super().__init__("fanout_client.py", count, nice=nice)
 
     def connect(self, urls: list[str], tokens: list[str], *, ack_delay: float | None) -> dict[str, float]:
         half = len(tokens) // len(self.procs)

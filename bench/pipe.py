@@ -24,14 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 class Workers:
     """`count` processes of a client script; `ask` gives each its own command and collects the answers."""
 
-    def __init__(self, script: str, count: int, *, log_dir: Path | None = None) -> None:
+    def __init__(self, script: str, count: int, *, log_dir: Path | None = None, nice: int = 0) -> None:
         self.procs: list[subprocess.Popen[str]] = []
         for i in range(count):
             log = (log_dir / f"client-{i}.log").open("ab") if log_dir is not None else None
             try:
                 self.procs.append(
                     subprocess.Popen(
-                        [sys.executable, str(ROOT / "bench" / script)],
+                        [*(["nice", "-n", str(nice)] if nice else []), sys.executable, str(ROOT / "bench" / script)],
                         stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE,
                         stderr=log,
