@@ -52,13 +52,15 @@ def token_issue(*, request: HttpRequest, username: str, password: str) -> tuple[
 
 
 @transaction.atomic
-def _token_create(*, user: User, request: HttpRequest, details: dict[str, str] | None = None) -> tuple[str, ApiToken]:
+def _token_create(
+    *, user: User, request: HttpRequest, details: dict[str, str] | None = None, expires_at: datetime | None = None
+) -> tuple[str, ApiToken]:
     """A new raw token and its row (only the digest is stored), audited as a login."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
         digest=token_digest(raw),
-        expires_at=timezone.now() + settings.TOKEN_TTL,
+        expires_at=expires_at or timezone.now() + settings.TOKEN_TTL,
         user_agent=request.headers.get("User-Agent", "")[:200],
         password_fingerprint=password_fingerprint(user.password),
     )
@@ -79,12 +81,15 @@ SESSION_TOKENS_KEY = "zq_page_tokens"
 def token_issue_for_session(*, request: HttpRequest) -> tuple[str, ApiToken]:
     """A bearer token for the signed-in browser session (the pages need one for the socket's hello).
 
-    The session remembers which tokens it was given, so that logging out revokes them too.
+    The session remembers which tokens it was given, so that logging out revokes them too, and a
+    token never outlives its session: on a shared phone or desk, a session that simply expires
+    leaves nothing behind that still opens a socket or the API.
     """
     user = request.user
     if not user.is_authenticated:
         raise Unauthorized()
-    raw, token = _token_create(user=user, request=request, details={"via": "session"})
+    expires_at = min(timezone.now() + settings.TOKEN_TTL, request.session.get_expiry_date())
+    raw, token = _token_create(user=user, request=request, details={"via": "session"}, expires_at=expires_at)
     # Only the last few are kept: a page that asks again (e.g. after a 4401) does not grow the session.
     request.session[SESSION_TOKENS_KEY] = [*request.session.get(SESSION_TOKENS_KEY, [])[-9:], token.pk]
     return raw, token

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from django.test import Client
 
@@ -38,6 +40,19 @@ def test_it_issues_a_working_bearer_token_to_a_signed_in_session(signed_in) -> N
     me = Client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["username"] == "pagevol"
     assert AuditEntry.objects.filter(actor=person.user, details__via="session").count() == 1
+
+
+def test_the_token_ends_with_the_session_that_asked_for_it(signed_in, settings) -> None:
+    # A shared phone or desk: the session simply expires (nobody signs out); its page's token
+    # must not go on opening the API for the next person who picks the device up.
+    client, _ = signed_in
+    assert timedelta(seconds=settings.SESSION_COOKIE_AGE) < settings.TOKEN_TTL
+
+    issued = client.post("/api/v1/auth/session-token", headers={"X-CSRFToken": _csrf(client)}).json()
+
+    session_ends = client.session.get_expiry_date()
+    assert abs(datetime.fromisoformat(issued["expires_at"]) - session_ends) < timedelta(seconds=5)
+    assert ApiToken.objects.get().expires_at <= session_ends
 
 
 def test_it_refuses_a_request_without_the_csrf_header(signed_in) -> None:

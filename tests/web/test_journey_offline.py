@@ -1,5 +1,6 @@
-"""Journey 2: a phone page goes offline, an alert is raised, the phone comes back and shows the
-alert exactly once; and the installed app still opens, with its alerts, without a network."""
+"""Journey 2: a phone page goes offline, two alerts are raised, the phone comes back, shows each
+exactly once and rings the newer; and the installed app still opens, with its alerts, without a
+network."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from tests.web.phone_support import (
 ALERT_ITEMS = "[data-testid=alert-list] [data-alert-id]"
 
 
-def test_a_phone_that_was_offline_shows_the_alert_raised_meanwhile_exactly_once(
+def test_a_phone_that_was_offline_shows_the_alerts_raised_meanwhile_exactly_once_and_rings_the_newest(
     web_stack: WebStack, new_page: Any
 ) -> None:
     member = qibin_members(web_stack, 6)[5]
@@ -41,25 +42,31 @@ def test_a_phone_that_was_offline_shows_the_alert_raised_meanwhile_exactly_once(
     page.context.set_offline(True)
     page.wait_for_selector("[data-testid=conn-state][data-state=offline]")
 
-    alert_id = raise_alert(web_stack, token(web_stack, QIBIN_COORDINATOR), at=scene, title="河边有人落水", radius_m=800)
+    coordinator = token(web_stack, QIBIN_COORDINATOR)
+    older = raise_alert(web_stack, coordinator, at=point_at(DAHEJIAN, metres=300, bearing=180), title="桥下有人呼救")
+    alert_id = raise_alert(web_stack, coordinator, at=scene, title="河边有人落水", radius_m=800)
     page.context.set_offline(False)
 
+    # The newer alert rings and opens; the older one (the replay's first event) neither rings nor
+    # takes the screen over afterwards.
     page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=active]")
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
-    assert page.eval_on_selector_all(ALERT_ITEMS, "ns => ns.map(n => Number(n.dataset.alertId))") == [alert_id]
+    page.wait_for_timeout(1000)
+    assert page.query_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}']")
     assert page.evaluate("zqPhone.ringLog") == [alert_id]
+    assert page.eval_on_selector_all(ALERT_ITEMS, "ns => ns.map(n => Number(n.dataset.alertId))") == [alert_id, older]
 
-    # A reload reconnects (replay from the last processed seq): still exactly one.
+    # A reload reconnects (replay from the last processed seq): still exactly one of each.
     page.reload()
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
-    assert page.eval_on_selector_all(ALERT_ITEMS, "ns => ns.map(n => Number(n.dataset.alertId))") == [alert_id]
+    assert page.eval_on_selector_all(ALERT_ITEMS, "ns => ns.map(n => Number(n.dataset.alertId))") == [alert_id, older]
     assert page.evaluate("zqPhone.ringLog") == []
 
     # Without any network the app still opens from the service worker, with the alert kept on the phone.
     page.context.set_offline(True)
     page.reload()
     page.wait_for_selector(f"{ALERT_ITEMS}[data-alert-id='{alert_id}']")
-    assert page.eval_on_selector_all(ALERT_ITEMS, "ns => ns.length") == 1
+    assert page.eval_on_selector_all(ALERT_ITEMS, "ns => ns.length") == 2
     assert "河边有人落水" in page.text_content(f"[data-alert-id='{alert_id}']")
     page.wait_for_selector("[data-testid=conn-state][data-state=offline]")
     page.context.set_offline(False)

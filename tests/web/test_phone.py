@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 
 from tests.browser import wait_until
 from tests.web.conftest import WebStack, screenshot, sign_in
@@ -216,3 +217,103 @@ def test_a_phone_is_invited_live_joins_checks_in_with_the_hosts_code_and_asks_le
     leaves = api(web_stack, host, "GET", f"sessions/{later_id}/leave").json()
     assert [(x["reason"], x["status"]) for x in leaves] == [("值班冲突", "pending")]
     screenshot(page, "phone-sessions-zh-hans")
+
+
+@pytest.fixture(scope="module")
+def shared_phone_members(web_stack: WebStack) -> list[str]:
+    return qibin_members(web_stack, 16)[12:16]
+
+
+def test_the_next_person_on_a_shared_phone_never_uses_the_previous_ones_socket_token(
+    web_stack: WebStack, new_page: Any, shared_phone_members: list[str]
+) -> None:
+    first, second = shared_phone_members[:2]
+    page = _phone(new_page, SHANGYU)
+    sign_in(page, web_stack.url, first)
+    page.wait_for_selector("[data-testid=conn-state][data-state=open]")
+    # The first person's session ends without a sign-out (it expires, or the cookies are cleared).
+    page.context.clear_cookies()
+
+    sign_in(page, web_stack.url, second)
+    page.wait_for_selector("[data-testid=conn-state][data-state=open]")
+
+    kept = page.evaluate("JSON.parse(localStorage.getItem('zq.token'))")
+    me = requests.get(f"{web_stack.url}/api/v1/me", headers={"Authorization": f"Bearer {kept['token']}"}, timeout=10)
+    assert me.status_code == 200, me.text
+    assert me.json()["username"] == second
+
+
+def test_a_socket_that_stops_answering_is_replaced_and_the_alert_sent_meanwhile_rings(
+    web_stack: WebStack, new_page: Any, shared_phone_members: list[str]
+) -> None:
+    member = shared_phone_members[2]
+    scene = point_at(SHANGYU, metres=2500, bearing=300)
+    page = _phone(new_page, point_at(scene, metres=200, bearing=90))
+    # The link dies without a close (a carrier's NAT forgets it): from then on, nothing passes
+    # either way on that socket. Later sockets pass everything.
+    sockets: list[Any] = []
+    dead = {"on": False}
+
+    def link(ws: Any) -> None:
+        server = ws.connect_to_server()
+        first = not sockets
+        sockets.append(ws)
+        ws.on_message(lambda message: None if first and dead["on"] else server.send(message))
+        server.on_message(lambda message: None if first and dead["on"] else ws.send(message))
+
+    page.route_web_socket("**/ws/v1/phone", link)
+    page.clock.install()
+    sign_in(page, web_stack.url, member)
+    page.wait_for_selector("[data-testid=conn-state][data-state=open]")
+    go_on_duty(page)
+    bearer = token(web_stack, member)
+    try:
+        eventually(lambda: located(web_stack, bearer), page=page)
+        dead["on"] = True
+        alert_id = raise_alert(web_stack, token(web_stack, QIBIN_COORDINATOR), at=scene, title="断线期间的警情")
+        page.wait_for_timeout(500)
+        assert page.evaluate("zqPhone.ringLog") == []  # nothing came through the dead link
+        assert page.get_attribute("[data-testid=conn-state]", "data-state") == "open"  # and nothing noticed yet
+
+        page.clock.fast_forward(25_000)  # the next ping goes out, and no pong comes back
+        page.clock.fast_forward(10_000)
+        page.clock.fast_forward(1_000)  # the reconnect's backoff (at most 0.5 s after a good welcome)
+
+        page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=active]")
+        page.wait_for_selector("[data-testid=conn-state][data-state=open]")
+        assert len(sockets) == 2
+        assert page.evaluate("zqPhone.ringLog") == [alert_id]
+    finally:
+        api(web_stack, bearer, "PUT", "me/duty", {"on_duty": False})
+
+
+def test_a_phone_that_lost_its_response_takes_the_servers_state_and_can_still_finish(
+    web_stack: WebStack, new_page: Any, shared_phone_members: list[str]
+) -> None:
+    member = shared_phone_members[3]
+    scene = point_at(SHANGYU, metres=1600, bearing=330)
+    page = _phone(new_page, point_at(scene, metres=150, bearing=0))
+    sign_in(page, web_stack.url, member)
+    page.wait_for_selector("[data-testid=conn-state][data-state=open]")
+    go_on_duty(page)
+    bearer = token(web_stack, member)
+    try:
+        eventually(lambda: located(web_stack, bearer), page=page)
+        alert_id = raise_alert(web_stack, token(web_stack, QIBIN_COORDINATOR), at=scene, title="另一部手机已到场")
+        screen = f"[data-testid=alert-screen][data-alert-id='{alert_id}']"
+        page.wait_for_selector(f"{screen}[data-status=active]")
+        # The same person answered from another phone, all the way to the scene; this phone never heard.
+        for state in ("accepted", "on_scene"):
+            answered = api(web_stack, bearer, "POST", f"alerts/{alert_id}/responses", {"state": state})
+            assert answered.status_code in (200, 201), answered.text
+
+        page.click(f"{screen} [data-action=accepted]")
+
+        page.wait_for_selector(f"{screen} [data-testid=alert-error]:visible")
+        page.wait_for_selector(f"{screen} [data-testid=alert-my-state][data-state=on_scene]")
+        enabled = page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.map(b => b.dataset.action)")
+        assert enabled == ["done"]
+        page.click(f"{screen} [data-action=done]")
+        page.wait_for_selector(f"{screen} [data-testid=alert-my-state][data-state=done]")
+    finally:
+        api(web_stack, bearer, "PUT", "me/duty", {"on_duty": False})

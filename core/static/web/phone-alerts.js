@@ -92,7 +92,7 @@
   function replayDone() {
     const waiting = pendingRings.map(find).filter((a) => a && statusOf(a) === "active");
     pendingRings = [];
-    if (waiting.length) ring(waiting[0]);
+    if (waiting.length) ring(waiting[waiting.length - 1]); // they were kept in arrival order
   }
 
   /* ---------- ringing ---------- */
@@ -286,6 +286,9 @@
       a.my_state = state;
     } catch (err) {
       if (err.code === "duplicate_response" && err.details && err.details.state) a.my_state = err.details.state;
+      // The server's state wins (a response made on another phone, or before this one's data was
+      // cleared): the buttons then offer what is really possible next.
+      if (err.code === "invalid_transition" && err.details) a.my_state = err.details.from || "";
       if (err.code === "alert_cancelled") a.status = "cancelled";
       if (err.code === "alert_closed" || err.code === "alert_expired") a.status = "closed";
       sending.delete(a.id);

@@ -73,7 +73,7 @@
       if (socket.lastSeq >= replayUntil) replayFinished();
     },
     onEvent(event, seq) {
-      const replaying = seq < replayUntil;
+      const replaying = seq <= replayUntil; // welcome.seq itself is the replay's last event
       if (ZQP.alerts.isAlertEvent(event.type)) ZQP.alerts.apply(event, replaying);
       else if (ZQP.sessions.isSessionEvent(event.type)) ZQP.sessions.apply(event, replaying);
       if (replayUntil && seq >= replayUntil) replayFinished();

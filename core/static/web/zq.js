@@ -4,7 +4,8 @@
  *                             rejects with an ApiError {status, code, message, details}.
  * zq.socket(path, handlers)   the /ws/v1 protocol of docs/PROTOCOL.md: hello with a bearer
  *                             token and `since`, replay, seq de-duplication, coalesced acks,
- *                             pings, reconnect with capped exponential backoff and full jitter.
+ *                             pings (a socket that stops answering is dropped and replaced),
+ *                             reconnect with capped exponential backoff and full jitter.
  * zq.t(msgid)                 gettext from /jsi18n/ (falls back to the msgid).
  * zq.toDatum(lat, lon, datum) WGS-84 -> GCJ-02 / BD-09 (for tiles and navigation apps).
  */
@@ -56,17 +57,22 @@
     return data;
   }
 
-  /* ---- bearer token for the socket's hello (issued to the signed-in session) ---- */
+  /* ---- bearer token for the socket's hello (issued to the signed-in session) ----
+   * Kept with the user it was issued to: on a shared phone or desk, the next person to sign in
+   * never says hello with the previous one's token (the server also ends such tokens with the
+   * session, and a new sign-in revokes the old session's). */
   const TOKEN_KEY = "zq.token";
-  async function socketToken(fresh) {
+  async function socketToken(fresh, user) {
+    const owner = String(user || "");
     if (!fresh) {
       try {
         const kept = JSON.parse(localStorage.getItem(TOKEN_KEY) || "null");
-        if (kept && kept.token && Date.parse(kept.expires_at) - Date.now() > 60000) return kept.token;
+        if (kept && kept.token && kept.user === owner && Date.parse(kept.expires_at) - Date.now() > 60000) return kept.token;
       } catch (err) { /* a corrupt entry is replaced below */ }
     }
+    forgetToken(); // someone else's, expiring or asked to be fresh: never left behind
     const issued = await api("POST", "auth/session-token");
-    localStorage.setItem(TOKEN_KEY, JSON.stringify(issued));
+    localStorage.setItem(TOKEN_KEY, JSON.stringify({ token: issued.token, expires_at: issued.expires_at, user: owner }));
     return issued.token;
   }
   function forgetToken() { localStorage.removeItem(TOKEN_KEY); }
@@ -84,6 +90,8 @@
     let retryTimer = null;
     let ackTimer = null;
     let pingTimer = null;
+    let livenessTimer = null;
+    let lastHeard = 0;
     let ackedSeq = lastSeq;
     let freshToken = false;
     let state = "";
@@ -92,6 +100,27 @@
       if (next === state) return;
       state = next;
       if (h.onState) h.onState(next, detail);
+    }
+
+    // Liveness: a link can die without a close (carrier NAT timeout, a dead Wi-Fi uplink, a phone
+    // waking from sleep), and TCP may take many minutes to notice. Every ping must be answered
+    // (by its pong or any other frame) within PONG_WITHIN, or the socket is dropped and replaced.
+    const PING_EVERY = 25000;
+    const PONG_WITHIN = 10000;
+    function probe() {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return;
+      const sent = Date.now();
+      ws.send('{"type":"ping"}');
+      clearTimeout(livenessTimer);
+      livenessTimer = setTimeout(() => { if (ws && lastHeard < sent) { drop(); retry(0); } }, PONG_WITHIN);
+    }
+    function drop() {
+      clearInterval(pingTimer);
+      clearTimeout(livenessTimer);
+      if (!ws) return;
+      const dead = ws;
+      ws = null; // its late frames and its close are ignored from here on
+      try { dead.close(1000); } catch (err) { /* already closing */ }
     }
 
     function sendAck() {
@@ -110,7 +139,7 @@
       setState("connecting");
       let token;
       try {
-        token = await socketToken(freshToken);
+        token = await socketToken(freshToken, h.userKey);
         freshToken = false;
       } catch (err) {
         connecting = false;
@@ -125,6 +154,7 @@
       ws.onopen = () => opened.send(JSON.stringify({ type: "hello", token: token, since: lastSeq }));
       ws.onmessage = (message) => {
         if (ws !== opened) return; // a socket dropped on going offline may still deliver a late frame
+        lastHeard = Date.now();
         let frame;
         try { frame = JSON.parse(message.data); } catch (err) { return; }
         if (frame.type === "welcome") {
@@ -133,7 +163,7 @@
           if (typeof frame.seq === "number" && frame.seq < lastSeq) { lastSeq = 0; ackedSeq = 0; }
           setState("open");
           clearInterval(pingTimer);
-          pingTimer = setInterval(() => { if (ws && ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}'); }, 25000);
+          pingTimer = setInterval(probe, PING_EVERY);
           // An ack lost with the previous socket (processed while the link died): send it again.
           if (lastSeq > ackedSeq && !ackTimer) ackTimer = setTimeout(sendAck, 1000);
           if (h.onWelcome) h.onWelcome(frame);
@@ -155,6 +185,7 @@
       ws.onclose = (close) => {
         if (ws !== opened) return; // an older socket closing late (e.g. after going offline)
         clearInterval(pingTimer);
+        clearTimeout(livenessTimer);
         ws = null;
         if (stopped) return;
         if (NO_RETRY.has(close.code)) { setState("failed", close.code); return; }
@@ -185,13 +216,13 @@
       if (stopped) return;
       clearTimeout(retryTimer);
       retryTimer = null;
-      if (ws) {
-        const dead = ws;
-        ws = null;
-        clearInterval(pingTimer);
-        try { dead.close(1000); } catch (err) { /* already closing */ }
-      }
+      drop();
       setState("offline");
+    });
+    // Back in view (a phone unlocked, a tab brought forward): check the link at once instead of
+    // trusting a socket that may have died while the page slept.
+    document.addEventListener("visibilitychange", () => {
+      if (!stopped && document.visibilityState === "visible") probe();
     });
 
     connect();
@@ -199,7 +230,7 @@
       send(frame) { if (ws && ws.readyState === WebSocket.OPEN) { ws.send(JSON.stringify(frame)); return true; } return false; },
       get state() { return state; },
       get lastSeq() { return lastSeq; },
-      close() { stopped = true; clearTimeout(retryTimer); clearInterval(pingTimer); if (ws) ws.close(1000); setState("closed"); },
+      close() { stopped = true; clearTimeout(retryTimer); drop(); setState("closed"); },
     };
   }
 
