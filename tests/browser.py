@@ -95,8 +95,7 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
         context = browser.new_context(
             **(PHONE if kind == "phone" else DESKTOP),
             locale="zh-CN" if language == "zh-hans" else "en-US",
-            timezone_id="Asia/Shanghai",
-            **options,
+            **{"timezone_id": "Asia/Shanghai", **options},
         )
         context.route("**/*", _loopback_only)
         context.add_cookies([{"name": "django_language", "value": language, "domain": "127.0.0.1", "path": "/"}])

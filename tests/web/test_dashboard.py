@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -165,6 +166,38 @@ def test_reports_draw_both_charts_and_offer_the_downloads(web_stack: WebStack, n
     assert any("response-times.csv" in href for href in links)
     csv = page.evaluate("href => fetch(href).then(r => r.status + ' ' + r.headers.get('content-type'))", links[0])
     assert csv == "200 text/csv; charset=utf-8"
+
+
+def test_a_desk_whose_clock_is_set_to_utc_still_shows_and_takes_beijing_time(
+    web_stack: WebStack, new_page: Any
+) -> None:
+    page = new_page("desktop", timezone_id="UTC")
+    page.clock.install(time=datetime(2026, 12, 1, 17, 30, tzinfo=UTC))  # 01:30 on 2 December in Beijing
+    sign_in(page, web_stack.url, f"county_{QIXIAN}")
+
+    # The reports run to the end of the Beijing day, not the UTC one (still 1 December there).
+    page.click("[data-testid=nav-reports]")
+    page.wait_for_selector("[data-testid=report-form]")
+    assert page.input_value("[data-testid=report-form] [name=until]") == "2026-12-03"
+    assert page.input_value("[data-testid=report-form] [name=since]") == "2026-09-03"
+
+    # A training typed as 09:00 starts at 09:00 Beijing time, and the page says 09:00.
+    page.click("[data-testid=nav-sessions]")
+    page.click("[data-testid=session-new]")
+    form = "[data-testid=session-form]"
+    page.wait_for_selector(form)
+    assert page.input_value(f"{form} [name=start]") == "2026-12-02T01:40"  # the default: in 10 minutes
+    page.fill(f"{form} [name=title]", "时区测试培训")
+    page.fill(f"{form} [name=start]", "2027-03-01T09:00")
+    page.fill(f"{form} [name=end]", "2027-03-01T10:30")
+    township = page.eval_on_selector("[data-testid=session-areas] option:nth-child(2)", "o => o.value")
+    page.select_option("[data-testid=session-areas]", township)
+    page.click("[data-testid=session-create]")
+    card = page.wait_for_selector("[data-testid=session-card][data-status=scheduled]:has-text('时区测试培训')")
+    stored = api_as(web_stack.url, f"county_{QIXIAN}", "GET", f"sessions/{card.get_attribute('data-session-id')}")
+    assert datetime.fromisoformat(stored["start"]) == datetime(2027, 3, 1, 1, 0, tzinfo=UTC)
+    assert datetime.fromisoformat(stored["end"]) == datetime(2027, 3, 1, 2, 30, tzinfo=UTC)
+    assert "03/01 09:00" in (card.text_content() or "")
 
 
 def test_an_older_people_search_that_answers_late_does_not_replace_the_newer_one(

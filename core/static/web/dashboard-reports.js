@@ -12,7 +12,7 @@
   const charts = {};
   let built = false;
 
-  function day(date) { return date.toISOString().slice(0, 10); }
+  const day = zq.cityDay; // the form's dates are Beijing days, as the queries below say (+08:00)
 
   function build() {
     built = true;

@@ -56,7 +56,7 @@
   const lang = document.documentElement.lang || "zh-hans";
   const locale = lang.startsWith("zh") ? "zh-CN" : "en-GB";
   const numberFmt = new Intl.NumberFormat(locale);
-  const timeFmt = new Intl.DateTimeFormat(locale, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+  const timeFmt = new Intl.DateTimeFormat(locale, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zq.ZONE });
   function fmtNumber(n) { return n === null || n === undefined ? "–" : numberFmt.format(n); }
   function fmtTime(iso) { return iso ? timeFmt.format(new Date(iso)) : "–"; }
   function fmtPercent(share) { return share === null || share === undefined ? "–" : Math.round(share * 100) + "%"; }
@@ -68,12 +68,9 @@
     if (s === null || s === undefined) return "–";
     return s < 90 ? Math.round(s) + " s" : (s / 60).toFixed(1) + " min";
   }
-  /* A datetime-local input's value (the browser's zone) as an ISO string with its offset. */
-  function localInputToIso(value) { return value ? new Date(value).toISOString() : null; }
-  function isoToLocalInput(date) {
-    const d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
-    return d.toISOString().slice(0, 16);
-  }
+  /* A datetime-local input holds Beijing time, whatever zone the browser is set to. */
+  const localInputToIso = zq.cityInputToIso;
+  const isoToLocalInput = zq.isoToCityInput;
 
   const loaded = {};
   function loadScript(src) {

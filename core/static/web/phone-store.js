@@ -47,8 +47,8 @@
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return "";
     const opts = withDate
-      ? { month: "numeric", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit" }
-      : { hour: "2-digit", minute: "2-digit" };
+      ? { month: "numeric", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit", timeZone: zq.ZONE }
+      : { hour: "2-digit", minute: "2-digit", timeZone: zq.ZONE };
     return d.toLocaleString(lang() === "en" ? "en-GB" : "zh-CN", opts);
   }
 

@@ -57,6 +57,21 @@
     return data;
   }
 
+  /* ---- the city's clock: every time shown or typed is Beijing time, whatever zone the device is set to
+   * (China has kept +08:00 all year since 1991, so a wall-clock value converts with a fixed offset). ---- */
+  const ZONE = "Asia/Shanghai";
+  const ZONE_OFFSET_MS = 8 * 3600000;
+  /* "YYYY-MM-DD" of a Date in Beijing. */
+  function cityDay(date) { return new Date(date.getTime() + ZONE_OFFSET_MS).toISOString().slice(0, 10); }
+  /* A Beijing wall-clock "YYYY-MM-DDTHH:MM[:SS]" (a datetime-local input's value) as an ISO instant. */
+  function cityInputToIso(value) {
+    if (!value) return null;
+    const d = new Date(value + (value.length === 16 ? ":00" : "") + "+08:00");
+    return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  }
+  /* A Date as a datetime-local input's value in Beijing time. */
+  function isoToCityInput(date) { return new Date(date.getTime() + ZONE_OFFSET_MS).toISOString().slice(0, 16); }
+
   /* ---- bearer token for the socket's hello (issued to the signed-in session) ----
    * Kept with the user it was issued to: on a shared phone or desk, the next person to sign in
    * never says hello with the previous one's token (the server also ends such tokens with the
@@ -346,5 +361,6 @@
   }
 
   global.zq = { api: api, ApiError: ApiError, socket: socket, socketToken: socketToken, forgetToken: forgetToken,
+    ZONE: ZONE, cityDay: cityDay, cityInputToIso: cityInputToIso, isoToCityInput: isoToCityInput,
     t: t, interpolate: interpolate, toDatum: toDatum, el: el, cookie: cookie, redraw: redraw };
 })(window);
