@@ -100,6 +100,15 @@ def raise_accept_cancel(
     board_of = f"[data-testid=alert-board][data-alert-id='{alert_id}']"
     held: list[Any] = []
     dashboard.route(f"**/api/v1/alerts/{alert_id}/cancel", lambda route: held.append(route))
+    # It asks first: answered "no", nothing is sent.
+    questions: list[str] = []
+    dashboard.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    dashboard.click(f"{board_of} [data-testid=alert-cancel]")
+    eventually(lambda: questions, page=dashboard)
+    dashboard.wait_for_timeout(300)
+    assert not held
+    assert not dashboard.is_disabled(f"{board_of} [data-testid=alert-cancel]")
+    dashboard.once("dialog", lambda dialog: dialog.accept())
     dashboard.click(f"{board_of} [data-testid=alert-cancel]")
     eventually(lambda: held, page=dashboard)
     phone_b.click(f"[data-testid=alert-screen][data-alert-id='{alert_id}'] [data-action=declined]")

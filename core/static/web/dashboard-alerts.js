@@ -140,6 +140,8 @@
   }
 
   function cancel(id) {
+    // One click would stand down everyone it reached: ask first, as cancelling a session does.
+    if (!window.confirm(t("Cancel this alert? Everyone it reached is told to stand down."))) return undefined;
     const reason = detail.querySelector("[data-testid=alert-cancel-reason]");
     return act(id, "cancel", { reason: reason ? reason.value : "" }, t("The alert was cancelled; everyone it reached is told."));
   }

@@ -21,6 +21,7 @@
   const layers = {};
   let online = {};
   let townships = [];
+  const sectorNames = {}; // sector code -> its name in the page's language
   let gapCodes = new Set();
   let shortfallCodes = new Set();
   let gridDirty = false;
@@ -76,6 +77,7 @@
 
     D.on("coverage.changed", liveRefresh);
     D.on("presence", (counts) => { online = counts; showOnline(); });
+    if (D.presence) { online = D.presence; showOnline(); } // counted before the map was first shown
     D.on("alert.board", D.throttle(loadAlerts, 1000));
     D.on("reconnected", () => { loadAll(); });
     refreshTimer = setInterval(liveRefresh, 60000); // fixes go stale without any event
@@ -91,7 +93,7 @@
   }, 2000);
 
   async function loadAll(fit) {
-    await Promise.all([loadCounties(fit), loadTownships()]);
+    await Promise.all([loadCounties(fit), loadTownships(), loadSectors()]);
     await Promise.all([loadResponders(), loadSummary(), loadAlerts(), loadGrid()]);
     // A township-level viewer has no county outline: frame their hexagons instead.
     if (fit && !layers.counties.getLayers().length && layers.grid.getLayers().length) {
@@ -100,8 +102,17 @@
     document.getElementById("zq-map").dataset.ready = "true"; // every layer has been drawn once
   }
 
-  async function fetchLayer(path) {
-    try { return await zq.api("GET", path); } catch (err) { D.toast(D.errorText(err), "error"); return null; }
+  // Reads of one path may overlap (a burst of live changes): only the newest read's answer is used,
+  // so a slow older answer never draws over a newer one.
+  const reads = {};
+  async function fetchLayer(path, quiet) {
+    const mine = (reads[path] = (reads[path] || 0) + 1);
+    let data;
+    try { data = await zq.api("GET", path); } catch (err) {
+      if (!quiet && mine === reads[path]) D.toast(D.errorText(err), "error");
+      return null;
+    }
+    return mine === reads[path] ? data : null;
   }
 
   async function loadCounties(fit) {
@@ -116,6 +127,13 @@
     gridDirty = false;
     const data = await fetchLayer("coverage/grid");
     if (data) layers.grid.clearLayers().addData(data);
+  }
+
+  async function loadSectors() {
+    if (Object.keys(sectorNames).length) return;
+    const data = await fetchLayer("liaisons/sectors?limit=200", true);
+    const zh = (document.documentElement.lang || "zh-hans").startsWith("zh");
+    if (data) data.items.forEach((s) => { sectorNames[s.code] = zh ? s.name_zh : s.name_en; });
   }
 
   async function loadTownships() {
@@ -204,7 +222,7 @@
     gaps.slice(0, 50).forEach((code) => items.push(gapItem(code, t("nobody on duty"), "gap")));
     if (shortfalls) {
       shortfalls.items.slice(0, 50).forEach((s) => items.push(gapItem(s.area_code,
-        zq.interpolate(t("%(sector)s: %(actual)s of %(required)s liaisons"), { sector: t(s.sector), actual: s.actual, required: s.required }), "shortfall")));
+        zq.interpolate(t("%(sector)s: %(actual)s of %(required)s liaisons"), { sector: sectorNames[s.sector] || s.sector, actual: s.actual, required: s.required }), "shortfall")));
     }
     list.replaceChildren(...items);
   }
@@ -221,8 +239,8 @@
   }
 
   async function loadAlerts() {
-    let data;
-    try { data = await zq.api("GET", "alerts?status=active&limit=100"); } catch (err) { return; }
+    const data = await fetchLayer("alerts?status=active&limit=100", true);
+    if (!data) return;
     layers.alerts.clearLayers();
     data.items.filter((a) => a.lat !== null && a.lon !== null).forEach((a) => {
       const centre = ll(a.lat, a.lon);

@@ -60,13 +60,14 @@
   function fmtNumber(n) { return n === null || n === undefined ? "–" : numberFmt.format(n); }
   function fmtTime(iso) { return iso ? timeFmt.format(new Date(iso)) : "–"; }
   function fmtPercent(share) { return share === null || share === undefined ? "–" : Math.round(share * 100) + "%"; }
+  const unit = (fmt, n) => zq.interpolate(t(fmt), { n: n });
   function fmtDistance(m) {
     if (m === null || m === undefined) return "–";
-    return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1) + " km";
+    return m < 1000 ? unit("%(n)s m", Math.round(m)) : unit("%(n)s km", (m / 1000).toFixed(1));
   }
   function fmtSeconds(s) {
     if (s === null || s === undefined) return "–";
-    return s < 90 ? Math.round(s) + " s" : (s / 60).toFixed(1) + " min";
+    return s < 90 ? unit("%(n)s s", Math.round(s)) : unit("%(n)s min", (s / 60).toFixed(1));
   }
   /* A datetime-local input holds Beijing time, whatever zone the browser is set to. */
   const localInputToIso = zq.cityInputToIso;
@@ -134,7 +135,9 @@
   /* ---- the socket ---- */
   const LABELS = { connecting: "Connecting…", open: "Connected", reconnecting: "Reconnecting…", offline: "Offline", failed: "Disconnected", signed_out: "Signed out" };
   let welcomed = false;
+  let missed = false; // the socket failed before its first welcome: the views' first reads may be stale
   let welcomeSeq = 0;
+  let presence = null; // phones online per area: the welcome's snapshot, then each presence frame
 
   function start() {
     const conn = document.querySelector("[data-testid=conn-state]");
@@ -142,19 +145,31 @@
     route();
     api.socket = zq.socket("/ws/v1/dashboard", {
       userKey: config.username,
-      onState(state) { conn.dataset.state = state; conn.textContent = t(LABELS[state] || state); },
+      onState(state) {
+        conn.dataset.state = state;
+        conn.textContent = t(LABELS[state] || state);
+        if (state === "reconnecting" || state === "offline") missed = true;
+      },
       onSignedOut() { location.assign("/login/?next=/dashboard/"); },
       onWelcome(frame) {
         welcomeSeq = typeof frame.seq === "number" ? frame.seq : 0;
-        // Ephemeral updates are not replayed: after a reconnect every view reloads over HTTP.
-        if (welcomed) emit("reconnected");
+        // Ephemeral updates are not replayed: after a reconnect (or a first connection that took
+        // retries, while the views had already read their data) every view reloads over HTTP.
+        if (welcomed || missed) emit("reconnected");
         welcomed = true;
+        missed = false;
       },
       onEphemeral(event) { if (event && event.type) emit(event.type, event); },
       // Durable events up to the welcome's seq are a replay of the past: views reload state over
       // HTTP anyway, so only news (seq beyond it) is announced.
       onEvent(event, seq) { if (event && event.type && seq > welcomeSeq) emit(event.type, event); },
-      onFrame(frame) { if (frame.type === "presence") emit("presence", frame.online || {}); },
+      onFrame(frame) {
+        // The snapshot right after the welcome carries the counts; presence frames only come on a change.
+        if ((frame.type === "presence" || frame.type === "snapshot") && frame.online) {
+          presence = frame.online;
+          emit("presence", presence);
+        }
+      },
     });
   }
 
@@ -163,6 +178,7 @@
     toast: toast, errorText: errorText, loadScript: loadScript, areaNames: areaNames, areaName: areaName, loadAreas: loadAreas,
     fmtNumber: fmtNumber, fmtTime: fmtTime, fmtPercent: fmtPercent, fmtDistance: fmtDistance, fmtSeconds: fmtSeconds,
     localInputToIso: localInputToIso, isoToLocalInput: isoToLocalInput, socket: null, get current() { return current; },
+    get presence() { return presence; },
   };
   global.zqDash = api;
   document.addEventListener("DOMContentLoaded", start);

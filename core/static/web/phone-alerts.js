@@ -216,10 +216,14 @@
   }
 
   function close() {
+    const was = openId;
     stopRinging();
     openId = null;
     screenRoot.replaceChildren();
     document.body.classList.remove("ph-screen-open");
+    // Focus goes back to the alert in the list (not lost to the page) for keyboard and screen-reader users.
+    const item = was === null ? null : document.querySelector(`[data-testid=alert-list] [data-alert-id="${was}"]`);
+    if (item) (item.querySelector("button, a") || item).focus();
   }
 
   function navLinks(a) {

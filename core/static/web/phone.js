@@ -40,10 +40,15 @@
     });
   }
 
-  /* ---- signing out leaves nothing of this person on a shared phone ---- */
+  /* ---- signing out leaves nothing of this person on a shared phone ----
+   * and takes them off duty: a signed-out phone rings for nobody, so the coverage map must not count
+   * it (the server deletes the position with it). A failure here does not keep anyone signed in. */
   const logout = document.querySelector("[data-testid=logout-form]");
   logout.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    if (ZQP.duty && ZQP.duty.isOn()) {
+      try { await zq.api("PUT", "me/duty", { on_duty: false }); } catch (err) { /* signed out all the same */ }
+    }
     socket.close();
     ZQP.store.clear();
     zq.forgetToken();
