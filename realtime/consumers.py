@@ -44,6 +44,9 @@ _background_tasks: set[asyncio.Task[None]] = set()
 # Sockets past the hello per user id, on this process (WS_MAX_SOCKETS_PER_USER). Checked and
 # incremented with no await in between, so the event loop makes it exact without a lock.
 _sockets_per_user: collections.Counter[int] = collections.Counter()
+# The standard close code for "the server hit an unexpected condition" (RFC 6455 §7.4.1): a bug,
+# not part of the protocol's vocabulary (protocol.CloseCode); clients reconnect with backoff.
+_INTERNAL_ERROR = 1011
 
 
 def _origin_allowed(scope: dict[str, Any]) -> bool:
@@ -92,9 +95,20 @@ class _Socket(AsyncWebsocketConsumer):
         self.scope = scope
         self.channel_layer = None
         self.base_send = send
-        with contextlib.suppress(StopConsumer):
+        try:
             while True:  # until the client disconnects (websocket_disconnect raises StopConsumer)
                 await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+        except Exception:
+            # A bug in handling one frame must not take down the process's other sockets, nor
+            # leave this one counted against its user and registered in the hub forever
+            # (websocket_disconnect never runs once this loop has ended).
+            logger.exception("a socket failed (person %s); closing it", self.person_id)
+            self._closing = True
+            await self._close_quietly(_INTERNAL_ERROR)
+        finally:
+            await self._release()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' own dispatch closes old database connections before every
@@ -313,6 +327,11 @@ class _Socket(AsyncWebsocketConsumer):
         return send
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        await self._release()
+        raise StopConsumer()
+
+    async def _release(self) -> None:
+        """Give back the user's socket place and leave the hub; safe to call more than once."""
         self._closing = True
         self._cancel_hello_timer()
         outbox = getattr(self, "outbox", None)
@@ -323,9 +342,9 @@ class _Socket(AsyncWebsocketConsumer):
             _sockets_per_user[self.user_id] -= 1
             if _sockets_per_user[self.user_id] <= 0:
                 del _sockets_per_user[self.user_id]
-        if getattr(self, "hub", None) is not None:
-            await self.hub.leave(self)  # type: ignore[union-attr]
-        raise StopConsumer()
+        hub, self.hub = getattr(self, "hub", None), None
+        if hub is not None:
+            await hub.leave(self)
 
 
 class PhoneConsumer(_Socket):

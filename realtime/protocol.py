@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,7 +102,15 @@ def _non_negative_int(value: Any) -> int:
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise FrameError(ErrorCode.INVALID_FRAME)
-    return float(value)
+    # JSON numbers are unbounded: an integer of 400 digits does not fit a float (OverflowError),
+    # and `1e400`, `NaN` and `Infinity` parse to floats no coordinate or accuracy can be.
+    try:
+        number = float(value)
+    except OverflowError:
+        raise FrameError(ErrorCode.INVALID_FRAME) from None
+    if not math.isfinite(number):
+        raise FrameError(ErrorCode.INVALID_FRAME)
+    return number
 
 
 def _location(data: dict[str, Any]) -> Location:

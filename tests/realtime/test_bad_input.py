@@ -29,6 +29,11 @@ def volunteer(make_person):
         ('{"type": "ack", "seq": true}', "invalid_frame"),
         ('{"type": "ack", "seq": -1}', "invalid_frame"),
         ('{"seq": 3}', "invalid_frame"),
+        # Numbers no float holds: JSON integers are unbounded, and Python's parser takes 1e400, NaN, Infinity.
+        ('{"type": "location", "lat": 1' + "0" * 400 + ', "lon": 114.2}', "invalid_frame"),
+        ('{"type": "location", "lat": 35.7, "lon": 1e400}', "invalid_frame"),
+        ('{"type": "location", "lat": NaN, "lon": 114.2}', "invalid_frame"),
+        ('{"type": "location", "lat": 35.7, "lon": 114.2, "accuracy_m": -Infinity}', "invalid_frame"),
     ],
 )
 async def test_a_malformed_frame_gets_an_error_and_the_socket_stays_open(volunteer, sockets, frame, code):
@@ -41,6 +46,18 @@ async def test_a_malformed_frame_gets_an_error_and_the_socket_stays_open(volunte
     assert await phone.receive() == {"type": "error", "code": code}
     await phone.send({"type": "ping"})
     assert await phone.receive() == {"type": "pong"}
+
+
+async def test_a_location_frame_with_a_400_digit_number_before_hello_is_an_error_and_hello_still_works(
+    volunteer, sockets
+):
+    _person, token = volunteer
+    phone = await sockets()
+
+    await phone.send('{"type": "location", "lat": 1' + "0" * 400 + ', "lon": 114.2}')
+
+    assert await phone.receive() == {"type": "error", "code": "invalid_frame"}
+    assert (await phone.hello(token))["type"] == "welcome"
 
 
 async def test_a_bad_token_gets_unauthorized_and_close_4401(sockets):

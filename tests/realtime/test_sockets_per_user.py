@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from realtime import hub as hubs
+from realtime import protocol
 from realtime.protocol import CloseCode
 from tests.conftest import QIXIAN
 from tests.realtime.conftest import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def phone_sockets_in(hub: hubs.Hub) -> int:
+    return sum(len(sockets) for sockets in hub.phones.values())
 
 
 @pytest.fixture
@@ -85,3 +91,26 @@ async def test_the_cap_counts_phone_and_dashboard_sockets_of_a_user_together_and
 
     assert (await third.hello(coordinator))["code"] == "too_many_sockets"
     assert (await other_user.hello(colleague))["type"] == "welcome"
+
+
+async def test_a_socket_that_fails_on_a_frame_is_closed_1011_and_gives_back_its_place_and_hub_membership(
+    settings, monkeypatch, token, sockets
+):
+    settings.WS_MAX_SOCKETS_PER_USER = 1
+    first = await sockets()
+    assert (await first.hello(token))["type"] == "welcome"
+    hub = hubs.current()
+    assert phone_sockets_in(hub) == 1
+
+    def broken(text: str) -> protocol.ClientFrame:
+        raise RuntimeError("a bug in handling a frame")
+
+    # Stands for any bug the receive path has not met yet (a 400-digit number once was one).
+    monkeypatch.setattr(protocol, "parse", broken)
+    await first.send({"type": "ping"})
+
+    assert await first.closed_with() == 1011
+    assert phone_sockets_in(hub) == 0
+    monkeypatch.undo()
+    again = await sockets()
+    assert (await again.hello(token))["type"] == "welcome"
