@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
+from pydantic_core import PydanticCustomError
 
 from core.identity import mask_id_number, mask_phone
 from core.models import Area, AreaLevel, AuditEntry, Person, Team
 from core.roles import Role
 
 T = TypeVar("T")
+
+
+def _aware(value: datetime) -> datetime:
+    # A time without a zone is ambiguous (UTC? Beijing? the phone's?), and comparing it with the
+    # stored, aware times raises TypeError: refuse it as the field's error, a 422.
+    if value.utcoffset() is None:
+        raise PydanticCustomError("timezone_aware", "a time zone is required, e.g. 2026-05-01T09:00:00+08:00")
+    return value
+
+
+AwareTime = Annotated[datetime, AfterValidator(_aware)]
+"""Every datetime the API takes in (bodies and query strings): ISO 8601 with a zone or `Z`."""
 
 
 class StrictIn(Schema):
@@ -196,5 +209,5 @@ class AuditOut(Schema):
 
 class AuditFilter(PageParams):
     action: str | None = Field(None, max_length=32)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: AwareTime | None = None
+    until: AwareTime | None = None

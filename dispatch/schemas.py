@@ -7,7 +7,7 @@ from datetime import datetime
 from ninja import Field, Schema
 
 from core.geo import DATUM_HELP
-from core.schemas import PageParams, StrictIn
+from core.schemas import AwareTime, PageParams, StrictIn
 from dispatch.models import Alert, AlertKind, AlertStatus, ResponseState, Severity
 from dispatch.reports import Stats
 from dispatch.selectors import Board
@@ -38,7 +38,7 @@ class AlertIn(StrictIn):
         description="only liaisons on shift now (their own shift windows, else their sector's), "
         "in `sectors` (every sector when empty) and living or working in `area_codes`",
     )
-    expires_at: datetime | None = None
+    expires_at: AwareTime | None = None
 
 
 class AlertPatch(StrictIn):
@@ -47,7 +47,7 @@ class AlertPatch(StrictIn):
     instruction: str | None = Field(None, max_length=2000)
     severity: Severity | None = None
     needed: int | None = None
-    expires_at: datetime | None = None
+    expires_at: AwareTime | None = None
 
 
 class CancelIn(StrictIn):
@@ -145,8 +145,8 @@ class AlertFilter(PageParams):
     status: AlertStatus | None = None
     kind: AlertKind | None = None
     area: str | None = Field(None, max_length=12, pattern=r"^\d+$")
-    since: datetime | None = None
-    until: datetime | None = None
+    since: AwareTime | None = None
+    until: AwareTime | None = None
 
 
 class BoardRowOut(Schema):
@@ -185,8 +185,8 @@ class BoardOut(Schema):
 
 
 class ReportFilter(Schema):
-    since: datetime
-    until: datetime
+    since: AwareTime
+    until: AwareTime
     level: str = Field("county", max_length=16)
 
 

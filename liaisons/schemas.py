@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 from typing import Any, Literal
 
 from ninja import Field, Schema
@@ -10,7 +10,7 @@ from pydantic import field_validator
 
 from core.identity import mask_phone
 from core.models import AreaLevel
-from core.schemas import PageParams, StrictIn
+from core.schemas import AwareTime, PageParams, StrictIn
 from liaisons.importing import parse_shifts
 from liaisons.models import CoverageTarget, Employer, EmployerKind, Liaison, Sector, Station
 from liaisons.services import ImportReport
@@ -107,7 +107,7 @@ class StationOut(Schema):
 class LiaisonFilter(PageParams):
     sector: str | None = Field(None, max_length=32)
     area: str | None = Field(None, pattern=_CODE)
-    on_shift_at: datetime | None = Field(None, description="only liaisons on shift at this instant (ISO 8601)")
+    on_shift_at: AwareTime | None = Field(None, description="only liaisons on shift at this instant (ISO 8601)")
 
 
 class ShiftsIn(StrictIn):

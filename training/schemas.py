@@ -6,21 +6,15 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, StringConstraints, field_validator
+from pydantic import ConfigDict, StringConstraints
 
 from core.geo import Datum
 from core.roles import Role
-from core.schemas import PageParams, StrictIn
+from core.schemas import AwareTime, PageParams, StrictIn
 from training.events import SessionBrief, SessionHead
 from training.models import Attendance, AttendanceStatus, LeaveRequest, Relay, Session, SessionKind, SessionMode, Venue
 
 AreaCode = Annotated[str, StringConstraints(min_length=4, max_length=12, pattern=r"^\d+$")]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("a time zone is required, e.g. 2026-05-01T09:00:00+08:00")
-    return value
 
 
 class VenueIn(StrictIn):
@@ -38,28 +32,24 @@ class SessionIn(StrictIn):
     kind: SessionKind
     title: str = Field(..., min_length=1, max_length=120)
     agenda: str = Field("", max_length=4000)
-    start: datetime
-    end: datetime
+    start: AwareTime
+    end: AwareTime
     mode: SessionMode
     area_codes: list[AreaCode] = Field(default_factory=list, max_length=100)
     team_ids: list[int] = Field(default_factory=list, max_length=200)
     sectors: list[Annotated[str, StringConstraints(max_length=32)]] = Field(default_factory=list, max_length=20)
     roles: list[Role] = Field(default_factory=list, max_length=6)
     host_area_code: AreaCode | None = None
-    relay_deadline: datetime | None = None
+    relay_deadline: AwareTime | None = None
     venues: list[VenueIn] = Field(default_factory=list, max_length=100)
-
-    _aware_times = field_validator("start", "end", "relay_deadline")(_aware)
 
 
 class SessionPatch(StrictIn):
     title: str | None = Field(None, min_length=1, max_length=120)
     agenda: str | None = Field(None, max_length=4000)
-    start: datetime | None = None
-    end: datetime | None = None
+    start: AwareTime | None = None
+    end: AwareTime | None = None
     mode: SessionMode | None = None
-
-    _aware_times = field_validator("start", "end")(_aware)
 
 
 class CancelIn(StrictIn):

@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema
 from core.auth import actor_of
 from core.endpoints import errors
 from core.geo import DATUM_HELP
-from core.schemas import StrictIn
+from core.schemas import AwareTime, StrictIn
 from core.services.duty import duty_set, location_get, location_report
 
 router = Router(tags=["me"])
@@ -34,7 +34,7 @@ class LocationIn(StrictIn):
         max_length=8,
     )
     accuracy_m: float | None = None
-    at: datetime | None = Field(None, description="When the fix was taken (default: now)")
+    at: AwareTime | None = Field(None, description="When the fix was taken (default: now)")
 
 
 class LocationOut(Schema):

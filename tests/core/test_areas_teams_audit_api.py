@@ -107,3 +107,19 @@ def test_unknown_api_urls_get_a_json_404(anon):
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("params", [{"since": "2026-01-01T00:00:00"}, {"until": "2026-01-01T00:00:00"}])
+def test_an_audit_filter_time_without_a_zone_is_a_422(as_role, params):
+    response = as_role("county_coordinator", QIXIAN).get("/api/v1/audit", **params)
+
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_input")
+    assert response.json()["details"][0]["type"] == "timezone_aware"
+
+
+def test_an_audit_filter_time_with_a_zone_or_z_is_taken(as_role):
+    AuditEntry.objects.create(action="export", area_code=QIXIAN_TOWNSHIP, object_type="x")
+    client = as_role("county_coordinator", QIXIAN)
+
+    assert client.get("/api/v1/audit", action="export", since="2000-01-01T00:00:00Z").json()["count"] == 1
+    assert client.get("/api/v1/audit", action="export", since="2999-01-01T00:00:00+08:00").json()["count"] == 0

@@ -122,3 +122,23 @@ def test_a_login_without_a_member_record_cannot_go_on_duty(db):
 
     assert response.status_code == 404
     assert response.json()["code"] == "no_member_record"
+
+
+def test_a_fix_taken_at_a_time_without_a_zone_is_a_422_naming_the_field_and_is_not_stored(member, login):
+    client = login(member)
+    client.send("put", "/api/v1/me/duty", {"on_duty": True})
+
+    response = client.send(
+        "put", "/api/v1/me/location", {"lat": TRUTH.lat, "lon": TRUTH.lon, "at": "2026-12-01T08:00:00"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"
+    assert response.json()["details"] == [
+        {
+            "loc": ["body", "payload", "at"],
+            "type": "timezone_aware",
+            "msg": "a time zone is required, e.g. 2026-05-01T09:00:00+08:00",
+        }
+    ]
+    assert positions().get(member.pk) is None

@@ -160,6 +160,7 @@ def test_a_volunteer_cannot_raise_an_alert(as_role):
         ({"roles": ["wizard"]}, 422, "unknown_role"),
         ({"sectors": ["mining"]}, 422, "unknown_sector"),
         ({"expires_at": "2020-01-01T00:00:00+08:00"}, 422, "invalid_expiry"),
+        ({"expires_at": "2099-01-01T08:00:00"}, 422, "invalid_input"),  # no zone: ambiguous
         ({"title": "   "}, 422, "missing_title"),
         ({"kind": "alien_invasion"}, 422, "invalid_input"),
         ({"surprise": 1}, 422, "invalid_input"),

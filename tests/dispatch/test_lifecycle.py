@@ -115,6 +115,29 @@ def test_a_recipient_can_read_the_alert_they_were_sent_but_not_others(raised, lo
     assert bystander.get(f"/api/v1/alerts/{alert_id}").status_code == 404
 
 
+def test_an_update_expiring_at_a_time_without_a_zone_is_a_422_and_changes_nothing(raised):
+    coordinator, alert_id, people = raised
+    expires_at = Alert.objects.get(pk=alert_id).expires_at
+
+    response = coordinator.patch(f"/api/v1/alerts/{alert_id}", {"title": "改", "expires_at": "2099-01-01T08:00:00"})
+
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid_input"
+    assert response.json()["details"][0]["loc"] == ["body", "payload", "expires_at"]
+    alert = Alert.objects.get(pk=alert_id)
+    assert (alert.title, alert.expires_at, alert.version) == ("走失儿童", expires_at, 1)
+    assert all(_events(p, "alert.updated") == [] for p in people)
+
+
+@pytest.mark.parametrize("params", [{"since": "2026-01-01T00:00:00"}, {"until": "2026-01-01T00:00:00"}])
+def test_a_list_filter_time_without_a_zone_is_a_422(raised, params):
+    coordinator, _, _ = raised
+
+    response = coordinator.get("/api/v1/alerts", **params)
+
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_input")
+
+
 def test_the_list_filters_by_status(raised):
     coordinator, alert_id, _ = raised
     coordinator.post(f"/api/v1/alerts/{alert_id}/close")

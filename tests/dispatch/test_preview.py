@@ -93,6 +93,7 @@ def test_the_preview_never_counts_people_outside_the_jurisdiction(as_role, on_du
         ({"team_ids": [999_999]}, 404, "unknown_team"),
         ({"roles": ["king"]}, 422, "unknown_role"),
         ({"expires_at": "2020-01-01T00:00:00+08:00"}, 422, "invalid_expiry"),
+        ({"expires_at": "2099-01-01T08:00:00"}, 422, "invalid_input"),  # no zone: ambiguous
     ],
 )
 def test_the_preview_refuses_what_raising_would_refuse_with_the_same_error(as_role, overrides, status, code):

@@ -113,6 +113,23 @@ def test_a_bad_range_or_level_is_refused(as_role, params, code):
     assert response.json()["code"] == code
 
 
+@pytest.mark.parametrize("path", ["/api/v1/alerts/reports/response-times", "/api/v1/alerts/reports/response-times.csv"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"since": "2026-01-01T00:00:00", "until": "2026-02-01T00:00:00+08:00"},
+        {"since": "2026-01-01T00:00:00+08:00", "until": "2026-02-01T00:00:00"},
+    ],
+)
+def test_a_report_range_without_a_zone_is_a_422_and_not_audited(as_role, path, params):
+    response = as_role("county_coordinator", QIBIN).get(path, **params)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid_input"
+    assert response.json()["details"][0]["type"] == "timezone_aware"
+    assert not AuditEntry.objects.filter(action="export", object_type="alert_report").exists()
+
+
 def test_a_volunteer_cannot_read_reports(as_role):
     response = as_role("volunteer", QIBIN_TOWNSHIP).get("/api/v1/alerts/reports/response-times", **_range())
 

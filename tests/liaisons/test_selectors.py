@@ -10,7 +10,7 @@ import pytest
 from core.models import Person
 from liaisons.models import Liaison, ShiftWindow
 from liaisons.selectors import SHANGHAI, liaison_list, liaison_person_ids
-from tests.conftest import QIXIAN
+from tests.conftest import QIXIAN, ApiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +93,16 @@ def test_the_liaison_list_is_scoped_to_the_actors_county(
     actor = make_person("county_coordinator", QIXIAN)
 
     assert [liaison.pk for liaison in liaison_list(actor=actor.user)] == [mine.pk]
+
+
+def test_the_liaison_list_takes_on_shift_at_with_a_zone_and_refuses_one_without(
+    make_liaison: Callable[..., Liaison], as_role: Callable[..., ApiClient]
+) -> None:
+    rider = make_liaison("food_delivery", "410622101", (10, 14))
+    county = as_role("county_coordinator", QIXIAN)
+
+    at_noon = county.get("/api/v1/liaisons", on_shift_at=_at(12).isoformat())
+    naive = county.get("/api/v1/liaisons", on_shift_at="2026-12-01T12:00:00")
+
+    assert [item["person_id"] for item in at_noon.json()["items"]] == [rider.person_id]
+    assert (naive.status_code, naive.json()["code"]) == (422, "invalid_input")

@@ -67,6 +67,7 @@ def test_roles_narrow_the_audience_and_teams_add_to_it(clock, make_person, login
         ({"start": T0 + timedelta(days=1), "end": T0 + timedelta(days=3)}, 422, "session_too_long"),
         ({"kind": "party"}, 422, "invalid_input"),
         ({"start": "2026-06-02T09:00:00"}, 422, "invalid_input"),
+        ({"relay_deadline": "2026-06-01T18:00:00"}, 422, "invalid_input"),
         ({"surprise": 1}, 422, "invalid_input"),
     ],
 )
