@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import unicodedata
 from datetime import UTC, datetime
 
 WINDOW_S = 30
@@ -40,10 +41,27 @@ def current(secret: str, at: datetime) -> tuple[str, datetime]:
     return code_for(secret, window), datetime.fromtimestamp((window + 1) * WINDOW_S, tz=UTC)
 
 
+def _as_typed(code: str) -> bytes | None:
+    """The six ASCII digits the person meant, or None.
+
+    A Chinese input method in full-width mode types "１２３４５６": NFKC makes that
+    "123456", as the person read it off the host's screen. Anything else that is not
+    six ASCII digits after that (other scripts' digits, letters) is simply wrong.
+    """
+    typed = unicodedata.normalize("NFKC", code).strip()
+    if len(typed) != 6 or not typed.isascii() or not typed.isdigit():
+        return None
+    return typed.encode("ascii")
+
+
 def verify(secret: str, code: str, at: datetime) -> Verdict:
+    typed = _as_typed(code)
+    if typed is None:
+        return Verdict.WRONG
     window = window_of(at)
     for back in range(_EXPIRED_LOOKBACK + 1):
-        if hmac.compare_digest(code_for(secret, window - back), code):
+        # Bytes on both sides: compare_digest refuses str with non-ASCII characters (TypeError).
+        if hmac.compare_digest(code_for(secret, window - back).encode("ascii"), typed):
             return Verdict.OK if back <= 1 else Verdict.EXPIRED
     return Verdict.WRONG
 

@@ -61,7 +61,8 @@ class RelayConfirmIn(StrictIn):
 
 
 class CheckinIn(StrictIn):
-    code: str = Field(..., min_length=1, max_length=12)
+    # No pattern here: full-width digits are the right code (training.codes.verify), anything else is wrong_code.
+    code: str = Field(..., min_length=1, max_length=12, description="the 6 digits on the host's screen (full-width ok)")
     lat: float | None = None
     lon: float | None = None
     datum: Datum = Datum.WGS84

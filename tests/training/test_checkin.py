@@ -156,6 +156,42 @@ def test_a_cancelled_session_takes_no_check_ins(meeting, clock, login):
     assert (response.status_code, response.json()["code"]) == (409, "session_cancelled")
 
 
+def test_a_code_typed_in_full_width_digits_checks_in(meeting, clock, login):
+    clock.set(START)
+    right = code_back(meeting["session"], clock.at, 0)
+    # What a Chinese input method in full-width mode types for those digits, with a stray space.
+    full_width = "".join(chr(ord(digit) - ord("0") + ord("０")) for digit in right) + "\u3000"
+
+    response = login(meeting["people"][0]).post(f"{meeting['url']}/checkin", {"code": full_width})
+
+    assert (response.status_code, response.json()["status"]) == (200, "present")
+    assert Attendance.objects.get(session=meeting["session"], person=meeting["people"][0]).status == "present"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "１２３４５６",  # full-width, but not the code
+        "١٢٣٤٥٦",  # Arabic-Indic digits: digits, not the ones on the screen
+        "一二三四五六",
+        "12345６７",  # seven digits once normalised
+        "ｅｘａｍｐｌ",
+    ],
+)
+def test_a_non_ascii_code_that_is_not_the_code_is_a_wrong_code_and_counts_as_a_guess(meeting, clock, login, typed):
+    clock.set(START)
+    invitee = meeting["people"][0]
+    client = login(invitee)
+
+    response = client.post(f"{meeting['url']}/checkin", {"code": typed})
+
+    assert (response.status_code, response.json()["code"]) == (422, "wrong_code")
+    assert Attendance.objects.get(session=meeting["session"], person=invitee).status == "invited"
+    for _ in range(4):
+        client.post(f"{meeting['url']}/checkin", {"code": typed})
+    assert client.post(f"{meeting['url']}/checkin", {"code": typed}).json()["code"] == "too_many_attempts"
+
+
 def test_wrong_codes_are_rate_limited_per_person(meeting, clock, login):
     clock.set(START)
     guesser, other = login(meeting["people"][0]), login(meeting["people"][1])
