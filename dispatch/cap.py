@@ -8,6 +8,7 @@ signatures are carried through but not verified (no trust store is configured).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -109,22 +110,43 @@ def _time(element: etree._Element, name: str) -> datetime | None:
     return datetime.fromisoformat(raw) if raw else None
 
 
+# The schema types <polygon> and <circle> as plain strings; what CAP 1.2 §3.3.2 says of them is
+# checked here (a ValueError is the caller's cap_invalid), so no NaN or half-ring reaches geometry.
 def _pairs(raw: str) -> list[tuple[float, float]]:
     points = []
     for pair in raw.split():
         lat, lon = pair.split(",")
-        points.append((float(lat), float(lon)))
+        point = (float(lat), float(lon))
+        if not (math.isfinite(point[0]) and math.isfinite(point[1])):
+            raise ValueError(f"{pair}: coordinates must be finite numbers")
+        if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+            raise ValueError(f"{pair}: latitude must be within -90..90 and longitude within -180..180 (WGS 84)")
+        points.append(point)
     return points
+
+
+def _ring(raw: str) -> list[tuple[float, float]]:
+    points = _pairs(raw)
+    if len(points) < 4 or points[0] != points[-1]:
+        raise ValueError("a polygon needs at least 4 points, the first and last the same (CAP 1.2 §3.3.2)")
+    return points
+
+
+def _circle(raw: str) -> tuple[float, float, float]:
+    point, radius_text = raw.split()
+    [(lat, lon)] = _pairs(point)
+    radius = float(radius_text)
+    if not (math.isfinite(radius) and radius >= 0):
+        raise ValueError(f"{radius_text}: a circle's radius is a finite number of kilometres, 0 or more")
+    return lat, lon, radius
 
 
 def _area(element: etree._Element) -> CapArea:
     area = CapArea(description=_text(element, "areaDesc"))
     for polygon in element.findall(_Q + "polygon"):
-        area.polygons.append(_pairs(polygon.text or ""))
+        area.polygons.append(_ring(polygon.text or ""))
     for circle in element.findall(_Q + "circle"):
-        point, radius = (circle.text or "").split()
-        lat, lon = _pairs(point)[0]
-        area.circles.append((lat, lon, float(radius)))
+        area.circles.append(_circle(circle.text or ""))
     for geocode in element.findall(_Q + "geocode"):
         area.geocodes.append((_text(geocode, "valueName"), _text(geocode, "value")))
     return area
@@ -182,7 +204,7 @@ def parse(data: bytes) -> CapMessage:
             infos=[_info(i) for i in root.findall(_Q + "info")],
             note=_text(root, "note"),
         )
-    except (ValueError, TypeError) as exc:  # e.g. a polygon point without a comma, which the schema allows
+    except (ValueError, TypeError) as exc:  # e.g. a polygon point without a comma, or an open ring
         raise InvalidInput(_("The document has a malformed value."), code="cap_invalid", details=str(exc)) from None
 
 

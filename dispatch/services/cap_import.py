@@ -8,6 +8,8 @@ Where a message's <area> lands:
 - only the parts inside the importer's jurisdiction are kept; nothing left → refused
   with `cap_area_outside_jurisdiction`. Other geocodes (SAME, ...) and bare
   <areaDesc> cannot be placed and count as outside.
+- an open or short polygon (fewer than 4 points, first != last), a coordinate that is not
+  a finite WGS 84 value, or a negative radius → `cap_invalid` (checked by cap.parse).
 """
 
 from __future__ import annotations
@@ -81,9 +83,8 @@ def _place(info: cap.CapInfo, covers: Callable[[str], bool]) -> Placement:
             return Placement(lat=lat, lon=lon, radius_m=max(1, round(radius_km * 1000)))
         return Placement()
     codes: set[str] = set()
-    for ring in polygons:
-        if len(ring) >= 4:
-            codes.update(geography.townships_in(Polygon([(lon, lat) for lat, lon in ring])))
+    for ring in polygons:  # closed rings of finite points (cap.parse checks them)
+        codes.update(geography.townships_in(Polygon([(lon, lat) for lat, lon in ring])))
     for lat, lon, radius_km in circles:
         if radius_km > 0:
             codes.update(geography.townships_within(lat=lat, lon=lon, radius_m=radius_km * 1000))

@@ -313,6 +313,38 @@ def test_a_bad_document_gets_a_specific_code_and_writes_nothing(admin, data, sta
     assert not Alert.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "area",
+    [
+        "<polygon>nan,nan nan,nan nan,nan nan,nan</polygon>",
+        "<polygon>35.74,114.29 35.75,inf 35.75,114.29 35.74,114.29</polygon>",
+        "<polygon>35.74,114.29 35.75,114.30</polygon>",  # two points: no ring at all
+        "<polygon>35.74,114.29 35.75,114.30 35.74,114.29</polygon>",  # closed, but only 3 points
+        "<polygon>35.74,114.29 35.75,114.29 35.75,114.30 35.74,114.30</polygon>",  # 4 points, left open
+        "<polygon>95.0,114.29 95.1,114.29 95.1,114.30 95.0,114.29</polygon>",  # latitude beyond the pole
+        "<circle>35.74,114.29 -5</circle><circle>35.75,114.29 1</circle>",
+        "<circle>35.74,114.29 nan</circle>",
+        "<circle>nan,114.29 1</circle>",
+    ],
+)
+def test_a_cap_area_with_impossible_geometry_is_cap_invalid_and_writes_nothing(admin, area):
+    response = _import(admin, plain_alert(identifier="geo-1", sender="x@y", area=area))
+
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "cap_invalid"
+    assert not Alert.objects.exists()
+    assert not CapRecord.objects.exists()
+
+
+def test_a_closed_four_point_polygon_and_a_point_circle_are_taken(admin):
+    triangle = "<polygon>35.74,114.29 35.75,114.29 35.75,114.30 35.74,114.29</polygon>"
+    point = "<circle>35.745,114.295 0</circle>"
+
+    response = _import(admin, plain_alert(identifier="geo-ok", sender="x@y", area=triangle + point))
+
+    assert response.status_code == 201, response.content
+
+
 def test_an_entity_expansion_attack_is_not_expanded(admin):
     bomb = (
         b'<?xml version="1.0"?><!DOCTYPE alert [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
