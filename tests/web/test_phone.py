@@ -231,7 +231,21 @@ def test_the_next_person_on_a_shared_phone_never_uses_the_previous_ones_socket_t
     page = _phone(new_page, SHANGYU)
     sign_in(page, web_stack.url, first)
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
-    # The first person's session ends without a sign-out (it expires, or the cookies are cleared).
+    go_on_duty(page)
+    eventually(lambda: located(web_stack, token(web_stack, first)), page=page)
+
+    # Signing out takes the person off duty: a signed-out phone rings for nobody.
+    page.click("[data-testid=logout]")
+    page.wait_for_url("**/login/")
+    assert located(web_stack, token(web_stack, first)) is None
+    duty = web_stack.shell(
+        f"from core.models import DutyStatus; print(DutyStatus.objects.get(person__user__username='{first}').on_duty)"
+    )
+    assert duty == "False"
+
+    # Next time the first person's session ends without a sign-out (it expires, or the cookies are cleared).
+    sign_in(page, web_stack.url, first)
+    page.wait_for_selector("[data-testid=conn-state][data-state=open]")
     page.context.clear_cookies()
 
     sign_in(page, web_stack.url, second)
