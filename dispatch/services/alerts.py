@@ -257,8 +257,14 @@ def alert_create(
         languages=cap.languages if cap else [],
     )
     if cap is None:
-        alert.cap_identifier = f"zhengqi.alert.{alert.pk}"
-        alert.save(update_fields=["cap_identifier"])
+        identifier = f"zhengqi.alert.{alert.pk}"
+        # Imports can no longer take one of our identities (cap_import refuses them), but one imported
+        # before that rule may hold this one: the alert then goes without a stored identity rather than
+        # failing (and failing again on SQLite, which would reuse the rolled-back id). Exports name our
+        # alerts by their id either way.
+        if not Alert.objects.filter(cap_sender=settings.CAP_SENDER, cap_identifier=identifier).exists():
+            alert.cap_identifier = identifier
+            alert.save(update_fields=["cap_identifier"])
     recipients = 0
     if not expired:
         found = first_recipients(actor=actor, checked=checked, radius_m=radius_m, targets=targets, now=now)

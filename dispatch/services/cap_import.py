@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import Polygon
@@ -149,8 +149,47 @@ class ImportResult:
     created: bool
 
 
-@transaction.atomic
+def _refusal(message: cap.CapMessage) -> Conflict | None:
+    """Why a message may not be imported here, if it names an identity this deployment already holds.
+
+    Our own alerts are (settings.CAP_SENDER, "zhengqi.alert.<id>") and hold that identity from the
+    moment they are raised. A new alert under our sender and in that scheme is therefore either one
+    of ours (re-posted export) or from another system using our sender (another Zhengqi left on the
+    default ZHENGQI_CAP_SENDER): importing it would take the identity of a future alert of ours.
+    """
+    if CapRecord.objects.filter(sender=message.sender, identifier=message.identifier).exists():
+        return Conflict(_("This CAP message is already here."), code="cap_duplicate")
+    if message.msg_type != "Alert":
+        return None  # an Update or Cancel is recorded (CapRecord), never given an alert's identity
+    if Alert.objects.filter(cap_sender=message.sender, cap_identifier=message.identifier).exists():
+        return Conflict(_("This CAP message is already here."), code="cap_duplicate")
+    if message.sender == settings.CAP_SENDER and (own := _OWN_IDENTIFIER.match(message.identifier)):
+        if Alert.objects.filter(pk=int(own.group(1))).exists():
+            return Conflict(_("This CAP message is already here."), code="cap_duplicate")
+        return Conflict(
+            _(
+                "This message carries this deployment's own CAP sender and identifier, but no such alert "
+                "is here: the system that sent it needs a CAP sender of its own."
+            ),
+            code="cap_sender_collision",
+            details={"sender": message.sender, "identifier": message.identifier},
+        )
+    return None
+
+
 def cap_import(*, actor: User, data: bytes) -> ImportResult:
+    try:
+        return _cap_import(actor=actor, data=data)
+    except IntegrityError:
+        # The same message imported concurrently: its twin committed after our checks ran.
+        message = cap.parse(data)
+        if (refusal := _refusal(message)) is None:
+            raise
+        raise refusal from None
+
+
+@transaction.atomic
+def _cap_import(*, actor: User, data: bytes) -> ImportResult:
     jurisdiction = require(actor, Capability.RAISE_ALERTS)
     message = cap.parse(data)
     if message.status != "Actual":
@@ -159,8 +198,8 @@ def cap_import(*, actor: User, data: bytes) -> ImportResult:
         )
     if message.msg_type not in ("Alert", "Update", "Cancel"):
         raise InvalidInput(_("Only Alert, Update and Cancel messages can be imported."), code="cap_unsupported_type")
-    if CapRecord.objects.filter(sender=message.sender, identifier=message.identifier).exists():
-        raise Conflict(_("This CAP message was imported before."), code="cap_duplicate")
+    if (refusal := _refusal(message)) is not None:
+        raise refusal
     if message.msg_type == "Alert":
         alert = _import_alert(actor=actor, message=message, covers=jurisdiction.covers)
         created = True

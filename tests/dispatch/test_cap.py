@@ -8,6 +8,7 @@ from lxml import etree
 
 from dispatch import cap
 from dispatch.models import Alert, CapRecord, Delivery
+from dispatch.services import cap_import
 from realtime.models import StreamEvent
 from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP, QIXIAN
 from tests.dispatch.cap_samples import (
@@ -382,6 +383,77 @@ def test_the_same_message_twice_is_a_duplicate(admin):
 
     assert response.status_code == 409
     assert response.json()["code"] == "cap_duplicate"
+    assert Alert.objects.count() == 1
+
+
+def test_reposting_our_own_exported_alert_is_a_duplicate(as_role):
+    client = as_role("county_coordinator", QIBIN)
+    alert_id = client.post("/api/v1/alerts", {"kind": "fire", "title": "厂房起火", "area_codes": [QIBIN]}).json()["id"]
+
+    response = _import(client, _exported(client, alert_id))
+
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "cap_duplicate"
+    assert list(Alert.objects.values_list("pk", flat=True)) == [alert_id]
+
+
+def _as_another_alert_of_ours(document: bytes, alert_id: int, other_id: int) -> bytes:
+    return document.replace(f"zhengqi.alert.{alert_id}<".encode(), f"zhengqi.alert.{other_id}<".encode())
+
+
+def test_an_alert_under_our_sender_and_identifiers_that_is_not_ours_is_refused(as_role):
+    # Another Zhengqi left on the default ZHENGQI_CAP_SENDER names its alerts exactly as we do.
+    client = as_role("county_coordinator", QIBIN)
+    first = client.post("/api/v1/alerts", {"kind": "fire", "title": "厂房起火", "area_codes": [QIBIN]}).json()["id"]
+    foreign = _as_another_alert_of_ours(_exported(client, first), first, first + 1)
+
+    response = _import(client, foreign)
+    raised = [client.post("/api/v1/alerts", {"kind": "fire", "title": "又起火", "area_codes": [QIBIN]}) for _ in "ab"]
+
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "cap_sender_collision"
+    assert response.json()["message"].startswith("该消息使用了本系统自己的 CAP 发送方")
+    assert response.json()["details"] == {
+        "sender": "zhengqi@hebi.example.cn",
+        "identifier": f"zhengqi.alert.{first + 1}",
+    }
+    assert [r.status_code for r in raised] == [201, 201]
+    assert raised[0].json()["id"] == first + 1
+
+
+def test_an_alert_is_raised_even_when_an_earlier_import_holds_its_identity(as_role, settings):
+    # Imported while this deployment had another sender (or before imports were refused our identities).
+    client = as_role("county_coordinator", QIBIN)
+    first = client.post("/api/v1/alerts", {"kind": "fire", "title": "厂房起火", "area_codes": [QIBIN]}).json()["id"]
+    foreign = _as_another_alert_of_ours(_exported(client, first), first, first + 2)
+    settings.CAP_SENDER = "zhengqi@elsewhere.example.cn"
+    assert _import(client, foreign).status_code == 201
+    settings.CAP_SENDER = "zhengqi@hebi.example.cn"
+
+    raised = client.post("/api/v1/alerts", {"kind": "fire", "title": "又起火", "area_codes": [QIBIN]})
+
+    assert raised.status_code == 201, raised.content
+    assert raised.json()["id"] == first + 2
+    assert Alert.objects.get(pk=first + 2).cap_identifier == ""
+
+
+def test_the_same_message_imported_twice_at_once_is_a_duplicate(admin, monkeypatch):
+    data = plain_alert(identifier="twice", sender="x@y", area=geocode("410611000000"))
+    _import(admin, data)
+    checks = []
+    checked = cap_import._refusal
+
+    def too_early(message):  # the second import checks before the first has committed
+        checks.append(message.identifier)
+        return None if len(checks) == 1 else checked(message)
+
+    monkeypatch.setattr(cap_import, "_refusal", too_early)
+
+    response = _import(admin, data)
+
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "cap_duplicate"
+    assert checks == ["twice", "twice"]
     assert Alert.objects.count() == 1
 
 
