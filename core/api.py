@@ -27,6 +27,7 @@ class ZhengqiAPI(NinjaAPI):
     Those come from layers below the operations, so no operation declares them itself:
     400 `bad_request` for a request Django refuses before any view (a Host header this server does not
     serve; core.urls.handler400), 400 `malformed_json` and 413 `payload_too_large` for any request body
+    (core.middleware), 405 `method_not_allowed` (with Allow) for a method the path does not take
     (core.middleware),
     403 for an unsafe request that carries a session cookie without the CSRF token, and
     429 `rate_limited` once a user goes over the per-user rate limit (core.throttle), and

@@ -65,6 +65,12 @@ class Conflict(ZhengqiError):
     default_message = _("This conflicts with the current state.")
 
 
+class MethodNotAllowed(ZhengqiError):
+    status = 405
+    code = "method_not_allowed"
+    default_message = _("This method is not allowed at this address.")
+
+
 class PayloadTooLarge(ZhengqiError):
     status = 413
     code = "payload_too_large"

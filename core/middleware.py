@@ -1,6 +1,6 @@
 """Middleware: serve static files, refuse oversized API bodies early, remember the client's address
-for audit entries, send a Content-Security-Policy with the pages, and keep the whole chain in one
-thread under ASGI."""
+for audit entries, answer a wrong method under /api/ in JSON, send a Content-Security-Policy with the
+pages, and keep the whole chain in one thread under ASGI."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from core.context import bind_request
-from core.errors import PayloadTooLarge
+from core.errors import MethodNotAllowed, PayloadTooLarge, ZhengqiError
 
 
 class StaticFilesMiddleware(WhiteNoiseMiddleware):
@@ -61,13 +61,41 @@ class BodySizeLimitMiddleware:
                 else settings.API_MAX_BODY_BYTES
             )
             if length > limit:
-                error = PayloadTooLarge(details={"max_bytes": limit})
-                return HttpResponse(
-                    json.dumps(error.as_dict(), ensure_ascii=False),
-                    status=error.status,
-                    content_type="application/json",
-                )
+                return _error_response(PayloadTooLarge(details={"max_bytes": limit}))
         return self.get_response(request)
+
+
+def _error_response(error: ZhengqiError) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(error.as_dict(), ensure_ascii=False), status=error.status, content_type="application/json"
+    )
+
+
+class MethodNotAllowedMiddleware:
+    """A 405 under /api/ as the contract's JSON error (`method_not_allowed`), keeping its Allow header.
+
+    django-ninja answers a method that a path does not have with Django's plain-text
+    HttpResponseNotAllowed, from the path's view before any operation (and so any of the API's
+    exception handlers) runs. Below LocaleMiddleware, so the message is in the caller's language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            allowed = response.get("Allow", "")
+            answer = _error_response(
+                MethodNotAllowed(details={"allowed": [m.strip() for m in allowed.split(",") if m.strip()]})
+            )
+            answer["Allow"] = allowed
+            return answer
+        return response
 
 
 def tile_source(url: str) -> str:

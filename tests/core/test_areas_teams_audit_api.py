@@ -123,3 +123,26 @@ def test_an_audit_filter_time_with_a_zone_or_z_is_taken(as_role):
 
     assert client.get("/api/v1/audit", action="export", since="2000-01-01T00:00:00Z").json()["count"] == 1
     assert client.get("/api/v1/audit", action="export", since="2999-01-01T00:00:00+08:00").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("put", "/api/v1/me", "GET"),
+        ("delete", "/api/v1/alerts", "GET, POST"),
+        ("get", "/api/v1/auth/token", "DELETE, POST"),
+    ],
+)
+def test_a_method_a_path_does_not_take_gets_a_json_405_with_allow(as_role, method, path, allow):
+    client = as_role("county_coordinator", QIXIAN)
+
+    response = client.send(method, path, raw="")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert sorted(response["Allow"].split(", ")) == allow.split(", ")
+    assert response.json() == {
+        "code": "method_not_allowed",
+        "message": "此地址不支持该请求方法。",
+        "details": {"allowed": response["Allow"].split(", ")},
+    }
