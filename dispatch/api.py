@@ -13,7 +13,7 @@ from core.auth import actor_of
 from core.endpoints import errors
 from core.errors import InvalidInput, ZhengqiError
 from core.models import AuditAction
-from core.pagination import paginate
+from core.pagination import paginate, paginate_rows
 from core.schemas import Page
 from core.services.audit import audit_record
 from dispatch import cap, reports
@@ -30,6 +30,7 @@ from dispatch.schemas import (
     PreviewOut,
     ReportFilter,
     ReportOut,
+    ReportPageFilter,
     ResponseIn,
     ResponseOut,
     StatsOut,
@@ -223,12 +224,17 @@ class _UnsupportedMediaType(ZhengqiError):
 
 
 @router.get("/reports/response-times", response={200: ReportOut, **errors(401, 403, 422)})
-def report(request: HttpRequest, filters: Query[ReportFilter]) -> ReportOut:
+def report(request: HttpRequest, filters: Query[ReportPageFilter]) -> ReportOut:
     rows = reports.response_times(
         actor=actor_of(request), since=filters.since, until=filters.until, level=filters.level
     )
+    page, count = paginate_rows(rows, filters)
     return ReportOut(
-        since=filters.since, until=filters.until, level=filters.level, items=[StatsOut.build(r) for r in rows]
+        since=filters.since,
+        until=filters.until,
+        level=filters.level,
+        items=[StatsOut.build(r) for r in page],
+        count=count,
     )
 
 

@@ -190,6 +190,10 @@ class ReportFilter(Schema):
     level: str = Field("county", max_length=16)
 
 
+class ReportPageFilter(ReportFilter, PageParams):
+    limit: int = Field(200, ge=1, le=500)  # a row per area (a city has ~50 townships) and per kind
+
+
 class StatsOut(Schema):
     group: str
     key: str
@@ -212,6 +216,7 @@ class ReportOut(Schema):
     until: datetime
     level: str
     items: list[StatsOut]
+    count: int
 
 
 class PreviewOut(Schema):

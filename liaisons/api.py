@@ -17,7 +17,7 @@ from core.auth import actor_of
 from core.endpoints import errors
 from core.errors import PayloadTooLarge
 from core.pagination import paginate
-from core.schemas import Page
+from core.schemas import Page, PageParams
 from liaisons.api_coverage import router as coverage_router
 from liaisons.coverage_selectors import vacancies
 from liaisons.exporting import liaison_export
@@ -56,11 +56,11 @@ router = Router(tags=["liaisons"])
 router.add_router("/coverage", coverage_router)
 
 
-@router.get("/liaisons/sectors", response={200: Page[SectorOut], **errors(401)})
-def sectors(request: HttpRequest) -> dict[str, Any]:
+@router.get("/liaisons/sectors", response={200: Page[SectorOut], **errors(401, 422)})
+def sectors(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
     actor_of(request)
-    found = [SectorOut.build(s) for s in sector_list()]
-    return {"items": found, "count": len(found)}
+    items, count = paginate(sector_list(), params)
+    return {"items": [SectorOut.build(s) for s in items], "count": count}
 
 
 @router.get("/liaisons", response={200: Page[LiaisonOut], **errors(401, 403, 422)})

@@ -12,6 +12,7 @@ from ninja.responses import Status
 from core.auth import actor_of
 from core.endpoints import errors
 from core.jurisdiction import jurisdiction_for
+from core.pagination import paginate_rows
 from core.roles import Capability
 from core.schemas import Page
 from liaisons.coverage_selectors import (
@@ -27,6 +28,7 @@ from liaisons.coverage_selectors import (
 from liaisons.schemas import (
     CoverageAreaFilter,
     CoverageAreaOut,
+    CoverageListFilter,
     CoverageSummaryOut,
     FeatureCollectionOut,
     GridFilter,
@@ -84,23 +86,23 @@ def summary(request: HttpRequest, filters: Query[GridFilter]) -> CoverageSummary
 
 
 @router.get("/shortfalls", response={200: Page[ShortfallOut], **errors(401, 403, 404, 422)})
-def shortfalls(request: HttpRequest, filters: Query[GridFilter]) -> dict[str, Any]:
+def shortfalls(request: HttpRequest, filters: Query[CoverageListFilter]) -> dict[str, Any]:
     """(township, sector) pairs below their coverage target (default: one liaison per sector)."""
-    found = coverage_shortfalls(actor=actor_of(request), area=filters.area)
+    found, count = paginate_rows(coverage_shortfalls(actor=actor_of(request), area=filters.area), filters)
     items = [
         ShortfallOut(area_code=s.township, sector=s.sector, required=s.required, actual=s.actual, missing=s.missing)
         for s in found
     ]
-    return {"items": items, "count": len(items)}
+    return {"items": items, "count": count}
 
 
 @router.get("/targets", response={200: Page[TargetOut], **errors(401, 403, 404, 422)})
-def targets(request: HttpRequest, filters: Query[GridFilter]) -> dict[str, Any]:
+def targets(request: HttpRequest, filters: Query[CoverageListFilter]) -> dict[str, Any]:
     """Coverage targets that apply in your view: your own and those set above you (not editable here)."""
     actor = actor_of(request)
     manage = jurisdiction_for(actor, Capability.MANAGE_PEOPLE)
-    items = [TargetOut.build(t, editable=manage.covers(t.area_id)) for t in target_list(actor=actor, area=filters.area)]
-    return {"items": items, "count": len(items)}
+    found, count = paginate_rows(target_list(actor=actor, area=filters.area), filters)
+    return {"items": [TargetOut.build(t, editable=manage.covers(t.area_id)) for t in found], "count": count}
 
 
 @router.put("/targets", response={200: TargetOut, **errors(401, 403, 404, 422)})

@@ -228,6 +228,12 @@ class GridFilter(Schema):
     area: str | None = Field(None, pattern=_CODE, description="a county or township code; default: all you may see")
 
 
+class CoverageListFilter(PageParams):
+    # Shortfalls and targets are at most one per (division, sector): a city's ~60 divisions times its sectors.
+    limit: int = Field(500, ge=1, le=2000)
+    area: str | None = Field(None, pattern=_CODE, description="a county or township code; default: all you may see")
+
+
 class FeatureCollectionOut(Schema):
     type: Literal["FeatureCollection"]
     features: list[dict[str, Any]]

@@ -11,7 +11,7 @@ from ninja import Query, Router, Status
 from core.auth import actor_of
 from core.endpoints import errors
 from core.errors import NotFound
-from core.pagination import paginate
+from core.pagination import paginate, paginate_rows
 from core.schemas import Page, PageParams
 from training import codes, ical, reports, selectors
 from training.schemas import (
@@ -32,6 +32,7 @@ from training.schemas import (
     MySessionOut,
     RelayConfirmIn,
     RelayOut,
+    RelayParams,
     ReportParams,
     ReportRowOut,
     SessionIn,
@@ -93,11 +94,12 @@ def start(request: HttpRequest, session_id: int) -> SessionOut:
     return _out(request, session_id)
 
 
-@router.get("/sessions/{int:session_id}/relays", response={200: list[RelayOut], **errors(401, 404)})
-def relay_list(request: HttpRequest, session_id: int) -> list[RelayOut]:
+@router.get("/sessions/{int:session_id}/relays", response={200: Page[RelayOut], **errors(401, 404, 422)})
+def relay_list(request: HttpRequest, session_id: int, params: Query[RelayParams]) -> dict[str, Any]:
     session = selectors.session_get(actor=actor_of(request), session_id=session_id)
     found = selectors.relays_of(actor=actor_of(request), session=session).select_related("parent")
-    return [RelayOut.build(r) for r in found]
+    items, count = paginate(found, params)
+    return {"items": [RelayOut.build(r) for r in items], "count": count}
 
 
 @router.post(
@@ -154,10 +156,11 @@ def leave(request: HttpRequest, session_id: int, payload: LeaveIn) -> Status[Lea
     )
 
 
-@router.get("/sessions/{int:session_id}/leave", response={200: list[LeaveOut], **errors(401, 404)})
-def leave_list(request: HttpRequest, session_id: int) -> list[LeaveOut]:
+@router.get("/sessions/{int:session_id}/leave", response={200: Page[LeaveOut], **errors(401, 404, 422)})
+def leave_list(request: HttpRequest, session_id: int, params: Query[PageParams]) -> dict[str, Any]:
     session = selectors.session_get(actor=actor_of(request), session_id=session_id)
-    return [LeaveOut.build(x) for x in selectors.leave_list(actor=actor_of(request), session=session)]
+    items, count = paginate(selectors.leave_list(actor=actor_of(request), session=session), params)
+    return {"items": [LeaveOut.build(x) for x in items], "count": count}
 
 
 @router.post(
@@ -209,44 +212,43 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _export(rows: list[reports.Row], fmt: str, name: str) -> HttpResponse | list[dict[str, Any]]:
+def _export(rows: list[reports.Row], fmt: str, name: str) -> HttpResponse:
     if fmt == "csv":
         response = HttpResponse(reports.to_csv(rows), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(
-            reports.to_xlsx(rows, title=name),
-            content_type=XLSX,
-        )
     else:
-        return [r.as_dict() for r in rows]
+        response = HttpResponse(reports.to_xlsx(rows, title=name), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 
 @router.get(
     "/sessions/reports/attendance",
-    response={200: list[ReportRowOut], **errors(401, 403, 404, 422)},
+    response={200: Page[ReportRowOut], **errors(401, 403, 404, 422)},
     openapi_extra={"responses": {200: {"content": {"text/csv": {}, XLSX: {}}}}},  # ?format=csv|xlsx
 )
 def report(request: HttpRequest, params: Query[ReportParams]) -> Any:
     """Attendance rates by person, team, sector or area; `by=rollup` gives townships, counties and the city.
-    `format=csv|xlsx` downloads the same rows (the export is audited)."""
+    `format=csv|xlsx` downloads every row (the export is audited; `limit`/`offset` page the JSON only)."""
     since, until = reports.day_start(params.since), reports.day_start(params.until)
     actor = actor_of(request)
     if params.by == "rollup":
         rows = reports.attendance_rollup(actor=actor, since=since, until=until, area=params.area)
     else:
         rows = reports.attendance_report(actor=actor, group=params.by, since=since, until=until, area=params.area)
-    if params.format != "json":
-        reports.export_audit(actor=actor, by=params.by, since=params.since, until=params.until, area=params.area)
+    if params.format == "json":
+        page, count = paginate_rows(rows, params)
+        return {"items": [r.as_dict() for r in page], "count": count}
+    reports.export_audit(actor=actor, by=params.by, since=params.since, until=params.until, area=params.area)
     return _export(rows, params.format, f"attendance-{params.by}-{params.since}-{params.until}")
 
 
-@router.get("/sessions/reports/annual", response={200: list[AnnualRowOut], **errors(401, 403, 422)})
-def annual(request: HttpRequest, params: Query[AnnualParams]) -> list[dict[str, Any]]:
+@router.get("/sessions/reports/annual", response={200: Page[AnnualRowOut], **errors(401, 403, 422)})
+def annual(request: HttpRequest, params: Query[AnnualParams]) -> dict[str, Any]:
     """The year per county: counts, rate, sessions, and the rate of each month."""
-    return reports.annual_by_county(
+    rows = reports.annual_by_county(
         actor=actor_of(request),
         since=reports.day_start(reports.date(params.year, 1, 1)),
         until=reports.day_start(reports.date(params.year + 1, 1, 1)),
     )
+    items, count = paginate_rows(rows, params)
+    return {"items": items, "count": count}

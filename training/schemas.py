@@ -260,7 +260,14 @@ class AttendeeFilter(PageParams):
     status: AttendanceStatus | None = None
 
 
-class ReportParams(Schema):
+class RelayParams(PageParams):
+    limit: int = Field(200, ge=1, le=500)  # one relay per division of the session: a city has ~60
+
+
+class ReportParams(PageParams):
+    """`limit`/`offset` page the JSON rows; a CSV or XLSX download has every row."""
+
+    limit: int = Field(500, ge=1, le=10_000)  # by=person has one row per member
     since: date
     until: date = Field(..., description="Exclusive.")
     by: Literal["person", "team", "sector", "township", "county", "city", "rollup"] = "rollup"
@@ -280,7 +287,7 @@ class ReportRowOut(Schema):
     rate: float | None
 
 
-class AnnualParams(Schema):
+class AnnualParams(PageParams):
     year: int = Field(..., ge=2000, le=2100)
 
 

@@ -134,3 +134,13 @@ def test_a_volunteer_cannot_read_reports(as_role):
     response = as_role("volunteer", QIBIN_TOWNSHIP).get("/api/v1/alerts/reports/response-times", **_range())
 
     assert response.status_code == 403
+
+
+def test_the_response_times_come_a_page_at_a_time_with_a_count(as_role, history):
+    client = as_role("county_coordinator", QIBIN)
+
+    whole = client.get("/api/v1/alerts/reports/response-times", **_range()).json()
+    page = client.get("/api/v1/alerts/reports/response-times", limit=1, offset=1, **_range()).json()
+
+    assert (whole["count"], len(whole["items"])) == (3, 3)
+    assert (page["items"], page["count"]) == (whole["items"][1:2], 3)

@@ -178,3 +178,18 @@ def test_a_replaced_head_loses_the_station_head_grant_and_the_new_head_gets_it(
     last = AuditEntry.objects.filter(action="station_change").order_by("-id").first()
     assert last is not None
     assert last.details == {"change": "head", "head": [second.pk, None], "previous_head_grant_revoked": True}
+
+
+def test_sectors_and_shortfalls_come_a_page_at_a_time(as_role: Callable[..., ApiClient]) -> None:
+    client = as_role("township_coordinator", "410622101")
+
+    sectors = client.get("/api/v1/liaisons/sectors", limit=3, offset=2).json()
+    shortfalls = client.get("/api/v1/coverage/shortfalls").json()
+    page = client.get("/api/v1/coverage/shortfalls", limit=3, offset=2).json()
+
+    assert ([s["code"] for s in sectors["items"]], sectors["count"]) == (
+        ["city_management", "property", "food_delivery"],
+        8,
+    )
+    assert (shortfalls["count"], len(shortfalls["items"])) == (8, 8)  # no liaisons yet: every sector is short
+    assert page == {"items": shortfalls["items"][2:5], "count": 8}

@@ -159,3 +159,16 @@ def test_setting_work_areas_takes_the_same_number_of_queries_for_2_or_12_and_a_b
         {"area_code": "410611999"},
     )
     assert sorted(liaison.work_areas.values_list("code", flat=True)) == townships[:12]
+
+
+def test_targets_come_a_page_at_a_time(as_role: Callable[..., ApiClient]) -> None:
+    county = as_role("county_coordinator", QIXIAN)
+    for sector in ("transit", "hospital", "school"):
+        county.send("put", "/api/v1/coverage/targets", {"area_code": QIXIAN, "sector": sector, "min_liaisons": 2})
+
+    whole = county.get("/api/v1/coverage/targets", area=QIXIAN).json()
+    page = county.get("/api/v1/coverage/targets", area=QIXIAN, limit=2, offset=9).json()
+
+    assert (whole["count"], len(whole["items"])) == (11, 11)  # the city's default for each of 8 sectors, then ours
+    assert [(t["area_code"], t["sector"]) for t in page["items"]] == [(QIXIAN, "hospital"), (QIXIAN, "school")]
+    assert page == {"items": whole["items"][9:11], "count": 11}

@@ -285,3 +285,14 @@ def test_a_check_in_while_redis_is_down_answers_503_checkin_unavailable_and_reco
     assert Attendance.objects.get(session=meeting["session"], person=meeting["people"][0]).status == "invited"
     # Redis is back: the same code checks in.
     assert invitee.post(f"{meeting['url']}/checkin", {"code": right}).json()["status"] == "present"
+
+
+def test_the_host_lists_leave_requests_a_page_at_a_time(meeting, login):
+    for person, reason in zip(meeting["people"][:3], ("值班", "出差", "病假"), strict=True):
+        login(person).post(f"{meeting['url']}/leave", {"reason": reason})
+
+    first = meeting["host"].get(f"{meeting['url']}/leave", limit=2).json()
+    rest = meeting["host"].get(f"{meeting['url']}/leave", limit=2, offset=2).json()
+
+    assert ([x["reason"] for x in first["items"]], first["count"]) == (["值班", "出差"], 3)
+    assert ([x["reason"] for x in rest["items"]], rest["count"]) == (["病假"], 3)

@@ -95,7 +95,7 @@ def test_the_host_sees_which_units_confirmed(city_training, login):
         f"/api/v1/sessions/{city_training['id']}/relays/{QIXIAN}/confirm", {}
     )
 
-    relays = login(city_training["host"]).get(f"/api/v1/sessions/{city_training['id']}/relays").json()
+    relays = login(city_training["host"]).get(f"/api/v1/sessions/{city_training['id']}/relays").json()["items"]
 
     assert {r["area_code"]: r["status"] for r in relays if r["parent_area_code"] is None} == {
         code: "confirmed" if code == QIXIAN else "pending" for code in city_training["counties"]
@@ -156,7 +156,7 @@ def test_townships_reached_after_the_deadline_get_a_grace_and_the_county_hears_a
     assert list(townships.filter(overdue_at__isnull=False).values_list("area_id", flat=True)) == [second_township]
     assert [e["area_codes"] for e in events_of(given["county"], "session.relay_overdue")] == [[second_township]]
     assert [e["area_codes"] for e in events_of(given["host"], "session.relay_overdue")] == [[QIXIAN]]
-    listed = login(given["county"]).get(f"/api/v1/sessions/{given['id']}/relays").json()
+    listed = login(given["county"]).get(f"/api/v1/sessions/{given['id']}/relays").json()["items"]
     assert {r["area_code"]: r["overdue"] for r in listed if r["parent_area_code"] == QIXIAN} == {
         first_township: False,
         second_township: True,
@@ -222,3 +222,14 @@ def test_moving_the_start_before_the_receipt_deadline_brings_the_deadline_and_pe
         {"start": later.isoformat(), "end": (later + timedelta(hours=2)).isoformat()},
     )
     assert set(relays.exclude(area_id=QIXIAN).values_list("due_at", flat=True)) == {new_start}
+
+
+def test_the_relays_come_a_page_at_a_time(city_training, login):
+    host = login(city_training["host"])
+    url = f"/api/v1/sessions/{city_training['id']}/relays"
+
+    whole = host.get(url).json()
+    page = host.get(url, limit=2, offset=1).json()
+
+    assert (whole["count"], len(whole["items"])) == (len(city_training["counties"]), len(city_training["counties"]))
+    assert page == {"items": whole["items"][1:3], "count": whole["count"]}

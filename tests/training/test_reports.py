@@ -38,7 +38,7 @@ def city_year(clock, make_person, login, session_body, team_in):
 
 def rows_by_key(response):
     assert response.status_code == 200, response.content
-    return {(r["level"], r["key"]): r for r in response.json()}
+    return {(r["level"], r["key"]): r for r in response.json()["items"]}
 
 
 def test_the_city_roll_up_goes_township_county_city(city_year):
@@ -158,7 +158,7 @@ def test_the_annual_picture_per_county_has_monthly_rates_of_closed_sessions(city
 
     response = city_year["admin"].get("/api/v1/sessions/reports/annual", year=2026)
 
-    rows = {r["key"]: r for r in response.json()}
+    rows = {r["key"]: r for r in response.json()["items"]}
     assert response.status_code == 200
     assert (rows[QIXIAN]["sessions"], rows[QIXIAN]["rate"], rows[QIXIAN]["months"]) == (1, 0.5, {"6": 0.5})
 
@@ -167,3 +167,18 @@ def test_a_report_range_must_not_be_empty(city_year):
     response = city_year["admin"].get("/api/v1/sessions/reports/attendance", since="2026-07-01", until="2026-06-01")
 
     assert (response.status_code, response.json()["code"]) == (422, "end_before_start")
+
+
+def test_the_report_and_the_annual_picture_come_a_page_at_a_time_but_downloads_whole(city_year):
+    sessions_close_due(now=T0 + timedelta(days=2))
+    admin, url = city_year["admin"], "/api/v1/sessions/reports/attendance"
+
+    whole = admin.get(url, by="rollup", **RANGE).json()
+    page = admin.get(url, by="rollup", limit=2, offset=1, **RANGE).json()
+    as_csv = admin.get(url, by="rollup", format="csv", limit=1, **RANGE)
+    annual = admin.get("/api/v1/sessions/reports/annual", year=2026, limit=1).json()
+
+    assert (whole["count"], len(whole["items"])) == (5, 5)  # the city, 淇县 and 浚县, a township in each
+    assert page == {"items": whole["items"][1:3], "count": 5}
+    assert len(list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))) == 1 + 5
+    assert ([r["key"] for r in annual["items"]], annual["count"]) == ([XUNXIAN], 2)

@@ -214,7 +214,7 @@ def test_a_phone_is_invited_live_joins_checks_in_with_the_hosts_code_and_asks_le
     page.unroute(f"**/api/v1/sessions/{later_id}/leave")
 
     page.wait_for_selector(f"[data-session-id='{later_id}'] [data-testid=leave-result][data-status=pending]")
-    leaves = api(web_stack, host, "GET", f"sessions/{later_id}/leave").json()
+    leaves = api(web_stack, host, "GET", f"sessions/{later_id}/leave").json()["items"]
     assert [(x["reason"], x["status"]) for x in leaves] == [("值班冲突", "pending")]
     screenshot(page, "phone-sessions-zh-hans")
 

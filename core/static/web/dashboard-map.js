@@ -199,7 +199,7 @@
   }
 
   async function loadSummary() {
-    const [summary, shortfalls] = await Promise.all([fetchLayer("coverage/summary"), fetchLayer("coverage/shortfalls?limit=200")]);
+    const [summary, shortfalls] = await Promise.all([fetchLayer("coverage/summary"), fetchLayer("coverage/shortfalls?limit=2000")]);
     if (summary) {
       document.querySelector("[data-testid=summary-responders]").textContent = D.fmtNumber(summary.responders);
       document.querySelector("[data-testid=summary-1km]").textContent = D.fmtPercent(summary.within_1km);

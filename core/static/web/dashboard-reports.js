@@ -71,7 +71,8 @@
     } catch (err) { D.toast(D.errorText(err), "error"); return; }
     global.Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
     const [rows, times] = await Promise.all([
-      zq.api("GET", "sessions/reports/attendance?" + q).catch((err) => { D.toast(D.errorText(err), "error"); return []; }),
+      zq.api("GET", "sessions/reports/attendance?" + q).then((page) => page.items)
+        .catch((err) => { D.toast(D.errorText(err), "error"); return []; }),
       zq.api("GET", "alerts/reports/response-times?" + qr).catch((err) => { D.toast(D.errorText(err), "error"); return null; }),
     ]);
     drawAttendance(rows);

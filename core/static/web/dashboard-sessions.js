@@ -110,7 +110,7 @@
     let session, relays, counts;
     try {
       [session, relays, counts] = await Promise.all([
-        zq.api("GET", "sessions/" + id), zq.api("GET", "sessions/" + id + "/relays"), zq.api("GET", "sessions/" + id + "/attendance"),
+        zq.api("GET", "sessions/" + id), zq.api("GET", "sessions/" + id + "/relays").then((page) => page.items), zq.api("GET", "sessions/" + id + "/attendance"),
       ]);
     } catch (err) {
       if (String(id) !== String(selected) || read !== detailReads) return;
