@@ -82,6 +82,14 @@ class SessionStarting(Event):
     session: SessionBrief
 
 
+class LeaveDecided(Event):
+    """To the person who asked for leave: it was approved (they are excused) or rejected."""
+
+    type: Literal["session.leave_decided"] = "session.leave_decided"
+    session: SessionBrief
+    approved: bool
+
+
 class SessionRelayed(Event):
     """To a unit's coordinators: this session was passed down to you; confirm receipt."""
 

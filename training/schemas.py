@@ -12,7 +12,17 @@ from core.geo import Datum
 from core.roles import Role
 from core.schemas import AwareTime, PageParams, StrictIn
 from training.events import SessionBrief, SessionHead
-from training.models import Attendance, AttendanceStatus, LeaveRequest, Relay, Session, SessionKind, SessionMode, Venue
+from training.models import (
+    Attendance,
+    AttendanceStatus,
+    LeaveRequest,
+    LeaveStatus,
+    Relay,
+    Session,
+    SessionKind,
+    SessionMode,
+    Venue,
+)
 
 AreaCode = Annotated[str, StringConstraints(min_length=4, max_length=12, pattern=r"^\d+$")]
 
@@ -159,13 +169,16 @@ class SessionItem(SessionHead):
 class MySessionOut(SessionItem):
     attendance: AttendanceStatus
     checked_in_at: datetime | None
+    leave: LeaveStatus | None = Field(None, description="My leave request's status; null when I asked for none.")
 
     @staticmethod
     def of(a: Attendance) -> MySessionOut:
+        leave = getattr(a, "leave_status", None)  # annotated by selectors.my_sessions
         return MySessionOut(
             **SessionHead.fields_of(a.session),
             attendance=AttendanceStatus(a.status),
             checked_in_at=a.checked_in_at,
+            leave=LeaveStatus(leave) if leave else None,
         )
 
 
@@ -243,13 +256,23 @@ class AttendeeOut(Schema):
 class LeaveOut(Schema):
     id: int
     person_id: int
+    name: str
+    area_code: str = Field(..., description="The requester's home area.")
     reason: str
     status: str
     decided_at: datetime | None
 
     @staticmethod
     def build(x: LeaveRequest) -> LeaveOut:
-        return LeaveOut(id=x.pk, person_id=x.person_id, reason=x.reason, status=x.status, decided_at=x.decided_at)
+        return LeaveOut(
+            id=x.pk,
+            person_id=x.person_id,
+            name=x.person.name,
+            area_code=x.person.home_area_id,
+            reason=x.reason,
+            status=x.status,
+            decided_at=x.decided_at,
+        )
 
 
 class CalendarOut(Schema):

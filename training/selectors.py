@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from core.errors import NotFound
 from core.jurisdiction import Jurisdiction, grants_of, jurisdiction_for
@@ -135,7 +135,11 @@ def session_list(*, actor: User, since: datetime | None = None) -> QuerySet[Sess
 
 
 def my_sessions(*, actor: User, since: datetime | None = None) -> QuerySet[Attendance]:
-    attendances = Attendance.objects.filter(person__user_id=actor.pk)
+    """My attendance rows, each with `leave_status`: my leave request's status, or None when I asked for none."""
+    leave = LeaveRequest.objects.filter(session_id=OuterRef("session_id"), person_id=OuterRef("person_id"))
+    attendances = Attendance.objects.filter(person__user_id=actor.pk).annotate(
+        leave_status=Subquery(leave.values("status")[:1])
+    )
     if since is not None:
         attendances = attendances.filter(session__end__gte=since)
     return attendances.select_related("session", "session__host_area").order_by("session_start", "session_id")
@@ -184,7 +188,8 @@ def leave_list(*, actor: User, session: Session) -> QuerySet[LeaveRequest]:
     scope = session_scope(actor=actor, session=session)
     if scope is None:
         raise NotFound()
-    return LeaveRequest.objects.filter(session=session).filter(scope.q("person__home_area__code")).order_by("id")
+    found = LeaveRequest.objects.filter(session=session).filter(scope.q("person__home_area__code"))
+    return found.select_related("person").order_by("id")
 
 
 def checkin_code(*, actor: User, session_id: int, now: datetime) -> tuple[str, datetime]:

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 
 from core.jurisdiction import grants_of, jurisdiction_for
-from core.roles import STAFF_ROLES, Capability, Role
+from core.roles import CAPABILITIES, STAFF_ROLES, Capability, Role
 
 
 def page_config(user: Any) -> dict[str, Any]:
@@ -34,6 +34,13 @@ def page_config(user: Any) -> dict[str, Any]:
             for g in grants
         ],
         "can": {c.value: not jurisdiction_for(user, c).is_empty for c in Capability},
+        # Where the user may host sessions (and confirm a relayed session's receipt): the page offers
+        # a session's actions only where the API would take them.
+        "host_units": [
+            {"area_code": g.area_id, "area_prefix": g.area.prefix}
+            for g in grants
+            if Capability.HOST_SESSIONS in CAPABILITIES.get(g.role, frozenset())
+        ],
         "roles": {r.value: str(r.label) for r in Role},
     }
 

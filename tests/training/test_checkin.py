@@ -7,7 +7,7 @@ import pytest
 from core.models import AuditEntry
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP
 from tests.redis_outage import redis_down
-from tests.training.conftest import T0, create_session
+from tests.training.conftest import T0, create_session, events_of
 from training import codes
 from training.models import Attendance, Session
 from training.services.attendance import sessions_close_due
@@ -223,6 +223,35 @@ def test_an_approved_leave_request_excuses_and_a_rejected_one_does_not(meeting, 
     statuses = dict(Attendance.objects.filter(session=meeting["session"]).values_list("person_id", "status"))
     assert statuses[meeting["people"][0].pk] == "excused"
     assert statuses[meeting["people"][1].pk] == "invited"
+
+
+def test_my_sessions_and_the_leave_list_show_each_leave_request_and_its_decision_and_the_requester_is_told(
+    meeting, login
+):
+    first, second, third = (login(p) for p in meeting["people"])
+    asked = first.post(f"{meeting['url']}/leave", {"reason": "值班"}).json()
+    other = second.post(f"{meeting['url']}/leave", {"reason": "出差"}).json()
+    waiting = [i["leave"] for i in first.get("/api/v1/me/sessions").json()["items"]]
+
+    meeting["host"].post(f"{meeting['url']}/leave/{asked['id']}/decision", {"approve": True})
+    meeting["host"].post(f"{meeting['url']}/leave/{other['id']}/decision", {"approve": False})
+
+    def mine(client):
+        item = client.get("/api/v1/me/sessions").json()["items"][0]
+        return item["attendance"], item["leave"]
+
+    assert waiting == ["pending"]
+    assert mine(first) == ("excused", "approved")
+    assert mine(second) == ("invited", "rejected")
+    assert mine(third) == ("invited", None)
+    listed = meeting["host"].get(f"{meeting['url']}/leave").json()
+    assert [(x["name"], x["area_code"], x["status"]) for x in listed] == [
+        (meeting["people"][0].name, QIXIAN_TOWNSHIP, "approved"),
+        (meeting["people"][1].name, QIXIAN_TOWNSHIP, "rejected"),
+    ]
+    assert [e["approved"] for e in events_of(meeting["people"][0], "session.leave_decided")] == [True]
+    assert [e["approved"] for e in events_of(meeting["people"][1], "session.leave_decided")] == [False]
+    assert events_of(meeting["people"][2], "session.leave_decided") == []
 
 
 def test_the_host_marks_attendance_by_hand_and_it_is_audited(meeting, login):

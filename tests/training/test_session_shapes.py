@@ -51,7 +51,7 @@ def test_every_shape_of_a_session_carries_exactly_its_documented_fields(
         "venues",
     }
     assert set(item) == HEAD
-    assert set(mine) == HEAD | {"attendance", "checked_in_at"}
+    assert set(mine) == HEAD | {"attendance", "checked_in_at", "leave"}
     assert set(brief) == HEAD | {"sequence"}
     expected_head = {
         "id": session.pk,
@@ -68,4 +68,4 @@ def test_every_shape_of_a_session_carries_exactly_its_documented_fields(
         assert (shape["start"], shape["end"]) == ("2026-06-02T00:00:00Z", "2026-06-02T02:00:00Z")
     assert (detail["sequence"], brief["sequence"]) == (session.sequence, session.sequence)
     assert (detail["agenda"], detail["host_area_name"], detail["invitees"]) == ("一、防汛", "淇县", 1)
-    assert (mine["attendance"], mine["checked_in_at"]) == ("invited", None)
+    assert (mine["attendance"], mine["checked_in_at"], mine["leave"]) == ("invited", None, None)

@@ -33,6 +33,7 @@ def test_a_coordinator_gets_the_dashboard_with_their_grants_and_what_they_may_do
     assert [g["area_code"] for g in config["grants"]] == [QIXIAN]
     assert config["can"]["raise_alerts"] is True
     assert config["can"]["host_sessions"] is True
+    assert config["host_units"] == [{"area_code": QIXIAN, "area_prefix": QIXIAN}]
     assert set(config["tiles"]) == {"url", "datum", "attribution"}
 
 
@@ -45,6 +46,7 @@ def test_a_station_head_gets_the_dashboard_but_may_not_raise_alerts(make_person:
 
     assert config["can"]["view_people"] is True
     assert config["can"]["raise_alerts"] is False
+    assert config["host_units"] == []
 
 
 def test_a_volunteer_is_sent_to_the_phone_app(make_person: Any) -> None:

@@ -15,9 +15,9 @@ from redis.exceptions import RedisError
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, ServiceUnavailable
 from core.geo import Datum, LatLon, distance_m, to_wgs84, valid_lat_lon
-from realtime.events import announce
+from realtime.events import announce, publish
 from training import codes
-from training.events import AttendanceCounter
+from training.events import AttendanceCounter, LeaveDecided, SessionBrief
 from training.models import (
     Attendance,
     AttendanceStatus,
@@ -192,7 +192,8 @@ def leave_request(*, actor: User, session_id: int, reason: str) -> LeaveRequest:
 
 @transaction.atomic
 def leave_decide(*, actor: User, session_id: int, leave_id: int, approve: bool) -> LeaveRequest:
-    """A coordinator over the requester (or a host) approves or rejects; approval excuses them."""
+    """A coordinator over the requester (or a host) approves or rejects; approval excuses them.
+    The requester is told either way (their phone shows the decision)."""
     decider = acting_person(actor)
     leave = (
         LeaveRequest.objects.select_for_update()
@@ -215,6 +216,7 @@ def leave_decide(*, actor: User, session_id: int, leave_id: int, approve: bool) 
             tally_rebuild(session=leave.session)
         _announce_counts(leave.session)
     audit_session(actor=actor, session=leave.session, what="leave_decide", person_id=leave.person_id, approve=approve)
+    publish(LeaveDecided(session=SessionBrief.of(leave.session), approved=approve), to=[leave.person_id])
     return leave
 
 
