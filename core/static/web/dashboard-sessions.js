@@ -1,5 +1,6 @@
 /* Trainings and meetings: schedule one (audience inside the jurisdiction), see the receipts of the
- * units below, start it, show the rotating check-in code (and its QR) big, count attendance live.
+ * units below and confirm one's own unit's, start it, show the rotating check-in code (and its QR)
+ * big, count attendance live. The roll (invitees, hand marks, leave requests) is dashboard-sessions-roll.js.
  */
 (function () {
   "use strict";
@@ -20,6 +21,12 @@
   let listReads = 0; // the newest reads: an older answer that lands later is dropped
   let detailReads = 0;
   const acting = new Set(); // sessions with a start or cancel on its way: their buttons stay off
+  const confirming = new Set(); // "<session>:<unit>" receipts on their way: their buttons stay off likewise
+  // Where the viewer hosts sessions: a session hosted inside one of them is theirs to start, cancel, project
+  // and mark (the API's "manages"); a relayed unit that is one of them is theirs to confirm. The API checks again.
+  const hostUnits = D.config.host_units || [];
+  const hosts = (session) => hostUnits.some((u) => session.host_area_code.startsWith(u.area_prefix));
+  const ownUnit = (code) => hostUnits.some((u) => u.area_code === code);
 
   async function loadList() {
     const read = ++listReads;
@@ -107,10 +114,11 @@
 
   async function loadDetail(id) {
     const read = ++detailReads;
-    let session, relays, counts;
+    let session, relays, counts, leaves;
     try {
-      [session, relays, counts] = await Promise.all([
+      [session, relays, counts, leaves] = await Promise.all([
         zq.api("GET", "sessions/" + id), zq.api("GET", "sessions/" + id + "/relays").then((page) => page.items), zq.api("GET", "sessions/" + id + "/attendance"),
+        zq.api("GET", "sessions/" + id + "/leave").then((page) => page.items),
       ]);
     } catch (err) {
       if (String(id) !== String(selected) || read !== detailReads) return;
@@ -124,13 +132,15 @@
       return;
     }
     if (String(id) !== String(selected) || read !== detailReads) return; // another session or a newer read meanwhile
+    const mine = hosts(session);
     const live = session.status === "scheduled" || session.status === "started";
+    const projected = live && mine; // the check-in code is the hosts' to show
     const busy = acting.has(String(id));
     const actions = el("div", { class: "zq-actions" }, [
-      session.status === "scheduled"
+      session.status === "scheduled" && mine
         ? el("button", { type: "button", class: "zq-primary", "data-testid": "session-start", disabled: busy, onclick: () => post(id, "start"), text: t("Start now") })
         : null,
-      live ? el("button", { type: "button", "data-testid": "session-cancel", disabled: busy, onclick: () => { if (window.confirm(t("Cancel this session? Everyone invited is told."))) post(id, "cancel", { reason: "" }); }, text: t("Cancel session") }) : null,
+      live && mine ? el("button", { type: "button", "data-testid": "session-cancel", disabled: busy, onclick: () => { if (window.confirm(t("Cancel this session? Everyone invited is told."))) post(id, "cancel", { reason: "" }); }, text: t("Cancel session") }) : null,
       el("a", { class: "zq-button", href: "/api/v1/sessions/" + id + "/ics", text: t("Calendar file") }),
     ].filter(Boolean));
     const card = el("article", { class: "zq-card", "data-testid": "session-card", "data-session-id": id, "data-status": session.status }, [
@@ -150,25 +160,30 @@
           ]),
           el("p", { class: "zq-muted", "data-testid": "attendance-breakdown", text: breakdown(counts) }),
         ]),
-        live ? el("div", { "data-testid": "checkin-panel" }, [
+        projected ? el("div", { "data-testid": "checkin-panel" }, [
           el("p", { class: "zq-muted", text: t("Check-in code (changes every 30 seconds)") }),
           el("div", { class: "zq-code", "data-testid": "checkin-code-display", text: "······" }),
           el("p", { class: "zq-muted", "data-testid": "checkin-code-valid" }),
         ]) : null,
-        live ? el("img", { class: "zq-qr", "data-testid": "checkin-qr", alt: t("QR code of the check-in code") }) : null,
+        projected ? el("img", { class: "zq-qr", "data-testid": "checkin-qr", alt: t("QR code of the check-in code") }) : null,
       ].filter(Boolean)),
     ]);
     const receipts = el("section", { class: "zq-card" }, [
       el("h2", { text: t("Receipts from the units below") }),
       relays.length
         ? el("table", { class: "zq-table", "data-testid": "relay-table" }, [
-          el("thead", {}, [el("tr", {}, [t("Unit"), t("Passed on by"), t("Receipt"), t("Confirmed at")].map((h) => el("th", { text: h })))]),
-          el("tbody", {}, relays.map((r) => el("tr", { "data-area-code": r.area_code, "data-status": r.status }, [
+          el("thead", {}, [el("tr", {}, [t("Unit"), t("Passed on by"), t("Receipt"), t("Confirmed at"), ""].map((h) => el("th", { text: h })))]),
+          el("tbody", {}, relays.map((r) => el("tr", { "data-area-code": r.area_code, "data-status": r.status,
+            "data-overdue": r.overdue ? "true" : null, "data-key": "relay-" + r.area_code }, [
             el("td", { text: D.areaName(r.area_code) }),
             el("td", { text: r.parent_area_code ? D.areaName(r.parent_area_code) : "" }),
             el("td", {}, [el("span", { class: "zq-state", "data-state": r.status === "confirmed" ? "accepted" : r.overdue ? "declined" : "",
               text: t(RELAY[r.status] || r.status) + (r.overdue ? " · " + t("overdue") : "") })]),
             el("td", { text: r.confirmed_at ? D.fmtTime(r.confirmed_at) : "" }),
+            el("td", {}, live && r.status === "pending" && ownUnit(r.area_code)
+              ? [el("button", { type: "button", class: "zq-primary", "data-testid": "relay-confirm", disabled: confirming.has(id + ":" + r.area_code),
+                onclick: () => confirmRelay(id, r.area_code), text: t("Confirm receipt") })]
+              : []),
           ]))),
         ])
         : el("p", { class: "zq-muted", text: t("This session is not relayed through lower units.") }),
@@ -176,7 +191,8 @@
     // The code projected for the room stays on screen through a redraw (receipts come in all through
     // a session); the running rotation goes on and fetches the next one when it is due.
     const before = shownCard(id) && detail.querySelector("[data-testid=checkin-panel]");
-    const keep = live && before && codeFor === String(id);
+    const keep = projected && before && codeFor === String(id);
+    const roll = D.sessionRoll.section(session, leaves, { canMark: mine && session.status !== "cancelled", reload: () => loadDetail(id) });
     if (keep) {
       const display = attendance.querySelector("[data-testid=checkin-code-display]");
       const old = before.querySelector("[data-testid=checkin-code-display]");
@@ -186,8 +202,9 @@
       const qr = detail.querySelector("[data-testid=checkin-qr]");
       if (qr && qr.getAttribute("src")) attendance.querySelector("[data-testid=checkin-qr]").src = qr.getAttribute("src");
     }
-    detail.replaceChildren(card, attendance, receipts);
-    if (!live) stopCode();
+    // Focus (a mark or confirm button clicked, the roll's filter) survives the redraw.
+    zq.redraw(detail, () => detail.replaceChildren(card, attendance, receipts, roll));
+    if (!projected) stopCode();
     else if (!keep) showCode(id);
   }
 
@@ -247,8 +264,27 @@
     loadDetail(id);
   }
 
+  const refreshRoll = D.throttle(() => { if (visible && selected) D.sessionRoll.refresh(selected); }, 2000);
+  /* One receipt per unit at a time: a second click while the first is on its way does nothing. */
+  async function confirmRelay(id, code) {
+    const key = id + ":" + code;
+    if (confirming.has(key)) return;
+    confirming.add(key);
+    detail.querySelectorAll(`[data-testid=relay-table] tr[data-area-code="${code}"] [data-testid=relay-confirm]`).forEach((b) => { b.disabled = true; });
+    try {
+      await zq.api("POST", "sessions/" + id + "/relays/" + code + "/confirm", {});
+      D.toast(zq.interpolate(t("Receipt confirmed for %(unit)s."), { unit: D.areaName(code) }));
+    } catch (err) {
+      D.toast(D.errorText(err), "error");
+    } finally {
+      confirming.delete(key);
+    }
+    loadDetail(id);
+  }
+
   D.on("session.attendance", (event) => {
     if (!visible || String(event.session_id) !== String(selected)) return;
+    refreshRoll();
     const counter = detail.querySelector("[data-testid=attendance-counter]");
     if (counter) counter.textContent = String(present(event.counts));
     const more = detail.querySelector("[data-testid=attendance-breakdown]");
@@ -256,6 +292,12 @@
   });
   const reloadDetail = D.throttle(() => { if (visible && selected) loadDetail(selected); }, 1000);
   D.on("session.relay_confirmed", (event) => { if (String(event.session_id) === String(selected)) reloadDetail(); });
+  // To the unit above (or the host): units below did not confirm in time. The table shows them overdue.
+  D.on("session.relay_overdue", (event) => {
+    D.toast(zq.interpolate(t("No receipt in time from %(units)s: %(title)s"),
+      { units: event.area_codes.map(D.areaName).join(t(", ")), title: event.session.title }), "error");
+    if (visible && String(event.session.id) === String(selected)) reloadDetail();
+  });
   D.on("session.relayed", (event) => {
     D.toast(zq.interpolate(t("A session was passed down to you: %(title)s"), { title: event.session.title }));
     if (visible) loadList();

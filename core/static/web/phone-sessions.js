@@ -8,6 +8,11 @@
   const MODE_LABELS = { in_person: "In person", video: "Video", both: "In person and video" };
   const STATUS_LABELS = { scheduled: "Scheduled", started: "Started", ended: "Ended", cancelled: "Cancelled" };
   const ATTENDANCE_LABELS = { invited: "Invited", present: "Present", late: "Late", absent: "Absent", excused: "Excused" };
+  const LEAVE_LABELS = {
+    pending: "Leave requested: waiting for a decision.",
+    approved: "Leave approved: you are excused.",
+    rejected: "Leave not approved: please attend.",
+  };
   const CHECKED_IN = new Set(["present", "late"]);
 
   const listNode = document.querySelector("[data-testid=session-list]");
@@ -15,7 +20,7 @@
   const errorNode = document.querySelector("[data-testid=session-error]");
   let sessions = ZQP.store.get("sessions", []);
   const joinLinks = ZQP.store.get("join_links", {}); // session id -> join URL (from the session's venues)
-  const leaves = ZQP.store.get("leaves", {}); // session id -> "pending" once asked on this device
+  const leaves = ZQP.store.get("leaves", {}); // session id -> "pending" once asked on this device (until the list says)
   const drafts = {}; // what was typed, kept across re-renders
   const sending = new Set(); // "checkin-<id>" / "leave-<id>" on their way: the button stays off through re-renders
   let loading = null;
@@ -140,6 +145,9 @@
       changesHere++;
       leaves[s.id] = result.status;
       ZQP.store.set("leaves", leaves);
+      const shown = sessions.find((x) => x.id === s.id) || s; // the list may have been read again meanwhile
+      shown.leave = result.status;
+      ZQP.store.set("sessions", sessions);
       delete drafts[s.id];
       render();
     } catch (err) {
@@ -190,10 +198,12 @@
         text: zq.interpolate(zq.t("Check-in opens at %(time)s."),
           { time: ZQP.formatTime(new Date(Date.parse(s.start) - OPENS_MS).toISOString(), true) }) }));
     }
+    // The leave request's status as the server last said (decided by a coordinator), else as asked here.
+    const leave = s.leave || leaves[s.id];
     if (!checkedIn) {
-      if (leaves[s.id]) {
-        node.append(el("p", { class: "zq-muted", "data-testid": "leave-result", "data-status": leaves[s.id],
-          text: zq.t("Leave requested: waiting for a decision.") }));
+      if (leave) {
+        node.append(el("p", { class: leave === "rejected" ? "zq-error" : "zq-muted", "data-testid": "leave-result", "data-status": leave,
+          text: zq.t(LEAVE_LABELS[leave] || LEAVE_LABELS.pending) }));
       } else {
         const leaveForm = el("form", { class: "ph-leave", hidden: !draft.leaveOpen,
           onsubmit: (ev) => { ev.preventDefault(); requestLeave(s, node); } }, [
@@ -236,11 +246,13 @@
     "session.cancelled": "Cancelled: %(title)s",
     "session.reminder": "Starting soon: %(title)s",
     "session.starting": "Starting now: %(title)s",
+    "session.leave_decided": "Leave approved: %(title)s",
   };
 
   function apply(event, replaying) {
     if (!(event.type in MESSAGES)) return;
-    if (!replaying) ZQP.toast(zq.interpolate(zq.t(MESSAGES[event.type]), { title: event.session.title }));
+    const message = event.type === "session.leave_decided" && !event.approved ? "Leave not approved: %(title)s" : MESSAGES[event.type];
+    if (!replaying) ZQP.toast(zq.interpolate(zq.t(message), { title: event.session.title }));
     refreshSoon();
   }
 
