@@ -244,7 +244,7 @@ def test_my_sessions_and_the_leave_list_show_each_leave_request_and_its_decision
     assert mine(first) == ("excused", "approved")
     assert mine(second) == ("invited", "rejected")
     assert mine(third) == ("invited", None)
-    listed = meeting["host"].get(f"{meeting['url']}/leave").json()
+    listed = meeting["host"].get(f"{meeting['url']}/leave").json()["items"]
     assert [(x["name"], x["area_code"], x["status"]) for x in listed] == [
         (meeting["people"][0].name, QIXIAN_TOWNSHIP, "approved"),
         (meeting["people"][1].name, QIXIAN_TOWNSHIP, "rejected"),
