@@ -55,5 +55,20 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+# A login name shaped like a mainland mobile number: members' default login name is their phone.
+_PHONE_LIKE = re.compile(r"1\d{10}")
+
+
+def mask_username(username: str, *, phone: str | None) -> str:
+    """A login name as shown where the phone is masked: masked like one when it is the person's phone.
+
+    Members log in with their phone number unless given another name. With no person (or one
+    whose phone changed since) a name shaped like a mobile number is masked all the same.
+    """
+    if username and (username == phone or _PHONE_LIKE.fullmatch(username)):
+        return mask_phone(username)
+    return username
+
+
 def mask_id_number(last4: str) -> str:
     return f"{'*' * 14}{last4}" if last4 else ""

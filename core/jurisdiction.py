@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.models import Area, RoleGrant
+from core.models import PREFIX_LENGTH, Area, RoleGrant
 from core.roles import CAPABILITIES, Capability
 
 if TYPE_CHECKING:
@@ -52,6 +52,18 @@ class Jurisdiction:
         for prefix in self.prefixes:
             query |= Q(**{f"{field}__startswith": prefix})
         return query
+
+
+def shared_prefix(first: str, second: str) -> str:
+    """The prefix of the smallest division holding both area codes ("" when none does).
+
+    A jurisdiction covers it only if it covers both areas, so whatever is addressed to it
+    reaches nobody who may see only one of them.
+    """
+    for length in sorted(PREFIX_LENGTH.values(), reverse=True):
+        if len(first) >= length and len(second) >= length and first[:length] == second[:length]:
+            return first[:length]
+    return ""
 
 
 def grants_of(user: AnyUser) -> list[RoleGrant]:

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
-from core.identity import mask_id_number, mask_phone
+from core.identity import mask_id_number, mask_phone, mask_username
 from core.models import Area, AreaLevel, AuditEntry, Person, Team
 from core.roles import Role
 
@@ -182,9 +182,18 @@ class TeamIn(StrictIn):
 
 
 class AuditOut(Schema):
+    """An audit entry. Who acted is shown by login name, masked like a phone when it is one
+    (members' default login name is their phone number, and the audit trail is read by staff
+    who see phones masked in lists).
+
+    Which entries a reader sees is decided where they are written: each is filed under the area
+    it belongs to (a member's own action under their home area), so each county's audit shows
+    its own people and events.
+    """
+
     id: int
     at: datetime
-    actor: str
+    actor: str = Field(..., description="The actor's login name; a phone number is masked (138****5678).")
     action: str
     object_type: str
     object_id: str
@@ -194,10 +203,11 @@ class AuditOut(Schema):
 
     @staticmethod
     def build(entry: AuditEntry) -> AuditOut:
+        person = getattr(entry.actor, "person", None) if entry.actor is not None else None
         return AuditOut(
             id=entry.pk,
             at=entry.at,
-            actor=entry.actor_username,
+            actor=mask_username(entry.actor_username, phone=person.phone if person is not None else None),
             action=entry.action,
             object_type=entry.object_type,
             object_id=entry.object_id,

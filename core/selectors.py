@@ -117,7 +117,9 @@ def audit_list(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[AuditEntry]:
-    entries = AuditEntry.objects.filter(require(actor, Capability.VIEW_AUDIT).q("area_code"))
+    entries = AuditEntry.objects.filter(require(actor, Capability.VIEW_AUDIT).q("area_code")).select_related(
+        "actor__person"
+    )
     if action:
         entries = entries.filter(action=action)
     if since:

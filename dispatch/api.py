@@ -12,10 +12,10 @@ from ninja.responses import Status
 from core.auth import actor_of
 from core.endpoints import errors
 from core.errors import InvalidInput, ZhengqiError
-from core.models import AuditAction
 from core.pagination import paginate, paginate_rows
+from core.roles import Capability
 from core.schemas import Page
-from core.services.audit import audit_record
+from core.services.audit import export_audit
 from dispatch import cap, reports
 from dispatch.cap_export import alert_as_cap
 from dispatch.models import Alert, ResponseState
@@ -246,10 +246,11 @@ def report(request: HttpRequest, filters: Query[ReportPageFilter]) -> ReportOut:
 def report_csv(request: HttpRequest, filters: Query[ReportFilter]) -> HttpResponse:
     actor = actor_of(request)
     rows = reports.response_times(actor=actor, since=filters.since, until=filters.until, level=filters.level)
-    audit_record(
+    export_audit(
         actor=actor,
-        action=AuditAction.EXPORT,
+        capability=Capability.VIEW_PEOPLE,  # what the report itself requires
         object_type="alert_report",
+        area=None,
         details={"since": filters.since.isoformat(), "until": filters.until.isoformat(), "rows": len(rows)},
     )
     response = HttpResponse(reports.as_csv(rows), content_type="text/csv; charset=utf-8")

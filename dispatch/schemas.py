@@ -165,10 +165,14 @@ class BoardOut(Schema):
     status: AlertStatus
     needed: int
     radius_m: int | None
-    by_state: dict[str, int]
+    by_state: dict[str, int] = Field(..., description="every recipient's state, in the caller's jurisdiction or not")
+    recipients_total: int = Field(..., description="everyone the alert reached")
+    recipients_hidden: int = Field(
+        ..., description="of those, people outside the caller's jurisdiction: counted, never listed"
+    )
     time_to_first_accept_s: float | None
     time_to_first_on_scene_s: float | None
-    recipients: list[BoardRowOut]
+    recipients: list[BoardRowOut] = Field(..., description="recipients inside the caller's jurisdiction")
 
     @staticmethod
     def build(board: Board) -> BoardOut:
@@ -178,6 +182,8 @@ class BoardOut(Schema):
             needed=board.alert.needed,
             radius_m=board.alert.radius_m,
             by_state=board.by_state,
+            recipients_total=board.recipients,
+            recipients_hidden=board.hidden,
             time_to_first_accept_s=board.time_to_first_accept_s,
             time_to_first_on_scene_s=board.time_to_first_on_scene_s,
             recipients=[BoardRowOut(**vars(row)) for row in board.rows],

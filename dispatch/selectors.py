@@ -105,23 +105,46 @@ class BoardRow:
 
 @dataclass
 class Board:
+    """An alert's progress for one coordinator.
+
+    `rows` name only recipients homed inside the coordinator's jurisdiction; `by_state` and
+    `recipients` count every recipient (the alert's progress, which they direct), and `hidden`
+    says how many of those are people outside it, who are counted but never named.
+    """
+
     alert: Alert
     rows: list[BoardRow] = field(default_factory=list)
     by_state: dict[str, int] = field(default_factory=dict)
+    recipients: int = 0
+    hidden: int = 0
     time_to_first_accept_s: float | None = None
     time_to_first_on_scene_s: float | None = None
 
 
 def alert_board(*, actor: User, alert_id: int) -> Board:
-    """Every recipient and their state, nearest first; only for coordinators of the alert's area."""
+    """The recipients and their states, nearest first; only for coordinators of the alert's area.
+
+    An alert raised above a county (by the city) can reach several counties: a county
+    coordinator directing it sees its whole progress in the counts, but only their own
+    county's people by name (see `Board`).
+    """
     alert = alert_managed(actor=actor, alert_id=alert_id)
+    people = jurisdiction_for(actor, Capability.VIEW_PEOPLE)
     responses = {r.person_id: r for r in Response.objects.filter(alert=alert)}
     board = Board(alert=alert, by_state={"no_response": 0, **{s: 0 for s in ResponseState.values}})
-    deliveries = Delivery.objects.filter(alert=alert).select_related("person").order_by("wave", "distance_m", "id")
-    for delivery in deliveries:
+    for answer in responses.values():
+        board.by_state[answer.state] += 1
+    board.recipients = Delivery.objects.filter(alert=alert).count()
+    board.by_state["no_response"] = board.recipients - len(responses)
+    named = (
+        Delivery.objects.filter(alert=alert)
+        .filter(people.q("person__home_area__code"))
+        .select_related("person")
+        .order_by("wave", "distance_m", "id")
+    )
+    for delivery in named:
         response = responses.get(delivery.person_id)
         state = response.state if response else None
-        board.by_state[state or "no_response"] += 1
         board.rows.append(
             BoardRow(
                 person_id=delivery.person_id,
@@ -134,6 +157,7 @@ def alert_board(*, actor: User, alert_id: int) -> Board:
                 on_scene_at=response.on_scene_at if response else None,
             )
         )
+    board.hidden = board.recipients - len(board.rows)
     if alert.first_accepted_at:
         board.time_to_first_accept_s = (alert.first_accepted_at - alert.created_at).total_seconds()
     if alert.first_on_scene_at:

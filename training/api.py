@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import reduce
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -11,8 +12,11 @@ from ninja import Query, Router, Status
 from core.auth import actor_of
 from core.endpoints import errors
 from core.errors import NotFound
+from core.jurisdiction import shared_prefix
+from core.models import AuditAction
 from core.pagination import paginate, paginate_rows
 from core.schemas import Page, PageParams
+from core.services.audit import audit_record
 from training import codes, ical, reports, selectors
 from training.schemas import (
     AnnualParams,
@@ -47,9 +51,27 @@ router = Router(tags=["sessions"])
 
 
 def _out(request: HttpRequest, session_id: int) -> SessionOut:
-    session = selectors.session_get(actor=actor_of(request), session_id=session_id)
-    invitees = selectors.attendance_counts(session=session)["total"]
-    return SessionOut.build(session, invitees=invitees, venues=list(selectors.venues_of(session=session)))
+    """The session as the caller may see it; reading venue contacts' phones unmasked is audited."""
+    actor = actor_of(request)
+    session = selectors.session_get(actor=actor, session_id=session_id)
+    venues = list(selectors.venues_of(session=session))
+    revealed = selectors.venue_contacts_revealed(actor=actor, venues=venues)
+    if revealed:
+        audit_record(
+            actor=actor,
+            action=AuditAction.PERSONAL_DATA_READ,
+            object_type="venue_list",
+            object_id=session.pk,
+            # The narrowest area covering every revealed contact, so the entry is visible to their staff.
+            area_code=reduce(shared_prefix, [v.area_id for v in revealed]),
+            details={"fields": ["contact_phone"], "venue_ids": [v.pk for v in revealed]},
+        )
+    return SessionOut.build(
+        session,
+        invitees=selectors.invitations_seen(actor=actor, session=session),
+        venues=venues,
+        revealed={v.pk for v in revealed},
+    )
 
 
 @router.post("/sessions", response={201: SessionOut, **errors(401, 403, 404, 422)})

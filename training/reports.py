@@ -24,9 +24,9 @@ from openpyxl import Workbook
 
 from core.errors import InvalidInput, NotFound
 from core.jurisdiction import Jurisdiction, require
-from core.models import Area, AuditAction, Person, Team
+from core.models import Area, Person, Team
 from core.roles import Capability
-from core.services.audit import audit_record
+from core.services import audit
 from training.models import Attendance, AttendanceStatus, AttendanceTally, Session, SessionStatus, TallyDimension
 
 if TYPE_CHECKING:
@@ -276,10 +276,10 @@ def day_start(day: date) -> datetime:
 
 def export_audit(*, actor: User, by: str, since: date, until: date, area: str | None) -> None:
     """Exports leave the system with personal data (names), so each is audited."""
-    audit_record(
+    audit.export_audit(
         actor=actor,
-        action=AuditAction.EXPORT,
+        capability=Capability.HOST_SESSIONS,
         object_type="attendance_report",
-        area_code=area or min(require(actor, Capability.HOST_SESSIONS).prefixes, key=len),
+        area=area,
         details={"by": by, "since": since.isoformat(), "until": until.isoformat()},
     )

@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, StringConstraints
 
 from core.geo import Datum
+from core.identity import mask_phone
 from core.roles import Role
 from core.schemas import AwareTime, PageParams, StrictIn
 from training.events import SessionBrief, SessionHead
@@ -97,20 +98,22 @@ class VenueOut(Schema):
     name: str
     join_url: str
     contact_name: str
-    contact_phone: str
+    contact_phone: str = Field(
+        ..., description="Masked (138****5678) unless the caller may see personal data in the venue's area."
+    )
     lat: float | None
     lon: float | None
     geofence_m: int | None
 
     @staticmethod
-    def build(v: Venue) -> VenueOut:
+    def build(v: Venue, *, reveal_phone: bool) -> VenueOut:
         return VenueOut(
             id=v.pk,
             area_code=v.area_id,
             name=v.name,
             join_url=v.join_url,
             contact_name=v.contact_name,
-            contact_phone=v.contact_phone,
+            contact_phone=v.contact_phone if reveal_phone else mask_phone(v.contact_phone),
             lat=v.lat,
             lon=v.lon,
             geofence_m=v.geofence_m,
@@ -135,11 +138,13 @@ class SessionOut(SessionBrief):
     roles: list[str]
     relay_deadline: datetime | None
     cancel_reason: str
-    invitees: int
+    invitees: int = Field(
+        ..., description="invitations the caller may see: all (hosts), their jurisdiction's, or their own (an invitee)"
+    )
     venues: list[VenueOut]
 
     @staticmethod
-    def build(s: Session, *, invitees: int, venues: list[Venue]) -> SessionOut:
+    def build(s: Session, *, invitees: int, venues: list[Venue], revealed: set[int]) -> SessionOut:
         return SessionOut(
             **SessionBrief.brief_fields(s),
             agenda=s.agenda,
@@ -152,7 +157,7 @@ class SessionOut(SessionBrief):
             relay_deadline=s.relay_deadline,
             cancel_reason=s.cancel_reason,
             invitees=invitees,
-            venues=[VenueOut.build(v) for v in venues],
+            venues=[VenueOut.build(v, reveal_phone=v.pk in revealed) for v in venues],
         )
 
 

@@ -167,6 +167,21 @@ def attendance_counts(*, session: Session, scope: Jurisdiction | None = None) ->
     return counts
 
 
+def invitations_seen(*, actor: User, session: Session) -> int:
+    """The invitations the actor may count: every one (hosts), their own jurisdiction's (coordinators
+    the session reaches, as /attendance counts them), or their own (an invitee)."""
+    scope = session_scope(actor=actor, session=session)
+    if scope is None:
+        return Attendance.objects.filter(session=session, person__user_id=actor.pk).count()
+    return attendance_counts(session=session, scope=scope)["total"]
+
+
+def venue_contacts_revealed(*, actor: User, venues: list[Venue]) -> list[Venue]:
+    """The venues whose contact phone the actor may read unmasked: personal-data rights over the venue's area."""
+    personal = jurisdiction_for(actor, Capability.VIEW_PERSONAL_DATA)
+    return [v for v in venues if v.contact_phone and personal.covers(v.area_id)]
+
+
 def attendance_scoped(*, actor: User, session: Session) -> dict[str, int]:
     scope = session_scope(actor=actor, session=session)
     if scope is None:

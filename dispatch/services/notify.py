@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
-from core.models import AuditAction
+from core.jurisdiction import shared_prefix
+from core.models import AuditAction, Person
 from core.services.audit import audit_record
 from core.sql import int_array, number_array
 from dispatch.events import AlertCreated, BoardUpdate, NavLinks
@@ -113,33 +114,52 @@ def recipient_ids(*, alert: Alert) -> list[int]:
     return list(Delivery.objects.filter(alert=alert).values_list("person_id", flat=True))
 
 
-def audit_alert(*, actor: User | None, alert: Alert, action: str, **details: Any) -> None:
+def audit_alert(*, actor: User | None, alert: Alert, action: str, area_code: str = "", **details: Any) -> None:
+    """An alert action in the audit trail, filed under `area_code` (by default the alert's area).
+
+    A recipient's own action (a response) is filed under their home area instead: an alert can
+    reach several counties, and each county's audit shows its own people and events, never
+    another county's members (whose login name is often their phone number).
+    """
     audit_record(
         actor=actor,
         action=AuditAction.ALERT_ACTION,
         object_type="alert",
         object_id=alert.pk,
-        area_code=alert.area_id,
+        area_code=area_code or alert.area_id,
         details={"action": action, **details},
     )
 
 
 def announce_board(
-    *, alert: Alert, person_id: int | None = None, state: str | None = None, recipients: int | None = None
+    *, alert: Alert, person: Person | None = None, state: str | None = None, recipients: int | None = None
 ) -> None:
-    """The alert's counts to the dashboards covering it (`recipients` when the caller just counted them)."""
-    announce(
-        BoardUpdate(
-            alert_id=alert.pk,
-            status=alert.status,
-            radius_m=alert.radius_m,
-            recipients=Delivery.objects.filter(alert=alert).count() if recipients is None else recipients,
-            responses=response_counts(alert=alert),
-            person_id=person_id,
-            state=state,
-        ),
-        area_code=alert.area_id,
+    """The alert's counts to the dashboards covering it (`recipients` when the caller just counted them).
+
+    Counts are the alert's progress, for every dashboard covering the alert. Who answered
+    (`person`, `state`) goes only to dashboards that also cover that person's home area: an
+    alert raised in one county can reach people of another, whom that county's staff never see.
+    """
+    counts = BoardUpdate(
+        alert_id=alert.pk,
+        status=alert.status,
+        radius_m=alert.radius_m,
+        recipients=Delivery.objects.filter(alert=alert).count() if recipients is None else recipients,
+        responses=response_counts(alert=alert),
     )
+    if person is None:
+        announce(counts, area_code=alert.area_id)
+        return
+    named = counts.model_copy(update={"person_id": person.pk, "state": state})
+    if person.home_area_id.startswith(alert.area_id):
+        # Whoever covers the alert's area covers everyone homed inside it.
+        announce(named, area_code=alert.area_id)
+        return
+    announce(counts, area_code=alert.area_id)
+    both = shared_prefix(alert.area_id, person.home_area_id)
+    if both:
+        # Announced last: where both reach one dashboard within a tick, this one is kept (same coalescing key).
+        announce(named, area_code=both)
 
 
 def require_active(alert: Alert, *, now: datetime | None = None) -> None:

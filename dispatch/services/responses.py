@@ -78,6 +78,8 @@ def response_record(*, actor: User, alert_id: int, state: str, now: datetime | N
             AlertProgress(alert_id=alert.pk, accepted=after, needed=alert.needed, stand_down=after >= alert.needed),
             to=recipient_ids(alert=alert),
         )
-    audit_alert(actor=actor, alert=alert, action="response", state=state, previous=current)
-    announce_board(alert=alert, person_id=person.pk, state=state)
+    audit_alert(
+        actor=actor, alert=alert, action="response", area_code=person.home_area_id, state=state, previous=current
+    )
+    announce_board(alert=alert, person=person, state=state)
     return response

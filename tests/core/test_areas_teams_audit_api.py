@@ -91,6 +91,27 @@ def test_audit_entries_are_listed_only_within_the_jurisdiction(as_role, hebi):
     assert [item["area_code"] for item in body["items"]] == [QIXIAN_TOWNSHIP]
 
 
+def test_the_audit_masks_an_actor_whose_login_name_is_their_phone(as_role, make_person, hebi):
+    member = make_person("volunteer", QIXIAN_TOWNSHIP)
+    member.user.username = member.phone  # members log in with their phone number unless given another name
+    member.user.save(update_fields=["username"])
+    AuditEntry.objects.create(
+        action="alert_action", area_code=QIXIAN_TOWNSHIP, actor=member.user, actor_username=member.phone
+    )
+    # The person is gone; the name they used is still shaped like a phone.
+    AuditEntry.objects.create(action="alert_action", area_code=QIXIAN_TOWNSHIP, actor_username="13900001111")
+    AuditEntry.objects.create(action="alert_action", area_code=QIXIAN_TOWNSHIP, actor_username="county_410622")
+
+    body = as_role("county_coordinator", QIXIAN).get("/api/v1/audit", action="alert_action").json()
+
+    assert [item["actor"] for item in body["items"]] == [
+        "county_410622",
+        "139****1111",
+        f"{member.phone[:3]}****{member.phone[-4:]}",
+    ]
+    assert member.phone not in str(body)
+
+
 def test_a_township_coordinator_may_not_read_the_audit_log(as_role):
     assert as_role("township_coordinator", QIXIAN_TOWNSHIP).get("/api/v1/audit").status_code == 403
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.jurisdiction import Jurisdiction, grants_of, jurisdiction_for
+from core.jurisdiction import Jurisdiction, grants_of, jurisdiction_for, shared_prefix
 from core.models import Area, AreaBoundary, Person
 from core.roles import Capability
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP
@@ -82,3 +82,18 @@ def test_grants_leave_the_county_polygon_unread(make_person):
     assert len(queries) == 1
     assert "boundary" not in queries[0]["sql"]
     assert grant.area.outline.geometry == outline  # still there when asked for (one more query)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shared"),
+    [
+        (QIXIAN_TOWNSHIP, "410622101201", QIXIAN_TOWNSHIP),  # a village inside the township
+        (QIXIAN_TOWNSHIP, "410622102", QIXIAN),  # two townships of 淇县
+        (QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP, "4106"),  # 淇县 and 浚县: only the city holds both
+        ("410600", QIXIAN, "4106"),  # the city itself and one of its counties
+        (QIXIAN, "410721001", ""),  # another city: no division of ours holds both
+    ],
+)
+def test_the_shared_prefix_is_that_of_the_smallest_division_holding_both(first, second, shared):
+    assert shared_prefix(first, second) == shared
+    assert shared_prefix(second, first) == shared

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.models import Area, AuditEntry
 from dispatch.models import Alert
-from tests.conftest import QIBIN, QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP
+from tests.conftest import QIBIN, QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,18 @@ def test_the_csv_has_one_row_per_group_and_is_audited(as_role, history):
     assert rows[0][:4] == ["group", "key", "name", "alerts"]
     assert rows[1] == ["area", QIXIAN, Area.objects.get(code=QIXIAN).name, "1", "1", "5.0", "5.0", "1", "50.0", "50.0"]
     assert AuditEntry.objects.filter(action="export", object_type="alert_report").count() == 1
+
+
+def test_a_county_export_is_in_the_audit_trail_of_that_county_and_the_city_only(as_role, history):
+    as_role("county_coordinator", QIXIAN).get("/api/v1/alerts/reports/response-times.csv", **_range())
+
+    seen = {
+        area: as_role(role, area).get("/api/v1/audit", action="export").json()["count"]
+        for role, area in (("county_coordinator", QIXIAN), ("city_admin", "410600"), ("county_coordinator", XUNXIAN))
+    }
+
+    assert AuditEntry.objects.get(action="export", object_type="alert_report").area_code == QIXIAN
+    assert seen == {QIXIAN: 1, "410600": 1, XUNXIAN: 0}
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised():

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.models import AuditEntry
+from core.models import Area, AuditEntry
 from dispatch.models import Alert, Response
 from realtime.models import StreamEvent
-from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP, QIXIAN
+from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
 from tests.dispatch.conftest import point_at
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +200,82 @@ def test_each_response_updates_the_board_of_dashboards_covering_the_alert(
         "accepted",
         3,
     )
+
+
+@pytest.fixture
+def across_counties(make_person, login):
+    """A city alert raised in 淇县 that also reaches 浚县: (city client, alert, 淇县 recipient, 浚县 recipient)."""
+    city = login(make_person("city_admin", "410600"))
+    qixian_vol = make_person("volunteer", QIXIAN_TOWNSHIP)
+    xunxian_vol = make_person("volunteer", XUNXIAN_TOWNSHIP)
+    spot = Area.objects.get(code=QIXIAN_TOWNSHIP)
+    alert = city.post(
+        "/api/v1/alerts",
+        {
+            "kind": "other",
+            "title": "跨县",
+            "lat": spot.lat,
+            "lon": spot.lon,
+            "area_codes": [QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP],
+        },
+    ).json()
+    assert (alert["area_code"], alert["recipients"]) == (QIXIAN_TOWNSHIP, 2)
+    return city, Alert.objects.get(pk=alert["id"]), qixian_vol, xunxian_vol
+
+
+def test_a_county_coordinators_board_names_only_their_countys_people_but_counts_everyone(
+    across_counties, as_role, login
+):
+    city, alert, qixian_vol, xunxian_vol = across_counties
+    _respond(login(xunxian_vol), alert.pk, "accepted")
+
+    county = as_role("county_coordinator", QIXIAN).get(f"/api/v1/alerts/{alert.pk}/board").json()
+    whole = city.get(f"/api/v1/alerts/{alert.pk}/board").json()
+
+    assert [(r["person_id"], r["name"], r["area_code"]) for r in county["recipients"]] == [
+        (qixian_vol.pk, qixian_vol.name, QIXIAN_TOWNSHIP)
+    ]
+    assert (county["recipients_total"], county["recipients_hidden"]) == (2, 1)
+    assert (county["by_state"]["accepted"], county["by_state"]["no_response"]) == (1, 1)
+    assert county["time_to_first_accept_s"] is not None
+    assert sorted(r["person_id"] for r in whole["recipients"]) == sorted([qixian_vol.pk, xunxian_vol.pk])
+    assert (whole["recipients_total"], whole["recipients_hidden"], whole["by_state"]) == (2, 0, county["by_state"])
+
+
+def test_a_response_from_another_county_names_the_responder_only_to_dashboards_covering_both_counties(
+    across_counties, login, monkeypatch, django_capture_on_commit_callbacks
+):
+    _, alert, _, xunxian_vol = across_counties
+    sent = []
+    monkeypatch.setattr("realtime.transport.announce", lambda **kw: sent.append(kw))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _respond(login(xunxian_vol), alert.pk, "accepted")
+
+    boards = [(kw["area_code"], kw["body"]) for kw in sent if kw["body"]["type"] == "alert.board"]
+    assert [(area, body["person_id"], body["state"]) for area, body in boards] == [
+        (QIXIAN_TOWNSHIP, None, None),  # the alert's progress, for every dashboard covering it
+        ("4106", xunxian_vol.pk, "accepted"),  # who answered: only dashboards covering 淇县 and 浚县 (the city's)
+    ]
+    assert [body["responses"]["accepted"] for _, body in boards] == [1, 1]
+
+
+def test_a_response_is_audited_under_the_responders_home_area(across_counties, login, as_role):
+    _, alert, qixian_vol, xunxian_vol = across_counties
+
+    _respond(login(xunxian_vol), alert.pk, "accepted")
+    _respond(login(qixian_vol), alert.pk, "declined")
+
+    entries = AuditEntry.objects.filter(action="alert_action", details__action="response")
+    assert sorted(entries.values_list("area_code", "actor__person__pk")) == sorted(
+        [(XUNXIAN_TOWNSHIP, xunxian_vol.pk), (QIXIAN_TOWNSHIP, qixian_vol.pk)]
+    )
+    seen = {
+        county: [
+            e["details"]["state"]
+            for e in as_role("county_coordinator", county).get("/api/v1/audit").json()["items"]
+            if e["details"].get("action") == "response"
+        ]
+        for county in (QIXIAN, XUNXIAN)
+    }
+    assert seen == {QIXIAN: ["declined"], XUNXIAN: ["accepted"]}

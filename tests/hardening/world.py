@@ -4,7 +4,9 @@ Actors all work in 淇县 (the city admin over all of 鹤壁). The same kinds of
 inside their jurisdiction (淇县 高村镇), outside it (浚县 善堂镇) and outside the city
 altogether (a made-up 新乡 county, the city admin's "outside"). Everything outside carries
 distinctive markers (names, phones, ID numbers, titles, coordinates), so a test can grep
-every response body or socket frame an actor gets for something it must never see.
+every response body or socket frame an actor gets for something it must never see. The inside
+alert is raised by the city and also reaches 浚县, whose member accepts it: 淇县 staff manage it
+(board, audit) without ever seeing that member.
 """
 
 from __future__ import annotations
@@ -175,13 +177,19 @@ def build_world(api: Any) -> World:
         "outside": _person(XUNXIAN, "county_coordinator", name="浚县标记协调员", username="xunxian_marker_raiser"),
         "far": _person(FAR_CITY, "city_admin", name="新乡标记管理员", username="far_marker_raiser"),
     }
+    city_raiser = _person(CITY, "city_admin", name="鹤壁市协调员", username="city_raiser")
     for key, side in (("inside", inside), ("outside", outside), ("far", far)):
         client = api(bearer(coordinators[key]))
         tag = side.person.name.removesuffix("义警")
-        response = client.post(
-            "/api/v1/alerts",
-            {"kind": "other", "title": f"{tag}警情", "description": f"{tag}描述", "area_codes": [side.area]},
-        )
+        alert = {"kind": "other", "title": f"{tag}警情", "description": f"{tag}描述", "area_codes": [side.area]}
+        if key == "inside":
+            # Raised by the city in 淇县, it also reaches 浚县's members: 淇县 staff manage it, and must still
+            # never see who in 浚县 it reached or how they answered.
+            spot = Area.objects.get(code=side.area)
+            alert |= {"lat": spot.lat, "lon": spot.lon, "area_codes": [side.area, XUNXIAN_TOWNSHIP]}
+            response = api(bearer(city_raiser)).post("/api/v1/alerts", alert)
+        else:
+            response = client.post("/api/v1/alerts", alert)
         assert response.status_code == 201, (key, response.content)
         side.alert_id = response.json()["id"]
         start = timezone.now() + timedelta(days=2)
@@ -204,6 +212,8 @@ def build_world(api: Any) -> World:
         side.leave_id = leave.json()["id"]
         _mark(side, tag, f"{tag}警情", f"{tag}描述", f"{tag}培训", f"{tag}议程", f"{tag}请假", f"{tag}义警队")
         side.markers += [f"{tag}工作站", f"{tag}外卖站", coordinators[key].name, coordinators[key].user.username]
+    answer = api(bearer(outside.person)).post(f"/api/v1/alerts/{inside.alert_id}/responses", {"state": "accepted"})
+    assert answer.status_code == 200, answer.content
     _on_duty(inside.person, QIXIAN_FIX)
     _on_duty(outside.person, XUNXIAN_FIX)
     _on_duty(far.person, FAR_FIX)

@@ -254,6 +254,21 @@ def test_my_sessions_and_the_leave_list_show_each_leave_request_and_its_decision
     assert events_of(meeting["people"][2], "session.leave_decided") == []
 
 
+def test_asking_for_leave_is_audited_under_the_invitees_home_area(meeting, login):
+    person = meeting["people"][0]
+
+    asked = login(person).post(f"{meeting['url']}/leave", {"reason": "值班"})
+
+    assert asked.status_code == 201
+    entry = AuditEntry.objects.get(action="session_action", details__what="leave_request")
+    assert (entry.actor_id, entry.object_id, entry.area_code) == (
+        person.user_id,
+        str(meeting["session"].pk),
+        QIXIAN_TOWNSHIP,
+    )
+    assert entry.details == {"what": "leave_request", "person_id": person.pk, "leave_id": asked.json()["id"]}
+
+
 def test_the_host_marks_attendance_by_hand_and_it_is_audited(meeting, login):
     person = meeting["people"][2]
 

@@ -88,6 +88,98 @@ def test_bad_input_is_a_specific_error_and_writes_nothing(
     assert Attendance.objects.count() == 0
 
 
+@pytest.mark.parametrize("phone", ["0392-1234567", "12345", "call 张三"])
+def test_a_venue_contact_phone_that_is_not_a_mobile_number_is_refused_and_nothing_is_written(
+    clock, make_person, login, session_body, phone
+):
+    host = make_person("county_coordinator", QIXIAN)
+    make_person("volunteer", QIXIAN_TOWNSHIP)
+
+    response = login(host).post(
+        "/api/v1/sessions", session_body(venues=[{"area_code": QIXIAN, "contact_phone": phone}])
+    )
+
+    assert response.status_code == 422
+    assert (response.json()["code"], response.json()["details"]) == ("invalid_phone", {"field": "contact_phone"})
+    assert Session.objects.count() == 0
+
+
+def test_a_venue_contact_phone_is_kept_as_11_digits(clock, make_person, login, session_body):
+    host = make_person("county_coordinator", QIXIAN)
+    make_person("volunteer", QIXIAN_TOWNSHIP)
+
+    created = create_session(
+        login(host), session_body(venues=[{"area_code": QIXIAN, "contact_phone": "+86 138-1234-5678"}])
+    )
+
+    # The host's venue as given, and the room of the township it is relayed to (no contact phone).
+    assert [(v["area_code"], v["contact_phone"]) for v in created["venues"]] == [
+        (QIXIAN, "13812345678"),
+        (QIXIAN_TOWNSHIP, ""),
+    ]
+
+
+QIXIAN_CONTACT, XUNXIAN_CONTACT = "13812345678", "13912345678"
+
+
+@pytest.fixture
+def city_session(clock, make_person, login, session_body):
+    """A city meeting for 1 volunteer in 淇县 and 3 in 浚县, with a venue (and its contact) in each county."""
+    city = make_person("city_admin", "410600")
+    qixian_invitee = make_person("volunteer", QIXIAN_TOWNSHIP)
+    for _ in range(3):
+        make_person("volunteer", XUNXIAN_TOWNSHIP)
+    venues = [
+        {"area_code": QIXIAN, "name": "淇县会议室", "contact_name": "张三", "contact_phone": QIXIAN_CONTACT},
+        {"area_code": XUNXIAN, "name": "浚县会议室", "contact_name": "李四", "contact_phone": XUNXIAN_CONTACT},
+    ]
+    created = create_session(login(city), session_body(venues=venues))
+    return {"url": f"/api/v1/sessions/{created['id']}", "city": login(city), "invitee": login(qixian_invitee)}
+
+
+def test_each_viewer_counts_the_invitations_they_may_see_as_the_attendance_counts_them(city_session, as_role):
+    county = as_role("county_coordinator", QIXIAN)
+
+    invitees = {
+        "city": city_session["city"].get(city_session["url"]).json()["invitees"],
+        "county": county.get(city_session["url"]).json()["invitees"],
+        "invitee": city_session["invitee"].get(city_session["url"]).json()["invitees"],
+    }
+
+    assert invitees == {"city": 4, "county": 1, "invitee": 1}
+    assert county.get(f"{city_session['url']}/attendance").json()["total"] == invitees["county"]
+    assert city_session["city"].get(f"{city_session['url']}/attendance").json()["total"] == invitees["city"]
+
+
+def _contacts(client, url):
+    return [(v["area_code"], v["contact_phone"]) for v in client.get(url).json()["venues"] if v["contact_phone"]]
+
+
+def test_venue_contact_phones_are_shown_only_where_the_caller_may_see_personal_data_and_that_read_is_audited(
+    city_session, as_role
+):
+    url = city_session["url"]
+    before = AuditEntry.objects.count()
+
+    seen = {
+        "city": _contacts(city_session["city"], url),
+        "county": _contacts(as_role("county_coordinator", QIXIAN), url),
+        "township": _contacts(as_role("township_coordinator", QIXIAN_TOWNSHIP), url),
+        "invitee": _contacts(city_session["invitee"], url),
+    }
+
+    masked = [(XUNXIAN, "139****5678"), (QIXIAN, "138****5678")]
+    assert seen == {
+        "city": [(XUNXIAN, XUNXIAN_CONTACT), (QIXIAN, QIXIAN_CONTACT)],
+        "county": [(XUNXIAN, "139****5678"), (QIXIAN, QIXIAN_CONTACT)],
+        "township": masked,
+        "invitee": masked,
+    }
+    reads = AuditEntry.objects.filter(pk__gt=before, action="personal_data_read").order_by("id")
+    assert {e.object_type for e in reads} == {"venue_list"}
+    assert [(e.area_code, len(e.details["venue_ids"])) for e in reads] == [("4106", 2), (QIXIAN, 1)]
+
+
 def test_a_volunteer_may_not_host(clock, make_person, login, session_body):
     response = login(make_person("volunteer", QIXIAN_TOWNSHIP)).post("/api/v1/sessions", session_body())
 

@@ -179,6 +179,11 @@ def attendance_mark(*, actor: User, session_id: int, person_id: int, status: str
 
 @transaction.atomic
 def leave_request(*, actor: User, session_id: int, reason: str) -> LeaveRequest:
+    """An invitee asks to be excused; audited like the decision on it.
+
+    Filed under the invitee's home area, which lies inside the host's (the audience always
+    does): the host's staff and the invitee's own county see it, and no other county does.
+    """
     person = acting_person(actor)
     session = session_get(actor=actor, session_id=session_id)
     if not Attendance.objects.filter(session=session, person=person).exists():
@@ -187,7 +192,16 @@ def leave_request(*, actor: User, session_id: int, reason: str) -> LeaveRequest:
         raise Conflict(_("This session is over or cancelled."), code="session_closed")
     if LeaveRequest.objects.filter(session=session, person=person).exists():
         raise Conflict(_("You have already asked for leave."), code="leave_already_requested")
-    return LeaveRequest.objects.create(session=session, person=person, reason=reason.strip())
+    leave = LeaveRequest.objects.create(session=session, person=person, reason=reason.strip())
+    audit_session(
+        actor=actor,
+        session=session,
+        what="leave_request",
+        area_code=person.home_area_id,
+        person_id=person.pk,
+        leave_id=leave.pk,
+    )
+    return leave
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, InvalidInput
 from core.geo import Datum, to_wgs84, valid_lat_lon
+from core.identity import normalize_phone
 from core.jurisdiction import area_within
 from core.models import Area, AuditAction, Person
 from core.services.audit import audit_record
@@ -60,6 +61,16 @@ def area_under(code: str, within: Area, *, field: str) -> Area:
     )
 
 
+def _contact_phone(raw: str) -> str:
+    """A venue contact's mobile number as 11 digits (blank stays blank), like every phone the platform keeps."""
+    if not raw.strip():
+        return ""
+    try:
+        return normalize_phone(raw)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, code=error.code, details={"field": "contact_phone"}) from None
+
+
 def venue_create(
     *, session: Session, area: Area, by: Person | None, spec: VenueIn | None = None, contact_name: str = ""
 ) -> Venue:
@@ -81,7 +92,7 @@ def venue_create(
         key=key,
         join_url=join_url(session=session, venue_key=key) if session.mode != "in_person" else "",
         contact_name=spec.contact_name if spec is not None else contact_name,
-        contact_phone=spec.contact_phone if spec is not None else "",
+        contact_phone=_contact_phone(spec.contact_phone) if spec is not None else "",
         lat=lat,
         lon=lon,
         geofence_m=spec.geofence_m if spec is not None else None,

@@ -88,7 +88,7 @@
         board.radius_m ? zq.interpolate(t("radius %(r)s"), { r: D.fmtDistance(board.radius_m) }) : "",
         zq.interpolate(t("%(n)s needed"), { n: board.needed })].filter(Boolean).join(" · ") }),
       el("dl", { class: "zq-counts" }, [
-        stat(t("Recipients"), D.fmtNumber(board.recipients.length), "board-recipients"),
+        stat(t("Recipients"), D.fmtNumber(board.recipients_total), "board-recipients"),
         stat(t("Delivered"), D.fmtNumber(alert.deliveries ? alert.deliveries.delivered : null), "board-delivered"),
         stat(t("Accepted"), D.fmtNumber(accepted(counts)), "board-accepted", true),
         stat(t("On scene"), D.fmtNumber((counts.on_scene || 0) + (counts.done || 0)), "board-on-scene"),
@@ -98,7 +98,7 @@
       ]),
       actions,
       el("h3", { text: t("Recipients") }),
-      board.recipients.length
+      board.recipients_total
         ? el("table", { class: "zq-table" }, [
           el("thead", {}, [el("tr", {}, [t("Name"), t("Area"), t("Distance"), t("Wave"), t("State"), t("Accepted at")].map((h, i) =>
             el("th", { class: i === 2 || i === 3 ? "zq-num" : null, text: h })))]),
