@@ -39,6 +39,33 @@ def normalize_phone(raw: str) -> str:
     return national
 
 
+def normalize_contact_phone(raw: str) -> str:
+    """A contact number for a place (a venue's conference room): a mobile as 11 digits, or a mainland
+    fixed line as area code and number ("0392-1234567"); else InvalidInput(invalid_phone)."""
+    try:
+        return normalize_phone(raw)
+    except InvalidInput:
+        pass
+    cleaned = _SEPARATORS.sub("", raw or "")
+    error = InvalidInput(
+        _("Not a valid mainland China phone number."), code="invalid_phone", details={"field": "phone"}
+    )
+    if not cleaned or len(cleaned) > 20:
+        raise error
+    try:
+        number = phonenumbers.parse(cleaned, "CN")
+    except phonenumbers.NumberParseException:
+        raise error from None
+    if (
+        number.country_code != 86
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.FIXED_LINE
+    ):
+        raise error
+    area, _space, local = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL).partition(" ")
+    return f"{area}-{local.replace(' ', '')}"
+
+
 def normalize_id_number(raw: str) -> str:
     """Return an 18-character resident ID number (checksum verified), or raise invalid_id_number."""
     try:

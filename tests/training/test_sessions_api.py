@@ -88,8 +88,8 @@ def test_bad_input_is_a_specific_error_and_writes_nothing(
     assert Attendance.objects.count() == 0
 
 
-@pytest.mark.parametrize("phone", ["0392-1234567", "12345", "call 张三"])
-def test_a_venue_contact_phone_that_is_not_a_mobile_number_is_refused_and_nothing_is_written(
+@pytest.mark.parametrize("phone", ["0392-123", "12345", "call 张三", "+1 212 555 0100"])
+def test_a_venue_contact_phone_that_is_not_a_phone_number_is_refused_and_nothing_is_written(
     clock, make_person, login, session_body, phone
 ):
     host = make_person("county_coordinator", QIXIAN)
@@ -104,19 +104,20 @@ def test_a_venue_contact_phone_that_is_not_a_mobile_number_is_refused_and_nothin
     assert Session.objects.count() == 0
 
 
-def test_a_venue_contact_phone_is_kept_as_11_digits(clock, make_person, login, session_body):
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("+86 138-1234-5678", "13812345678"), ("(0392)3312345", "0392-3312345"), ("0392 331 2345", "0392-3312345")],
+)
+def test_a_venue_contact_phone_is_kept_as_a_mobile_or_the_rooms_fixed_line(
+    clock, make_person, login, session_body, given, kept
+):
     host = make_person("county_coordinator", QIXIAN)
     make_person("volunteer", QIXIAN_TOWNSHIP)
 
-    created = create_session(
-        login(host), session_body(venues=[{"area_code": QIXIAN, "contact_phone": "+86 138-1234-5678"}])
-    )
+    created = create_session(login(host), session_body(venues=[{"area_code": QIXIAN, "contact_phone": given}]))
 
     # The host's venue as given, and the room of the township it is relayed to (no contact phone).
-    assert [(v["area_code"], v["contact_phone"]) for v in created["venues"]] == [
-        (QIXIAN, "13812345678"),
-        (QIXIAN_TOWNSHIP, ""),
-    ]
+    assert [(v["area_code"], v["contact_phone"]) for v in created["venues"]] == [(QIXIAN, kept), (QIXIAN_TOWNSHIP, "")]
 
 
 QIXIAN_CONTACT, XUNXIAN_CONTACT = "13812345678", "13912345678"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, InvalidInput
 from core.geo import Datum, to_wgs84, valid_lat_lon
-from core.identity import normalize_phone
+from core.identity import normalize_contact_phone
 from core.jurisdiction import area_within
 from core.models import Area, AuditAction, Person
 from core.services.audit import audit_record
@@ -62,11 +62,11 @@ def area_under(code: str, within: Area, *, field: str) -> Area:
 
 
 def _contact_phone(raw: str) -> str:
-    """A venue contact's mobile number as 11 digits (blank stays blank), like every phone the platform keeps."""
+    """A venue contact's number: a mobile as 11 digits or the room's fixed line (blank stays blank)."""
     if not raw.strip():
         return ""
     try:
-        return normalize_phone(raw)
+        return normalize_contact_phone(raw)
     except InvalidInput as error:
         raise InvalidInput(error.message, code=error.code, details={"field": "contact_phone"}) from None
 
