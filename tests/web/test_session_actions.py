@@ -46,7 +46,7 @@ def open_session(page: Any, stack: WebStack, username: str, session_id: int) -> 
 def relays(stack: WebStack, session_id: int) -> dict[str, str]:
     answer = api(stack, token(stack, CITY_ADMIN), "GET", f"sessions/{session_id}/relays")
     assert answer.status_code == 200, answer.text
-    return {r["area_code"]: r["status"] for r in answer.json()}
+    return {r["area_code"]: r["status"] for r in answer.json()["items"]}
 
 
 def test_a_county_coordinator_confirms_the_countys_receipt_in_the_page(web_stack: WebStack, new_page: Any) -> None:
