@@ -142,6 +142,14 @@ def person_update(
     person = Person.objects.select_for_update().filter(jurisdiction.q("home_area__code")).filter(pk=person_id).first()
     if person is None:
         raise NotFound()
+    # Living in a township does not put its coordinator above you: a person who holds a role beyond
+    # the actor's jurisdiction (the county's coordinator, the city's admin) is changed from above.
+    beyond = RoleGrant.objects.filter(user_id=person.user_id).exclude(jurisdiction.q("area__code"))
+    if person.user_id is not None and beyond.exists():
+        raise Forbidden(
+            _("This person holds a role above your jurisdiction; ask a coordinator at that level."),
+            code="person_outranks_actor",
+        )
     changed: list[str] = []
     if name is not _UNSET:
         person.name = name.strip()

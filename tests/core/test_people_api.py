@@ -217,6 +217,21 @@ def test_an_update_to_an_area_outside_the_jurisdiction_changes_nothing(as_role, 
     assert (member.name, member.home_area_id) == ("周八", QIXIAN_TOWNSHIP)
 
 
+def test_a_township_coordinator_cannot_change_the_county_coordinator_who_lives_in_the_township(as_role, make_person):
+    boss = make_person("county_coordinator", QIXIAN, home=QIXIAN_TOWNSHIP, name="县协调员")
+    client = as_role("township_coordinator", QIXIAN_TOWNSHIP)
+
+    response = client.patch(f"/api/v1/people/{boss.pk}", {"name": "改了", "is_active": False})
+
+    assert (response.status_code, response.json()["code"]) == (403, "person_outranks_actor")
+    boss.refresh_from_db()
+    assert (boss.name, boss.is_active) == ("县协调员", True)
+    # The county's own coordinators (and anyone above) still can; so can the township's for its members.
+    assert as_role("county_coordinator", QIXIAN).patch(f"/api/v1/people/{boss.pk}", {"name": "改了"}).status_code == 200
+    member = make_person("volunteer", QIXIAN_TOWNSHIP)
+    assert client.patch(f"/api/v1/people/{member.pk}", {"name": "新名字"}).status_code == 200
+
+
 def test_a_coordinator_grants_a_station_head_role_inside_their_county(as_role, make_person):
     member = make_person("volunteer", QIXIAN_TOWNSHIP)
     client = as_role("county_coordinator", QIXIAN)
