@@ -144,8 +144,8 @@ def person_update(
         raise NotFound()
     # Living in a township does not put its coordinator above you: a person who holds a role beyond
     # the actor's jurisdiction (the county's coordinator, the city's admin) is changed from above.
-    beyond = RoleGrant.objects.filter(user_id=person.user_id).exclude(jurisdiction.q("area__code"))
-    if person.user_id is not None and beyond.exists():
+    beyond = RoleGrant.objects.filter(user__person=person).exclude(jurisdiction.q("area__code"))
+    if beyond.exists():
         raise Forbidden(
             _("This person holds a role above your jurisdiction; ask a coordinator at that level."),
             code="person_outranks_actor",
