@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict
+from pydantic import AfterValidator, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from core.identity import mask_id_number, mask_phone, mask_username
@@ -25,6 +25,9 @@ def _aware(value: datetime) -> datetime:
 
 
 AwareTime = Annotated[datetime, AfterValidator(_aware)]
+# A name, title or reason someone must be able to read: surrounding spaces are dropped first, so
+# one made only of spaces is "too short" (422), never saved as an empty string.
+Visible = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """Every datetime the API takes in (bodies and query strings): ISO 8601 with a zone or `Z`."""
 
 
@@ -130,7 +133,7 @@ class PersonOut(Schema):
 
 
 class PersonIn(StrictIn):
-    name: str = Field(..., min_length=1, max_length=64)
+    name: Visible = Field(..., max_length=64)
     phone: str = Field(..., min_length=1, max_length=32)
     home_area_code: str = Field(..., min_length=4, max_length=12, pattern=r"^\d+$")
     id_number: str | None = Field(None, max_length=32)
@@ -141,7 +144,7 @@ class PersonIn(StrictIn):
 
 
 class PersonPatch(StrictIn):
-    name: str | None = Field(None, min_length=1, max_length=64)
+    name: Visible | None = Field(None, max_length=64)
     phone: str | None = Field(None, min_length=1, max_length=32)
     home_area_code: str | None = Field(None, min_length=4, max_length=12, pattern=r"^\d+$")
     id_number: str | None = Field(None, max_length=32)
@@ -176,7 +179,7 @@ class TeamOut(Schema):
 
 
 class TeamIn(StrictIn):
-    name: str = Field(..., min_length=1, max_length=64)
+    name: Visible = Field(..., max_length=64)
     area_code: str = Field(..., min_length=4, max_length=12, pattern=r"^\d+$")
     leader_id: int | None = None
 

@@ -10,7 +10,7 @@ from pydantic import field_validator
 
 from core.identity import mask_phone
 from core.models import AreaLevel
-from core.schemas import AwareTime, PageParams, StrictIn
+from core.schemas import AwareTime, PageParams, StrictIn, Visible
 from liaisons.importing import parse_shifts
 from liaisons.models import CoverageTarget, Employer, EmployerKind, Liaison, Sector, Station
 from liaisons.services import ImportReport
@@ -34,7 +34,7 @@ class EmployerFilter(PageParams):
 
 
 class EmployerIn(StrictIn):
-    name: str = Field(..., min_length=1, max_length=128)
+    name: Visible = Field(..., max_length=128)
     sector: str = Field(..., min_length=1, max_length=32)
     area_code: str = Field(..., pattern=_CODE)
     kind: EmployerKind | None = None
@@ -69,7 +69,7 @@ class StationFilter(PageParams):
 
 
 class StationIn(StrictIn):
-    name: str = Field(..., min_length=1, max_length=128)
+    name: Visible = Field(..., max_length=128)
     area_code: str = Field(..., pattern=_CODE)
     address: str = Field("", max_length=200)
 

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, StringConstraints
 from core.geo import Datum
 from core.identity import mask_phone
 from core.roles import Role
-from core.schemas import AwareTime, PageParams, StrictIn
+from core.schemas import AwareTime, PageParams, StrictIn, Visible
 from training.events import SessionBrief, SessionHead
 from training.models import (
     Attendance,
@@ -41,7 +41,7 @@ class VenueIn(StrictIn):
 
 class SessionIn(StrictIn):
     kind: SessionKind
-    title: str = Field(..., min_length=1, max_length=120)
+    title: Visible = Field(..., max_length=120)
     agenda: str = Field("", max_length=4000)
     start: AwareTime
     end: AwareTime
@@ -56,7 +56,7 @@ class SessionIn(StrictIn):
 
 
 class SessionPatch(StrictIn):
-    title: str | None = Field(None, min_length=1, max_length=120)
+    title: Visible | None = Field(None, max_length=120)
     agenda: str | None = Field(None, max_length=4000)
     start: AwareTime | None = None
     end: AwareTime | None = None
@@ -85,7 +85,7 @@ class MarkIn(StrictIn):
 
 
 class LeaveIn(StrictIn):
-    reason: str = Field(..., min_length=1, max_length=200)
+    reason: Visible = Field(..., max_length=200)
 
 
 class DecisionIn(StrictIn):

@@ -232,6 +232,17 @@ def test_a_township_coordinator_cannot_change_the_county_coordinator_who_lives_i
     assert client.patch(f"/api/v1/people/{member.pk}", {"name": "新名字"}).status_code == 200
 
 
+@pytest.mark.parametrize("name", ["   ", "\u3000"])
+def test_a_name_made_only_of_spaces_is_refused_and_the_old_one_kept(as_role, make_person, name):
+    member = make_person("volunteer", QIXIAN_TOWNSHIP, name="周八")
+
+    response = as_role("county_coordinator", QIXIAN).patch(f"/api/v1/people/{member.pk}", {"name": name})
+
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_input")
+    member.refresh_from_db()
+    assert member.name == "周八"
+
+
 def test_a_coordinator_grants_a_station_head_role_inside_their_county(as_role, make_person):
     member = make_person("volunteer", QIXIAN_TOWNSHIP)
     client = as_role("county_coordinator", QIXIAN)
