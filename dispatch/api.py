@@ -46,7 +46,7 @@ from dispatch.selectors import (
 from dispatch.services.alerts import Targets, alert_cancel, alert_close, alert_create, alert_update
 from dispatch.services.cap_import import cap_import
 from dispatch.services.escalation import alert_escalate_now
-from dispatch.services.responses import response_record
+from dispatch.services.responses import delivery_read, response_record
 
 router = Router(tags=["alerts"])
 
@@ -101,7 +101,7 @@ def _raised(alert: Alert) -> AlertOut:
     return AlertOut.build(
         alert,
         recipients=sent,
-        deliveries={"sent": sent, "delivered": 0},
+        deliveries={"sent": sent, "delivered": 0, "read": 0},
         responses=dict.fromkeys(ResponseState.values, 0),
     )
 
@@ -182,6 +182,13 @@ def respond(request: HttpRequest, alert_id: int, payload: ResponseIn) -> Respons
         on_scene_at=response.on_scene_at,
         done_at=response.done_at,
     )
+
+
+@router.post("/{int:alert_id}/read", response={204: None, **errors(401, 403, 404)})
+def read(request: HttpRequest, alert_id: int) -> Status[None]:
+    """The recipient saw the alert's full screen. Idempotent: the first time is kept; any status of the alert."""
+    delivery_read(actor=actor_of(request), alert_id=alert_id)
+    return Status(204, None)
 
 
 @router.get("/{int:alert_id}/board", response={200: BoardOut, **errors(401, 404)})

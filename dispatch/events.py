@@ -93,7 +93,10 @@ class BoardUpdate(Event):
     status: str
     radius_m: int | None
     recipients: int
+    # Recipients who saw the alert's full screen (or responded, which implies it).
+    read: int
     responses: dict[str, int]
+    # The person whose response (with its `state`) or read (`state` null) caused this update, if any.
     person_id: int | None = None
     state: str | None = None
 

@@ -110,7 +110,7 @@ class Alert(models.Model):
 
 
 class Delivery(models.Model):
-    """An alert sent to one person: the durable event's sequence number, and how far away they were."""
+    """An alert sent to one person: the durable event's sequence number, how far away they were, when they read it."""
 
     # No database-level foreign keys on this per-recipient table (see realtime.models.StreamEvent):
     # PostgreSQL checks a deferred foreign key with one trigger call per row at commit, ~12 ms
@@ -129,6 +129,9 @@ class Delivery(models.Model):
     # The person's stream sequence number of the alert.created event; delivered once the phone acks it.
     seq = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the recipient first saw the alert's full screen (POST .../read), or first responded,
+    # which implies it. Delivered (acked) means the phone has it; read means a person looked.
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["alert_id", "distance_m", "id"]

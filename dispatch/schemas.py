@@ -70,7 +70,8 @@ class ResponseOut(Schema):
 
 class DeliveryCounts(Schema):
     sent: int
-    delivered: int
+    delivered: int = Field(..., description="the recipient's phone acknowledged the alert")
+    read: int = Field(..., description="the recipient saw the alert's full screen, or responded")
 
 
 class AlertOut(Schema):
@@ -158,6 +159,7 @@ class BoardRowOut(Schema):
     state: str | None
     accepted_at: datetime | None
     on_scene_at: datetime | None
+    read_at: datetime | None
 
 
 class BoardOut(Schema):
@@ -170,6 +172,7 @@ class BoardOut(Schema):
     recipients_hidden: int = Field(
         ..., description="of those, people outside the caller's jurisdiction: counted, never listed"
     )
+    read: int = Field(..., description="recipients who opened the alert, in the caller's jurisdiction or not")
     time_to_first_accept_s: float | None
     time_to_first_on_scene_s: float | None
     recipients: list[BoardRowOut] = Field(..., description="recipients inside the caller's jurisdiction")
@@ -184,6 +187,7 @@ class BoardOut(Schema):
             by_state=board.by_state,
             recipients_total=board.recipients,
             recipients_hidden=board.hidden,
+            read=board.read,
             time_to_first_accept_s=board.time_to_first_accept_s,
             time_to_first_on_scene_s=board.time_to_first_on_scene_s,
             recipients=[BoardRowOut(**vars(row)) for row in board.rows],

@@ -66,10 +66,19 @@ def alert_managed(*, actor: User, alert_id: int, for_update: bool = False) -> Al
 
 
 def delivery_counts(*, alert: Alert) -> dict[str, int]:
-    """sent (rows), delivered (the phone acknowledged the event's sequence number)."""
+    """sent (rows), delivered (the phone acknowledged the event's sequence number), read (a person saw it)."""
     deliveries = Delivery.objects.filter(alert=alert)
     acked = Exists(Stream.objects.filter(person_id=OuterRef("person_id"), acked_seq__gte=OuterRef("seq")))
-    return {"sent": deliveries.count(), "delivered": deliveries.filter(acked).count()}
+    sent, read = recipients_and_read(alert=alert)
+    return {"sent": sent, "delivered": deliveries.filter(acked).count(), "read": read}
+
+
+def recipients_and_read(*, alert: Alert) -> tuple[int, int]:
+    """How many got the alert and how many of them read it, in one query."""
+    counts = Delivery.objects.filter(alert=alert).aggregate(
+        sent=Count("id"), read=Count("id", filter=Q(read_at__isnull=False))
+    )
+    return counts["sent"], counts["read"]
 
 
 def deliveries_sent(*, alert: Alert) -> int:
@@ -101,6 +110,7 @@ class BoardRow:
     state: str | None
     accepted_at: datetime | None
     on_scene_at: datetime | None
+    read_at: datetime | None
 
 
 @dataclass
@@ -117,6 +127,7 @@ class Board:
     by_state: dict[str, int] = field(default_factory=dict)
     recipients: int = 0
     hidden: int = 0
+    read: int = 0
     time_to_first_accept_s: float | None = None
     time_to_first_on_scene_s: float | None = None
 
@@ -155,9 +166,11 @@ def alert_board(*, actor: User, alert_id: int) -> Board:
                 state=state,
                 accepted_at=response.accepted_at if response else None,
                 on_scene_at=response.on_scene_at if response else None,
+                read_at=delivery.read_at,
             )
         )
     board.hidden = board.recipients - len(board.rows)
+    board.read = Delivery.objects.filter(alert=alert, read_at__isnull=False).count()
     if alert.first_accepted_at:
         board.time_to_first_accept_s = (alert.first_accepted_at - alert.created_at).total_seconds()
     if alert.first_on_scene_at:

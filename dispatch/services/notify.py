@@ -24,7 +24,7 @@ from dispatch.events import AlertCreated, BoardUpdate, NavLinks
 from dispatch.models import Alert, AlertStatus, Delivery
 from dispatch.nav import amap_link, baidu_link
 from dispatch.recipients import Candidate
-from dispatch.selectors import response_counts
+from dispatch.selectors import recipients_and_read, response_counts
 from realtime.events import announce, publish_many
 
 if TYPE_CHECKING:
@@ -134,17 +134,22 @@ def audit_alert(*, actor: User | None, alert: Alert, action: str, area_code: str
 def announce_board(
     *, alert: Alert, person: Person | None = None, state: str | None = None, recipients: int | None = None
 ) -> None:
-    """The alert's counts to the dashboards covering it (`recipients` when the caller just counted them).
+    """The alert's counts to the dashboards covering it (`recipients` when the caller just raised the
+    alert and counted them: nobody has read it yet).
 
     Counts are the alert's progress, for every dashboard covering the alert. Who answered
     (`person`, `state`) goes only to dashboards that also cover that person's home area: an
     alert raised in one county can reach people of another, whom that county's staff never see.
     """
+    read = 0
+    if recipients is None:
+        recipients, read = recipients_and_read(alert=alert)
     counts = BoardUpdate(
         alert_id=alert.pk,
         status=alert.status,
         radius_m=alert.radius_m,
-        recipients=Delivery.objects.filter(alert=alert).count() if recipients is None else recipients,
+        recipients=recipients,
+        read=read,
         responses=response_counts(alert=alert),
     )
     if person is None:

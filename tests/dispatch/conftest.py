@@ -12,6 +12,7 @@ from geopy.distance import geodesic
 
 from core.models import DutyStatus, Person
 from core.positions import Fix, positions
+from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP
 
 # 浚县's centre, for cross-county refusals.
 XUNXIAN_CENTRE = (35.677507, 114.545002)
@@ -51,3 +52,16 @@ def on_duty(make_person: Callable[..., Person]) -> Callable[..., Person]:
         return person
 
     return make
+
+
+@pytest.fixture
+def raised(as_role: Callable[..., Any], on_duty: Callable[..., Person], login: Callable[[Person], Any]) -> Any:
+    """A 淇滨区 alert needing 2, delivered to three on-duty volunteers 200, 400 and 600 m away;
+    returns (coordinator, alert id, [people], [their clients])."""
+    people = [on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=200 * (i + 1))) for i in range(3)]
+    coordinator = as_role("county_coordinator", QIBIN)
+    body = coordinator.post(
+        "/api/v1/alerts",
+        {"kind": "fire", "title": "仓库起火", "lat": JINSHAN[0], "lon": JINSHAN[1], "radius_m": 1000, "needed": 2},
+    ).json()
+    return coordinator, body["id"], people, [login(p) for p in people]

@@ -43,7 +43,7 @@ def test_a_2_km_alert_reaches_exactly_the_fresh_on_duty_people_within_2_km_neare
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["recipients"] == 3
-    assert body["deliveries"] == {"sent": 3, "delivered": 0}
+    assert body["deliveries"] == {"sent": 3, "delivered": 0, "read": 0}
     assert body["responses"] == {"accepted": 0, "declined": 0, "en_route": 0, "on_scene": 0, "done": 0}
     assert body["status"] == "active"
     assert body["area_code"] == QIBIN_TOWNSHIP

@@ -5,22 +5,9 @@ import pytest
 from core.models import Area, AuditEntry
 from dispatch.models import Alert, Response
 from realtime.models import StreamEvent
-from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
-from tests.dispatch.conftest import point_at
+from tests.conftest import QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def raised(as_role, on_duty, login):
-    """A 淇滨区 alert needing 2, delivered to three on-duty volunteers; returns (coordinator, alert id, [clients])."""
-    people = [on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=200 * (i + 1))) for i in range(3)]
-    coordinator = as_role("county_coordinator", QIBIN)
-    body = coordinator.post(
-        "/api/v1/alerts",
-        {"kind": "fire", "title": "仓库起火", "lat": JINSHAN[0], "lon": JINSHAN[1], "radius_m": 1000, "needed": 2},
-    ).json()
-    return coordinator, body["id"], people, [login(p) for p in people]
 
 
 def _respond(client, alert_id, state):
@@ -178,7 +165,8 @@ def test_the_detail_counts_deliveries_and_responses(raised):
 
     body = coordinator.get(f"/api/v1/alerts/{alert_id}").json()
 
-    assert body["deliveries"] == {"sent": 3, "delivered": 0}
+    # Answering implies having seen the alert: the responder counts as read.
+    assert body["deliveries"] == {"sent": 3, "delivered": 0, "read": 1}
     assert body["responses"] == {"accepted": 1, "declined": 0, "en_route": 0, "on_scene": 0, "done": 0}
 
 
@@ -195,11 +183,12 @@ def test_each_response_updates_the_board_of_dashboards_covering_the_alert(
     [board] = [kw for kw in sent if kw["body"]["type"] == "alert.board"]
     assert board["area_code"] == QIBIN_TOWNSHIP
     assert board["body"]["responses"]["accepted"] == 1
-    assert (board["body"]["person_id"], board["body"]["state"], board["body"]["recipients"]) == (
-        people[0].pk,
-        "accepted",
-        3,
-    )
+    assert (
+        board["body"]["person_id"],
+        board["body"]["state"],
+        board["body"]["recipients"],
+        board["body"]["read"],
+    ) == (people[0].pk, "accepted", 3, 1)
 
 
 @pytest.fixture

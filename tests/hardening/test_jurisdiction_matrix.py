@@ -228,6 +228,10 @@ RULES: dict[tuple[str, str], Rule] = {
         _on("alert_id", "alert_id", lambda s: {"state": "accepted"}),
         X("403/404", "403/404", SEE, SEE, SEE, SEE),
     ),
+    # Marking read, like answering, is for recipients only (coordinators above: 403 inside, as for responses).
+    ("POST", "api/v1/alerts/<int:alert_id>/read"): Rule(
+        _on("alert_id", "alert_id"), X("403/404", "403/404", "204/404", "204/404", "204/404", "204/404")
+    ),
     ("GET", "api/v1/alerts/<int:alert_id>/board"): Rule(_on("alert_id", "alert_id"), X(*MANAGERS, 404, 404, 404)),
     ("GET", "api/v1/alerts/<int:alert_id>/cap"): Rule(_on("alert_id", "alert_id"), X(*[SEE] * 6)),
     ("POST", "api/v1/alerts/cap"): Rule(_cap, X(*[NEW] * 3, 403, 403, 403)),
