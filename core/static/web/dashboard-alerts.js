@@ -1,6 +1,7 @@
 /* The alert board: alerts in the jurisdiction, and one alert's deliveries and responses, live.
- * `alert.board` events (ephemeral, coalesced by the server) carry the counts; the recipients
- * table is then refetched at most twice a second.
+ * `alert.board` events (ephemeral, coalesced by the server) carry the counts (responses and
+ * read); the recipients table, with when each one read the alert, is then refetched at most
+ * twice a second.
  */
 (function () {
   "use strict";
@@ -79,6 +80,8 @@
       el("td", { class: "zq-num", text: String(r.wave) }),
       el("td", {}, [el("span", { class: "zq-state", "data-state": r.state || "no_response", text: t(STATE_LABELS[r.state || "no_response"]) })]),
       el("td", { text: r.accepted_at ? D.fmtTime(r.accepted_at) : "" }),
+      el("td", { "data-testid": "recipient-read", "data-read": r.read_at ? "true" : "false",
+        class: r.read_at ? null : "zq-muted", text: r.read_at ? D.fmtTime(r.read_at) : t("Not read") }),
     ]));
     const card = el("article", {
       class: "zq-card", "data-testid": "alert-board", "data-alert-id": alert.id, "data-key": "alert-" + alert.id, "data-status": board.status,
@@ -90,6 +93,7 @@
       el("dl", { class: "zq-counts" }, [
         stat(t("Recipients"), D.fmtNumber(board.recipients_total), "board-recipients"),
         stat(t("Delivered"), D.fmtNumber(alert.deliveries ? alert.deliveries.delivered : null), "board-delivered"),
+        stat(t("Read"), D.fmtNumber(board.read), "board-read"),
         stat(t("Accepted"), D.fmtNumber(accepted(counts)), "board-accepted", true),
         stat(t("On scene"), D.fmtNumber((counts.on_scene || 0) + (counts.done || 0)), "board-on-scene"),
         stat(t("Declined"), D.fmtNumber(counts.declined || 0), "board-declined"),
@@ -100,7 +104,7 @@
       el("h3", { text: t("Recipients") }),
       board.recipients_total
         ? el("table", { class: "zq-table" }, [
-          el("thead", {}, [el("tr", {}, [t("Name"), t("Area"), t("Distance"), t("Wave"), t("State"), t("Accepted at")].map((h, i) =>
+          el("thead", {}, [el("tr", {}, [t("Name"), t("Area"), t("Distance"), t("Wave"), t("State"), t("Accepted at"), t("Read at")].map((h, i) =>
             el("th", { class: i === 2 || i === 3 ? "zq-num" : null, text: h })))]),
           el("tbody", {}, rows),
         ])
@@ -116,6 +120,8 @@
     if (!card || String(card.dataset.alertId) !== String(event.alert_id)) return;
     const n = card.querySelector("[data-testid=board-accepted]");
     if (n && event.responses) n.textContent = D.fmtNumber(accepted(event.responses));
+    const read = card.querySelector("[data-testid=board-read]");
+    if (read && typeof event.read === "number") read.textContent = D.fmtNumber(event.read);
     card.dataset.status = event.status;
   }
 

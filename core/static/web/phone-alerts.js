@@ -205,11 +205,32 @@
     if (openId !== null && !(options && options.listOnly)) renderScreen();
   }
 
+  /* ---------- read receipts ---------- */
+  // The full screen of an active alert, seen, is "read" on the coordinator's board (POST .../read).
+  // Once per alert per phone: `read_sent` is kept with the alert in the store, so a reload does not
+  // send it again; a failed call is tried again the next time the screen is shown. Nothing waits on it.
+  const reading = new Set();
+  function markRead(a) {
+    if (!a || a.read_sent || reading.has(a.id) || statusOf(a) !== "active") return;
+    // A screen opened by a ring while the phone is locked or the app hidden is not yet seen.
+    if (document.visibilityState === "hidden") return;
+    reading.add(a.id);
+    zq.api("POST", `alerts/${a.id}/read`).then(() => {
+      const kept = find(a.id);
+      if (kept) { kept.read_sent = true; save(); }
+    }, () => { /* offline or refused: tried again the next time the screen is shown */ })
+      .finally(() => reading.delete(a.id));
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && openId !== null) markRead(find(openId));
+  });
+
   /* ---------- the full screen ---------- */
   function open(id) {
     const fresh = openId !== id;
     openId = id;
     renderScreen();
+    markRead(find(id));
     document.body.classList.add("ph-screen-open");
     const title = screenRoot.querySelector("[data-testid=alert-title]");
     if (fresh && title) title.focus(); // screen readers start at the alert
@@ -288,6 +309,7 @@
     try {
       await zq.api("POST", `alerts/${a.id}/responses`, { state: state });
       a.my_state = state;
+      a.read_sent = true; // the server counts a response as read
     } catch (err) {
       if (err.code === "duplicate_response" && err.details && err.details.state) a.my_state = err.details.state;
       // The server's state wins (a response made on another phone, or before this one's data was
