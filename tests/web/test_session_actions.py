@@ -124,7 +124,7 @@ def test_the_host_marks_an_invitee_excused_by_hand(web_stack: WebStack, new_page
 def test_a_coordinator_approves_a_phones_leave_request_and_the_phone_shows_it_excused(
     web_stack: WebStack, new_page: Any
 ) -> None:
-    member = qibin_members(web_stack, 11)[10]
+    member = qibin_members(web_stack, 19)[18]  # never reached by another test's alert
     session_id = schedule(web_stack, "请假审批培训", home_of(web_stack, member))
     phone = new_page("phone")
     sign_in(phone, web_stack.url, member)
