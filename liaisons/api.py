@@ -21,6 +21,7 @@ from core.schemas import Page, PageParams
 from liaisons.api_coverage import router as coverage_router
 from liaisons.coverage_selectors import vacancies
 from liaisons.exporting import liaison_export
+from liaisons.importing import COLUMNS, REQUIRED, template_csv
 from liaisons.schemas import (
     EmployerFilter,
     EmployerIn,
@@ -169,6 +170,41 @@ def import_file(request: HttpRequest, params: Query[ImportParams], file: File[Up
         raise PayloadTooLarge(code="import_too_large", details={"max_bytes": settings.API_MAX_UPLOAD_BYTES})
     report = liaison_import(actor=actor, content=file.read(), dry_run=params.dry_run, progress_key=params.progress_key)
     return Status(200 if params.dry_run else 201, ImportReportOut.build(report))
+
+
+class ImportColumnOut(Schema):
+    key: str
+    title: str = Field(..., description="the title the template uses")
+    aliases: list[str] = Field(..., description="other titles the importer accepts for this column")
+    required: bool
+
+
+class ImportColumnsOut(Schema):
+    columns: list[ImportColumnOut]
+
+
+@router.get("/liaisons/imports/columns", response={200: ImportColumnsOut, **errors(401)})
+def import_columns(request: HttpRequest) -> ImportColumnsOut:
+    """The columns an import reads (matched by title, in any order; other columns are ignored)."""
+    actor_of(request)
+    return ImportColumnsOut(
+        columns=[
+            ImportColumnOut(key=key, title=names[0], aliases=list(names[1:]), required=key in REQUIRED)
+            for key, names in COLUMNS.items()
+        ]
+    )
+
+
+@router.get(
+    "/liaisons/imports/template.csv",
+    response={200: None, **errors(401)},
+    summary="A blank liaison sheet (CSV with the column titles the import reads)",
+)
+def import_template(request: HttpRequest) -> HttpResponse:
+    actor_of(request)
+    response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="liaisons-template.csv"'
+    return response
 
 
 class ExportParams(Schema):

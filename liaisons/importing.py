@@ -71,6 +71,13 @@ class Checked:
     errors: list[RowError] = field(default_factory=list)
 
 
+def template_csv() -> bytes:
+    """A blank sheet with the importer's own column titles (UTF-8 with a BOM, so Excel opens it as such)."""
+    out = io.StringIO(newline="")
+    csv.writer(out).writerow([names[0] for names in COLUMNS.values()])
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 

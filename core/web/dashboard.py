@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 
 from core.jurisdiction import grants_of, jurisdiction_for
-from core.roles import CAPABILITIES, STAFF_ROLES, Capability, Role
+from core.roles import CAPABILITIES, GRANTABLE, STAFF_ROLES, Capability, Role
 
 
 def page_config(user: Any) -> dict[str, Any]:
@@ -40,6 +40,16 @@ def page_config(user: Any) -> dict[str, Any]:
             {"area_code": g.area_id, "area_prefix": g.area.prefix}
             for g in grants
             if Capability.HOST_SESSIONS in CAPABILITIES.get(g.role, frozenset())
+        ],
+        # Where the user may register and change members (and import liaisons), and which roles they may
+        # grant where: the People view offers only these; the API decides the same way (core.services.people).
+        "manage_units": [
+            {"area_code": g.area_id, "area_prefix": g.area.prefix}
+            for g in grants
+            if Capability.MANAGE_PEOPLE in CAPABILITIES.get(g.role, frozenset())
+        ],
+        "grantable": [
+            {"area_prefix": g.area.prefix, "roles": sorted(GRANTABLE[g.role])} for g in grants if g.role in GRANTABLE
         ],
         "roles": {r.value: str(r.label) for r in Role},
     }

@@ -155,3 +155,33 @@ def test_a_failing_import_reports_failed_and_without_a_key_nothing_is_announced(
 
     assert (failed.status_code, quiet.status_code, bad_key.status_code) == (422, 200, 422)  # type: ignore[attr-defined]
     assert phases == ["failed"]
+
+
+def test_the_template_is_a_blank_sheet_that_the_import_reads(as_role: Callable[..., ApiClient]) -> None:
+    client = as_role("township_coordinator", QIXIAN_TOWNSHIP)
+
+    template = client.get("/api/v1/liaisons/imports/template.csv")
+
+    assert template.status_code == 200
+    assert template["Content-Disposition"] == 'attachment; filename="liaisons-template.csv"'
+    assert template.content.decode("utf-8-sig").strip() == "姓名,手机号,身份证号,行业,单位,所属乡镇/街道,工作时段"
+    checked = _upload(client, template.content)
+    assert checked.status_code == 200  # type: ignore[attr-defined]
+    assert checked.json()["rows"] == 0  # type: ignore[attr-defined]
+
+
+def test_the_columns_say_which_titles_are_read_and_which_are_required(as_role: Callable[..., ApiClient]) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+
+    columns = client.get("/api/v1/liaisons/imports/columns").json()["columns"]
+
+    assert [(c["key"], c["title"], c["required"]) for c in columns] == [
+        ("name", "姓名", True),
+        ("phone", "手机号", True),
+        ("id_number", "身份证号", True),
+        ("sector", "行业", True),
+        ("employer", "单位", False),
+        ("township", "所属乡镇/街道", True),
+        ("shifts", "工作时段", False),
+    ]
+    assert "手机号码" in columns[1]["aliases"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.conftest import QIBIN, QIXIAN
+from tests.conftest import QIBIN, QIXIAN, QIXIAN_TOWNSHIP
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,34 @@ def test_a_station_head_gets_the_dashboard_but_may_not_raise_alerts(make_person:
     assert config["can"]["view_people"] is True
     assert config["can"]["raise_alerts"] is False
     assert config["host_units"] == []
+
+
+def test_the_page_knows_where_a_coordinator_manages_people_and_which_roles_they_may_grant(
+    make_person: Any,
+) -> None:
+    coordinator = make_person("township_coordinator", QIXIAN_TOWNSHIP)
+    client = Client()
+    client.force_login(coordinator.user)
+
+    config = _config(client.get("/dashboard/"))
+
+    assert config["can"]["manage_people"] is True
+    assert config["manage_units"] == [{"area_code": QIXIAN_TOWNSHIP, "area_prefix": QIXIAN_TOWNSHIP[:9]}]
+    assert config["grantable"] == [
+        {"area_prefix": QIXIAN_TOWNSHIP[:9], "roles": ["liaison", "station_head", "volunteer"]}
+    ]
+
+
+def test_a_station_head_may_neither_manage_people_nor_grant_roles(make_person: Any) -> None:
+    head = make_person("station_head", QIBIN)
+    client = Client()
+    client.force_login(head.user)
+
+    config = _config(client.get("/dashboard/"))
+
+    assert config["can"]["manage_people"] is False
+    assert config["manage_units"] == []
+    assert config["grantable"] == []
 
 
 def test_a_volunteer_is_sent_to_the_phone_app(make_person: Any) -> None:
