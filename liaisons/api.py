@@ -148,6 +148,9 @@ def vacancy_list(request: HttpRequest, params: Query[AreaParam]) -> VacanciesOut
 
 class ImportParams(Schema):
     dry_run: bool = True
+    skip_invalid: bool = Field(
+        False, description="with `dry_run=false`: import the valid rows and leave out the bad ones (each reported)"
+    )
     progress_key: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_-]{1,40}$",
@@ -161,14 +164,21 @@ class ImportParams(Schema):
     response={200: ImportReportOut, 201: ImportReportOut, **errors(401, 403, 413, 422)},
     summary="Import liaisons from CSV (UTF-8 or GBK) or XLSX",
     description="Multipart upload `file`. `?dry_run=true` (the default) only checks and reports each bad row; "
-    "`?dry_run=false` imports all rows or none (422 `import_has_errors` with the report in details). "
+    "`?dry_run=false` imports all rows or none (422 `import_has_errors` with the report in details); "
+    "with `&skip_invalid=true` it imports the valid rows and reports the bad ones it left out. "
     "People are matched by ID number, so importing the same file again changes nothing.",
 )
 def import_file(request: HttpRequest, params: Query[ImportParams], file: File[UploadedFile]) -> Status[ImportReportOut]:
     actor = actor_of(request)
     if file.size is not None and file.size > settings.API_MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(code="import_too_large", details={"max_bytes": settings.API_MAX_UPLOAD_BYTES})
-    report = liaison_import(actor=actor, content=file.read(), dry_run=params.dry_run, progress_key=params.progress_key)
+    report = liaison_import(
+        actor=actor,
+        content=file.read(),
+        dry_run=params.dry_run,
+        skip_invalid=params.skip_invalid,
+        progress_key=params.progress_key,
+    )
     return Status(200 if params.dry_run else 201, ImportReportOut.build(report))
 
 

@@ -327,22 +327,26 @@ def liaison_import(
     actor: User,
     content: bytes,
     dry_run: bool,
+    skip_invalid: bool = False,
     progress: Callable[[int], object] | None = None,
     progress_key: str | None = None,
 ) -> ImportReport:
     """Check a CSV/XLSX of liaisons and, unless a dry run, upsert them by ID number: all or nothing.
 
     Any bad row makes the real run refuse (InvalidInput `import_has_errors`, with the per-row
-    report in details) before anything is written. Importing the same file again changes nothing.
+    report in details) before anything is written, unless `skip_invalid`: then the valid rows are
+    imported (all or nothing, still) and the bad ones are left out, each reported with why.
+    Importing the same file again changes nothing.
     With a `progress_key`, the importer's dashboards see its progress (ImportProgress frames).
     """
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
     feed = _progress_feed(actor, progress_key) if progress_key else None
     checked = check_rows(rows=read_rows(content), jurisdiction=jurisdiction, progress=_ticks(progress, feed))
     report = ImportReport(dry_run=dry_run, rows=checked.rows, valid=len(checked.valid), errors=checked.errors)
+    refused = bool(checked.errors) and not dry_run and not skip_invalid
     if feed is not None:
-        feed.phase("failed" if checked.errors and not dry_run else "done" if dry_run else "writing")
-    if checked.errors and not dry_run:
+        feed.phase("failed" if refused else "done" if dry_run else "writing")
+    if refused:
         raise InvalidInput(
             _("Some rows are not valid; nothing was imported."),
             code="import_has_errors",
@@ -363,7 +367,12 @@ def liaison_import(
             action=AuditAction.LIAISON_IMPORT,
             object_type="liaison_import",
             area_code=common_area(touched),
-            details={"rows": report.rows, "created": report.created, "updated": report.updated},
+            details={
+                "rows": report.rows,
+                "created": report.created,
+                "updated": report.updated,
+                "skipped": len(checked.errors),
+            },
         )
         if report.created or report.updated:
             for township in touched:  # their member counts changed

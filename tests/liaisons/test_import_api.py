@@ -59,6 +59,22 @@ def test_a_real_run_with_a_bad_row_is_422_with_the_report(as_role: Callable[...,
     assert Liaison.objects.count() == 0
 
 
+def test_a_real_run_that_skips_invalid_rows_imports_the_rest_and_answers_201_with_the_report(
+    as_role: Callable[..., ApiClient],
+) -> None:
+    client = as_role("county_coordinator", QIXIAN)
+    rows = [liaison_row(n) for n in range(3)]
+    rows[2][4] = "航天"
+
+    response = _upload(client, to_csv(rows), dry_run="false", skip_invalid="true")
+
+    assert response.status_code == 201  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert (body["rows"], body["valid"], body["created"], body["error_count"]) == (3, 2, 2, 1)
+    assert [(e["row"], e["code"]) for e in body["errors"]] == [(4, "unknown_sector")]
+    assert Liaison.objects.count() == 2
+
+
 def test_a_real_run_imports_and_answers_201_with_counts(as_role: Callable[..., ApiClient]) -> None:
     client = as_role("county_coordinator", QIXIAN)
 

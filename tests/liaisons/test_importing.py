@@ -75,6 +75,22 @@ def test_the_real_run_refuses_a_file_with_bad_rows_and_writes_nothing(
     assert (Liaison.objects.count(), Employer.objects.count(), ShiftWindow.objects.count()) == (0, 0, 0)
 
 
+def test_skipping_invalid_rows_imports_the_valid_ones_and_reports_the_rest(
+    coordinator: Person, make_person: Callable[..., Person]
+) -> None:
+    someone = make_person("volunteer", "410622101")
+    rows, bad = _two_hundred_rows_with_seven_bad(someone.phone)
+
+    report = liaison_import(actor=coordinator.user, content=to_csv(rows), dry_run=False, skip_invalid=True)
+
+    assert (report.rows, report.valid, report.created, report.updated) == (200, 193, 193, 0)
+    assert {e.row: (e.field, e.code) for e in report.errors} == bad
+    assert Liaison.objects.count() == 193
+    assert not Liaison.objects.filter(person__phone=rows[3][2]).exists()
+    audit = AuditEntry.objects.get(action="liaison_import")
+    assert (audit.details["created"], audit.details["skipped"]) == (193, 7)
+
+
 def test_the_fixed_file_imports_and_importing_it_again_changes_nothing(coordinator: Person) -> None:
     content = to_csv([liaison_row(n) for n in range(200)])
 
@@ -234,7 +250,7 @@ def test_a_real_import_is_audited_in_the_narrowest_area_covering_its_rows(coordi
         "liaison_import",
         coordinator.user_id,
         QIXIAN,
-        {"rows": 3, "created": 3, "updated": 0},
+        {"rows": 3, "created": 3, "updated": 0, "skipped": 0},
     )
 
 
