@@ -1,5 +1,7 @@
 /* People: search and view members within the jurisdiction, masked exactly as the API returns them
  * (phones and ID numbers are unmasked only for roles that need them, and those reads are audited).
+ * Where the user manages people: "New member", a person's "Edit" and "Grant a role" (the forms are
+ * dashboard-people-edit.js).
  */
 (function () {
   "use strict";
@@ -13,6 +15,9 @@
   let offset = 0;
   let searches = 0; // the newest search and person read: older answers that land later are dropped
   let personReads = 0;
+  let shownId = null; // the person in the detail box (a save answered after another was opened is not drawn)
+  const E = D.peopleEdit;
+  const canManage = !!D.config.can.manage_people;
 
   function roleText(roles) {
     return roles.map((r) => (D.config.roles[r.role] || r.role) + (r.area_code ? " · " + D.areaName(r.area_code) : "")).join("; ");
@@ -30,9 +35,35 @@
       el("button", { type: "submit", class: "zq-primary", text: t("Search") }),
     ]);
     form.addEventListener("submit", (e) => { e.preventDefault(); offset = 0; search(); });
-    section.replaceChildren(form, el("div", { class: "zq-card", "data-testid": "people-results" }),
+    const newBox = el("div", { "data-testid": "person-new-box", hidden: true });
+    if (canManage) {
+      form.append(el("button", { type: "button", "data-testid": "person-new", onclick: () => openNew(newBox), text: t("New member") }));
+    }
+    section.replaceChildren(form, newBox, el("div", { class: "zq-card", "data-testid": "people-results" }),
       el("div", { class: "zq-card", "data-testid": "person-detail", hidden: true }));
     search();
+  }
+
+  let opening = false;
+  async function openNew(box) {
+    if (opening || !box.hidden) { const first = box.querySelector("input"); if (first) first.focus(); return; }
+    opening = true;
+    try {
+      const card = await E.newForm({
+        onCreated(person) {
+          box.hidden = true;
+          box.replaceChildren();
+          search();
+          D.go("#people/" + person.id);
+        },
+        onCancel() { box.hidden = true; box.replaceChildren(); },
+      });
+      box.replaceChildren(card);
+      box.hidden = false;
+      card.querySelector("input").focus();
+    } finally {
+      opening = false;
+    }
   }
 
   async function search() {
@@ -83,18 +114,58 @@
     let p;
     try { p = await zq.api("GET", "people/" + id); } catch (err) {
       if (read !== personReads) return;
+      shownId = null;
       box.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
       return;
     }
     if (read !== personReads) return; // another person was opened meanwhile
-    box.replaceChildren(
-      el("h2", { text: p.name }),
-      el("dl", { class: "zq-counts" }, [
-        [t("Phone"), p.phone], [t("ID number"), p.id_number], [t("Area"), p.area_name], [t("Username"), p.username || "–"],
-        [t("Roles"), roleText(p.roles) || "–"], [t("Active"), p.is_active ? t("yes") : t("no")],
-      ].map(([k, v]) => el("div", {}, [el("dt", { text: k }), el("dd", { text: v, style: "font-size:1rem" })]))),
-    );
+    await drawPerson(p, read);
     box.scrollIntoView({ block: "nearest" });
+  }
+
+  /* The detail of `p` (as the API gave it), with "Edit" and "Grant a role" where the user manages them. */
+  async function drawPerson(p, read) {
+    const box = section.querySelector("[data-testid=person-detail]");
+    const mine = canManage && E.manages(p.area_code);
+    const areas = mine ? await E.manageAreas() : [];
+    if (read !== personReads) return;
+    shownId = p.id;
+    const grant = mine ? E.grantForm(p, areas, { onGranted: (q) => { if (shownId === q.id) drawPerson(q, personReads); } }) : null;
+    zq.redraw(box, () => box.replaceChildren(...[
+      el("h2", { "data-testid": "person-name-heading", text: p.name }),
+      el("dl", { class: "zq-counts", "data-testid": "person-fields", "data-person-id": p.id }, [
+        ["phone", t("Phone"), p.phone], ["id_number", t("ID number"), p.id_number], ["area", t("Area"), p.area_name],
+        ["username", t("Username"), p.username || "–"], ["roles", t("Roles"), roleText(p.roles) || "–"],
+        ["active", t("Active"), p.is_active ? t("yes") : t("no")],
+      ].map(([key, k, v]) => el("div", {}, [el("dt", { text: k }), el("dd", { text: v, "data-field": key, style: "font-size:1rem" })]))),
+      mine ? el("div", { class: "zq-actions" }, [
+        el("button", { type: "button", "data-testid": "person-edit", onclick: () => edit(p), text: t("Edit") }),
+      ]) : null,
+      grant,
+    ].filter(Boolean)));
+  }
+
+  let editing = false;
+  async function edit(p) {
+    if (editing) return;
+    editing = true;
+    const read = personReads;
+    let form;
+    try {
+      form = await E.editForm(p, {
+        onSaved(saved) {
+          search(); // the list shows the new name, area...
+          if (shownId === saved.id) drawPerson(saved, personReads);
+        },
+        onCancel() { if (shownId === p.id) drawPerson(p, personReads); },
+      });
+    } finally {
+      editing = false;
+    }
+    if (read !== personReads || shownId !== p.id) return; // another person was opened meanwhile
+    const box = section.querySelector("[data-testid=person-detail]");
+    box.replaceChildren(form);
+    form.elements.name.focus();
   }
 
   D.view("people", {

@@ -1,0 +1,275 @@
+/* People, the writes: register a member, change a person, grant a role (dashboard-people.js draws the
+ * search and the detail, and puts these forms into it). Only what the API would take is offered: the
+ * areas where the user manages people (config.manage_units) and the roles their grants may give there
+ * (config.grantable, the API's GRANTABLE); the API checks everything again and its refusals show inline.
+ *
+ * zqDash.peopleEdit.manages(areaCode)            whether the user may change people homed there
+ * zqDash.peopleEdit.newForm({onCreated, onCancel}) the "New member" form
+ * zqDash.peopleEdit.editForm(person, {onSaved, onCancel})
+ * zqDash.peopleEdit.grantForm(person, {onGranted}) null when there is nothing the user may grant this person
+ * zqDash.peopleEdit.showError(box, err, form)    an ApiError's message in `box`, the fields it names marked
+ */
+(function () {
+  "use strict";
+  const D = zqDash;
+  const t = zq.t;
+  const el = zq.el;
+  const manageUnits = D.config.manage_units || [];
+  const grantable = D.config.grantable || [];
+  const MEMBER_ROLES = ["volunteer", "liaison"];
+  const busy = new Set(); // "create", "edit:ID", "grant:ID": a request on its way; its button stays off through redraws
+  let teamReads = 0; // a team list asked for an area that is no longer chosen is dropped
+
+  const manages = (code) => !!code && manageUnits.some((u) => code.startsWith(u.area_prefix));
+  /* The roles the user's grants may give over `code`, in the config's order of roles. */
+  function rolesGrantableAt(code) {
+    const found = new Set();
+    grantable.forEach((g) => { if (code && code.startsWith(g.area_prefix)) g.roles.forEach((r) => found.add(r)); });
+    return Object.keys(D.config.roles).filter((r) => found.has(r));
+  }
+  const masked = (value) => !value || value.includes("*");
+
+  /* Counties and townships where the user manages people, for the pickers. */
+  async function manageAreas() {
+    let areas = [];
+    try { areas = await D.loadAreas(); } catch (err) { D.toast(D.errorText(err), "error"); }
+    return areas.filter((a) => manages(a.code));
+  }
+  function areaOptions(areas, selected) {
+    const options = areas.map((a) => el("option", { value: a.code, selected: a.code === selected, text: (a.level === "township" ? "\u3000" : "") + a.name }));
+    if (selected && !areas.some((a) => a.code === selected)) { // a village, say: kept as it is
+      options.unshift(el("option", { value: selected, selected: true, text: D.areaName(selected) }));
+    }
+    return options;
+  }
+
+  // An error's details name fields by the API's names; the forms use the same names, but for the grant area.
+  const ALIASES = { area_code: ["home_area_code", "area_code"], team_id: ["team_id"], leader_id: [] };
+  function showError(box, err, form) {
+    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
+    const names = new Set();
+    const details = err && err.details;
+    if (Array.isArray(details)) details.forEach((d) => { if (d && Array.isArray(d.loc) && d.loc.length) names.add(String(d.loc[d.loc.length - 1])); });
+    else if (details && typeof details === "object") {
+      if (typeof details.field === "string") names.add(details.field);
+      Object.keys(details).forEach((k) => (ALIASES[k] || [k]).forEach((n) => names.add(n)));
+    }
+    const labels = [];
+    names.forEach((name) => {
+      const field = form.elements.namedItem(name);
+      if (!field || typeof field.setAttribute !== "function") return;
+      field.setAttribute("aria-invalid", "true");
+      const label = field.closest("label");
+      if (label && label.firstChild && label.firstChild.nodeType === Node.TEXT_NODE) labels.push(label.firstChild.textContent.trim());
+    });
+    box.textContent = D.errorText(err) + (labels.length ? " (" + labels.join(", ") + ")" : "");
+    box.dataset.code = (err && err.code) || "";
+    box.hidden = false;
+  }
+  function clearError(box, form) {
+    box.hidden = true;
+    box.textContent = "";
+    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
+  }
+
+  /* Fill `select` with the teams of `areaCode` (a read that an area chosen later overtakes is dropped). */
+  async function loadTeams(select, areaCode, selectedId) {
+    const read = ++teamReads;
+    const none = el("option", { value: "", text: t("No team") });
+    if (!areaCode) { select.replaceChildren(none); return; }
+    let data;
+    try { data = await zq.api("GET", "teams?" + new URLSearchParams({ area: areaCode, limit: "200" })); } catch (err) {
+      if (read === teamReads) D.toast(D.errorText(err), "error");
+      return;
+    }
+    if (read !== teamReads) return;
+    select.replaceChildren(none, ...data.items.map((team) => el("option", { value: team.id, selected: team.id === selectedId, text: team.name + " · " + team.area_name })));
+  }
+
+  function field(label, input, hint) {
+    return el("label", {}, [label, input, hint ? el("small", { class: "zq-muted", text: hint }) : null].filter(Boolean));
+  }
+
+  /* ---- New member ---- */
+  async function newForm(opts) {
+    const areas = await manageAreas();
+    const roleBoxes = MEMBER_ROLES.map((r) => el("label", {}, [
+      el("input", { type: "checkbox", name: "roles", value: r, "data-testid": "person-role-" + r, checked: r === "volunteer" }), D.config.roles[r] || r]));
+    const team = el("select", { name: "team_id", "data-testid": "person-team" }, [el("option", { value: "", text: t("No team") })]);
+    const teamLabel = field(t("Team"), team);
+    const form = el("form", { class: "zq-card zq-form", "data-testid": "person-new-form" }, [
+      el("h2", { text: t("New member") }),
+      el("div", { class: "zq-row" }, [
+        field(t("Name"), el("input", { name: "name", required: true, maxlength: "64", autocomplete: "off", "data-testid": "person-name" })),
+        field(t("Mobile number"), el("input", { name: "phone", type: "tel", required: true, maxlength: "32", autocomplete: "off", "data-testid": "person-phone" })),
+      ]),
+      el("div", { class: "zq-row" }, [
+        field(t("Home area"), el("select", { name: "home_area_code", required: true, "data-testid": "person-area" },
+          [el("option", { value: "", text: t("Choose…") }), ...areaOptions(areas, null)])),
+        field(t("ID number (optional)"), el("input", { name: "id_number", maxlength: "32", autocomplete: "off", "data-testid": "person-id-number" })),
+      ]),
+      el("fieldset", { class: "zq-checks" }, [el("legend", { text: t("Roles") }), ...roleBoxes]),
+      teamLabel,
+      el("p", { class: "zq-muted", text: t("The login name is the mobile number. A liaison's sector and employer come with a liaison import.") }),
+      el("p", { class: "zq-error", role: "alert", "data-testid": "person-form-error", hidden: true }),
+      el("div", { class: "zq-actions" }, [
+        el("button", { type: "submit", class: "zq-primary", "data-testid": "person-create", disabled: busy.has("create"), text: t("Register") }),
+        el("button", { type: "button", "data-testid": "person-new-cancel", onclick: () => opts.onCancel && opts.onCancel(), text: t("Cancel") }),
+      ]),
+    ]);
+    const F = form.elements;
+    // Only the member roles the user may give in the chosen area can be ticked; a team only for a volunteer.
+    function sync() {
+      const allowed = rolesGrantableAt(F.home_area_code.value || (manageUnits[0] && manageUnits[0].area_code));
+      form.querySelectorAll("input[name=roles]").forEach((box) => {
+        box.disabled = !allowed.includes(box.value);
+        if (box.disabled) box.checked = false;
+      });
+      teamLabel.hidden = !form.querySelector("input[name=roles][value=volunteer]").checked;
+    }
+    F.home_area_code.addEventListener("change", () => { sync(); loadTeams(team, F.home_area_code.value, null); });
+    form.addEventListener("change", (e) => { if (e.target.name === "roles") sync(); });
+    sync();
+    form.addEventListener("submit", (e) => { e.preventDefault(); create(form, opts); });
+    return form;
+  }
+
+  async function create(form, opts) {
+    if (busy.has("create")) return; // a second click while the first is on its way
+    const F = form.elements;
+    const error = form.querySelector("[data-testid=person-form-error]");
+    const roles = Array.from(form.querySelectorAll("input[name=roles]:checked")).map((i) => i.value);
+    const body = { name: F.name.value.trim(), phone: F.phone.value.trim(), home_area_code: F.home_area_code.value, roles: roles };
+    if (F.id_number.value.trim()) body.id_number = F.id_number.value.trim();
+    if (roles.includes("volunteer") && F.team_id.value) body.team_id = Number(F.team_id.value);
+    const button = form.querySelector("[data-testid=person-create]");
+    busy.add("create");
+    button.disabled = true;
+    clearError(error, form);
+    try {
+      const person = await zq.api("POST", "people", body);
+      D.toast(zq.interpolate(t("%(name)s is registered."), { name: person.name }));
+      if (opts.onCreated) opts.onCreated(person);
+    } catch (err) {
+      showError(error, err, form);
+    } finally {
+      busy.delete("create");
+      if (button.isConnected) button.disabled = false;
+    }
+  }
+
+  /* ---- Edit ---- */
+  async function editForm(p, opts) {
+    const areas = await manageAreas();
+    const phoneMasked = masked(p.phone); // only a phone the API gave unmasked is put into the field
+    const team = el("select", { name: "team_id", "data-testid": "person-team" }, [el("option", { value: "", text: t("No team") })]);
+    const withTeam = p.team_id !== null || p.roles.some((r) => r.role === "volunteer");
+    const form = el("form", { class: "zq-form", "data-testid": "person-edit-form", "data-person-id": p.id }, [
+      el("h2", { text: zq.interpolate(t("Edit %(name)s"), { name: p.name }) }),
+      el("div", { class: "zq-row" }, [
+        field(t("Name"), el("input", { name: "name", required: true, maxlength: "64", value: p.name, autocomplete: "off", "data-testid": "person-name" })),
+        field(t("Mobile number"), el("input", { name: "phone", type: "tel", maxlength: "32", autocomplete: "off", "data-testid": "person-phone",
+          value: phoneMasked ? null : p.phone, placeholder: phoneMasked ? p.phone : null, required: !phoneMasked }),
+        phoneMasked ? t("Hidden from your role: leave empty to keep it, or type a new number.") : null),
+      ]),
+      el("div", { class: "zq-row" }, [
+        field(t("Home area"), el("select", { name: "home_area_code", required: true, "data-testid": "person-area" }, areaOptions(areas, p.area_code))),
+        field(t("New ID number"), el("input", { name: "id_number", maxlength: "32", autocomplete: "off", placeholder: p.id_number || "", "data-testid": "person-id-number" }),
+          t("Leave empty to keep it.")),
+      ]),
+      withTeam ? field(t("Team"), team) : null,
+      el("label", { class: "zq-check" }, [el("input", { type: "checkbox", name: "is_active", checked: p.is_active, "data-testid": "person-active" }), t("Active (receives alerts and invitations)")]),
+      el("p", { class: "zq-error", role: "alert", "data-testid": "person-form-error", hidden: true }),
+      el("div", { class: "zq-actions" }, [
+        el("button", { type: "submit", class: "zq-primary", "data-testid": "person-save", disabled: busy.has("edit:" + p.id), text: t("Save") }),
+        el("button", { type: "button", "data-testid": "person-edit-cancel", onclick: () => opts.onCancel && opts.onCancel(), text: t("Cancel") }),
+      ]),
+    ].filter(Boolean));
+    if (withTeam) {
+      loadTeams(team, p.area_code, p.team_id);
+      form.elements.home_area_code.addEventListener("change", () => loadTeams(team, form.elements.home_area_code.value, null));
+    }
+    form.addEventListener("submit", (e) => { e.preventDefault(); save(form, p, opts); });
+    return form;
+  }
+
+  async function save(form, p, opts) {
+    const key = "edit:" + p.id;
+    if (busy.has(key)) return;
+    const F = form.elements;
+    const error = form.querySelector("[data-testid=person-form-error]");
+    const body = {}; // only what changed: a PATCH leaves the rest as it is
+    if (F.name.value.trim() !== p.name) body.name = F.name.value.trim();
+    const phone = F.phone.value.trim();
+    if (phone && phone !== p.phone) body.phone = phone;
+    if (F.id_number.value.trim()) body.id_number = F.id_number.value.trim();
+    if (F.home_area_code.value !== p.area_code) body.home_area_code = F.home_area_code.value;
+    if (F.team_id) {
+      const teamId = F.team_id.value ? Number(F.team_id.value) : null;
+      if (teamId !== p.team_id) body.team_id = teamId;
+    }
+    if (F.is_active.checked !== p.is_active) body.is_active = F.is_active.checked;
+    if (!Object.keys(body).length) { D.toast(t("Nothing was changed.")); if (opts.onCancel) opts.onCancel(); return; }
+    const button = form.querySelector("[data-testid=person-save]");
+    busy.add(key);
+    button.disabled = true;
+    clearError(error, form);
+    try {
+      const saved = await zq.api("PATCH", "people/" + p.id, body);
+      D.toast(t("Saved."));
+      if (opts.onSaved) opts.onSaved(saved);
+    } catch (err) {
+      if (form.isConnected) showError(error, err, form);
+      else D.toast(D.errorText(err), "error");
+    } finally {
+      busy.delete(key);
+      if (button.isConnected) button.disabled = false;
+    }
+  }
+
+  /* ---- Grant a role ---- */
+  function grantForm(p, areas, opts) {
+    if (!p.username || !manages(p.area_code)) return null; // no login to grant to, or not the user's to change
+    const held = new Set(p.roles.map((r) => r.role + "@" + r.area_code));
+    const offered = (code) => rolesGrantableAt(code).filter((r) => !held.has(r + "@" + code));
+    const choices = areas.filter((a) => offered(a.code).length);
+    const home = offered(p.area_code).length ? p.area_code : (choices[0] && choices[0].code);
+    if (!home) return null;
+    const area = el("select", { name: "area_code", "data-testid": "grant-area" }, areaOptions(choices, home));
+    const role = el("select", { name: "role", "data-testid": "grant-role" });
+    const fill = () => role.replaceChildren(...offered(area.value).map((r) => el("option", { value: r, text: D.config.roles[r] || r })));
+    area.addEventListener("change", fill);
+    fill();
+    const key = "grant:" + p.id;
+    const form = el("form", { class: "zq-form", "data-testid": "role-grant-form", "data-key": "grant-" + p.id }, [
+      el("h3", { text: t("Grant a role") }),
+      el("div", { class: "zq-row" }, [field(t("Role"), role), field(t("Over"), area),
+        el("button", { type: "submit", class: "zq-primary", "data-testid": "grant-submit", disabled: busy.has(key), text: t("Grant") })]),
+      el("p", { class: "zq-error", role: "alert", "data-testid": "grant-error", hidden: true }),
+    ]);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (busy.has(key) || !role.value) return;
+      const error = form.querySelector("[data-testid=grant-error]");
+      const button = form.querySelector("[data-testid=grant-submit]");
+      busy.add(key);
+      button.disabled = true;
+      clearError(error, form);
+      try {
+        const granted = await zq.api("POST", "people/" + p.id + "/roles", { role: role.value, area_code: area.value });
+        D.toast(t("The role is granted."));
+        if (opts.onGranted) opts.onGranted(granted);
+      } catch (err) {
+        if (form.isConnected) showError(error, err, form);
+        else D.toast(D.errorText(err), "error");
+      } finally {
+        busy.delete(key);
+        const again = document.querySelector(`[data-key="grant-${p.id}"] [data-testid=grant-submit]`);
+        if (again) again.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  D.peopleEdit = { manages: manages, manageAreas: manageAreas, newForm: newForm, editForm: editForm, grantForm: grantForm, showError: showError };
+})();
