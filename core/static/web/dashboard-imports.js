@@ -21,6 +21,9 @@
   let progress = "";
   let error = null;
 
+  const chinese = (document.documentElement.lang || "zh").startsWith("zh");
+  // The sheet may name a sector either way; the Chinese name is what a sheet from the association uses.
+  const sectorName = (s) => (chinese ? s.name_zh : s.name_en + " (" + s.name_zh + ")");
   const columnTitle = (key) => {
     const found = columns && columns.find((c) => c.key === key);
     return found ? found.title : t(FIELDS[key] || key);
@@ -44,7 +47,7 @@
           el("td", { text: c.required ? t("required") : t("optional") }),
         ]))),
       ]),
-      sectors.length ? el("p", { class: "zq-muted", text: zq.interpolate(t("Sectors: %(names)s"), { names: sectors.map((s) => s.name).join("、") }) }) : null,
+      sectors.length ? el("p", { class: "zq-muted", text: zq.interpolate(t("Sectors: %(names)s"), { names: sectors.map(sectorName).join("、") }) }) : null,
       el("p", { class: "zq-muted", text: t("Shifts look like 10:00-14:00;17:00-21:00. Other columns (a serial number, say) are ignored.") }),
       el("div", { class: "zq-actions" }, [
         el("a", { class: "zq-button", href: "/api/v1/liaisons/imports/template.csv", download: "", "data-testid": "import-template", text: t("Download the template (CSV)") }),

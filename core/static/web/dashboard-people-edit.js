@@ -18,7 +18,7 @@
   const grantable = D.config.grantable || [];
   const MEMBER_ROLES = ["volunteer", "liaison"];
   const busy = new Set(); // "create", "edit:ID", "grant:ID": a request on its way; its button stays off through redraws
-  let teamReads = 0; // a team list asked for an area that is no longer chosen is dropped
+  const teamReads = new WeakMap(); // per team picker: a list asked for an area no longer chosen is dropped
 
   const manages = (code) => !!code && manageUnits.some((u) => code.startsWith(u.area_prefix));
   /* The roles the user's grants may give over `code`, in the config's order of roles. */
@@ -33,7 +33,8 @@
   async function manageAreas() {
     let areas = [];
     try { areas = await D.loadAreas(); } catch (err) { D.toast(D.errorText(err), "error"); }
-    return areas.filter((a) => manages(a.code));
+    const seen = new Set(); // each area once, whichever layers list it
+    return areas.filter((a) => manages(a.code) && !seen.has(a.code) && seen.add(a.code));
   }
   function areaOptions(areas, selected) {
     const options = areas.map((a) => el("option", { value: a.code, selected: a.code === selected, text: (a.level === "township" ? "\u3000" : "") + a.name }));
@@ -74,15 +75,16 @@
 
   /* Fill `select` with the teams of `areaCode` (a read that an area chosen later overtakes is dropped). */
   async function loadTeams(select, areaCode, selectedId) {
-    const read = ++teamReads;
+    const read = (teamReads.get(select) || 0) + 1;
+    teamReads.set(select, read);
     const none = el("option", { value: "", text: t("No team") });
     if (!areaCode) { select.replaceChildren(none); return; }
     let data;
     try { data = await zq.api("GET", "teams?" + new URLSearchParams({ area: areaCode, limit: "200" })); } catch (err) {
-      if (read === teamReads) D.toast(D.errorText(err), "error");
+      if (read === teamReads.get(select)) D.toast(D.errorText(err), "error");
       return;
     }
-    if (read !== teamReads) return;
+    if (read !== teamReads.get(select)) return;
     select.replaceChildren(none, ...data.items.map((team) => el("option", { value: team.id, selected: team.id === selectedId, text: team.name + " · " + team.area_name })));
   }
 
