@@ -103,6 +103,15 @@ def test_a_county_coordinator_registers_a_member_finds_them_and_renames_them(
     page.wait_for_selector(f"[data-testid=person-name-heading]:text-is('改名{tag}')")
     page.wait_for_selector(f"{row} a:text-is('改名{tag}')")
     screenshot(page, "dashboard-person-edited")
+
+    # Grant a role the county coordinator may give, over the member's township.
+    offered = page.eval_on_selector_all("[data-testid=grant-role] option", "os => os.map(o => o.value)")
+    assert offered == ["township_coordinator", "station_head", "liaison"]  # volunteer they hold already
+    page.select_option("[data-testid=grant-role]", "station_head")
+    page.click("[data-testid=grant-submit]")
+    page.wait_for_selector("[data-testid=person-fields] [data-field=roles]:has-text('工作站站长')")
+    granted = api_as(web_stack.url, "admin", "GET", f"people/{person_id}")["roles"]
+    assert sorted((r["role"], r["area_code"]) for r in granted) == [("station_head", GAOCUN), ("volunteer", GAOCUN)]
     again = api_as(web_stack.url, "admin", "GET", f"people/{person_id}")
     assert (again["name"], again["phone"], again["area_code"], again["is_active"]) == (
         f"改名{tag}",
