@@ -206,7 +206,7 @@ def import_columns(request: HttpRequest) -> ImportColumnsOut:
 
 
 @router.get(
-    "/liaisons/imports/template.csv",
+    "/liaisons/imports/template",
     response={200: None, **errors(401)},
     summary="A blank liaison sheet (CSV with the column titles the import reads)",
 )

@@ -271,6 +271,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "api/v1/liaisons/vacancies"): Rule(_area_q(), X(SEE, SEE, SEE, SEE, 403, 403)),
     ("POST", "api/v1/liaisons/imports"): Rule(_import, X(200, 200, 200, 403, 403, 403)),
+    # What an import reads: column titles only, no data.
+    ("GET", "api/v1/liaisons/imports/columns"): Rule(_q(), ALL),
+    ("GET", "api/v1/liaisons/imports/template"): Rule(_q(), ALL),
     ("GET", "api/v1/liaisons/export.csv"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),
     # coverage
     ("GET", "api/v1/coverage/areas"): Rule(_area_q(), X(SEE, SEE, SEE, SEE, 403, 403)),

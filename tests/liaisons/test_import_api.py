@@ -176,7 +176,7 @@ def test_a_failing_import_reports_failed_and_without_a_key_nothing_is_announced(
 def test_the_template_is_a_blank_sheet_that_the_import_reads(as_role: Callable[..., ApiClient]) -> None:
     client = as_role("township_coordinator", QIXIAN_TOWNSHIP)
 
-    template = client.get("/api/v1/liaisons/imports/template.csv")
+    template = client.get("/api/v1/liaisons/imports/template")
 
     assert template.status_code == 200
     assert template["Content-Disposition"] == 'attachment; filename="liaisons-template.csv"'

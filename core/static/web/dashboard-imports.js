@@ -50,7 +50,7 @@
       sectors.length ? el("p", { class: "zq-muted", text: zq.interpolate(t("Sectors: %(names)s"), { names: sectors.map(sectorName).join("、") }) }) : null,
       el("p", { class: "zq-muted", text: t("Shifts look like 10:00-14:00;17:00-21:00. Other columns (a serial number, say) are ignored.") }),
       el("div", { class: "zq-actions" }, [
-        el("a", { class: "zq-button", href: "/api/v1/liaisons/imports/template.csv", download: "", "data-testid": "import-template", text: t("Download the template (CSV)") }),
+        el("a", { class: "zq-button", href: "/api/v1/liaisons/imports/template", download: "", "data-testid": "import-template", text: t("Download the template (CSV)") }),
       ]),
     ].filter(Boolean));
     const input = el("input", { type: "file", name: "file", required: true, "data-testid": "import-file",
