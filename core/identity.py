@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
@@ -11,16 +12,17 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from core.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
 _SEPARATORS = re.compile(r"[\s\-()]")
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
-def normalize_phone(raw: str) -> str:
-    """Return a mainland mobile number as 11 digits, or raise InvalidInput(invalid_phone)."""
+def _mainland_number(raw: str, kinds: set[int], message: Promise) -> phonenumbers.PhoneNumber:
+    """`raw` parsed as a valid mainland China number of one of `kinds`, or InvalidInput(invalid_phone)."""
     cleaned = _SEPARATORS.sub("", raw or "")
-    error = InvalidInput(
-        _("Not a valid mainland China mobile number."), code="invalid_phone", details={"field": "phone"}
-    )
+    error = InvalidInput(message, code="invalid_phone", details={"field": "phone"})
     if not cleaned or len(cleaned) > 20:
         raise error
     try:
@@ -30,12 +32,18 @@ def normalize_phone(raw: str) -> str:
     if (
         number.country_code != 86
         or not phonenumbers.is_valid_number(number)
-        or phonenumbers.number_type(number) not in _MOBILE_TYPES
+        or phonenumbers.number_type(number) not in kinds
     ):
         raise error
-    national = str(number.national_number)
+    return number
+
+
+def normalize_phone(raw: str) -> str:
+    """Return a mainland mobile number as 11 digits, or raise InvalidInput(invalid_phone)."""
+    message = _("Not a valid mainland China mobile number.")
+    national = str(_mainland_number(raw, _MOBILE_TYPES, message).national_number)
     if len(national) != 11:
-        raise error
+        raise InvalidInput(message, code="invalid_phone", details={"field": "phone"})
     return national
 
 
@@ -46,22 +54,9 @@ def normalize_contact_phone(raw: str) -> str:
         return normalize_phone(raw)
     except InvalidInput:
         pass
-    cleaned = _SEPARATORS.sub("", raw or "")
-    error = InvalidInput(
-        _("Not a valid mainland China phone number."), code="invalid_phone", details={"field": "phone"}
+    number = _mainland_number(
+        raw, {phonenumbers.PhoneNumberType.FIXED_LINE}, _("Not a valid mainland China phone number.")
     )
-    if not cleaned or len(cleaned) > 20:
-        raise error
-    try:
-        number = phonenumbers.parse(cleaned, "CN")
-    except phonenumbers.NumberParseException:
-        raise error from None
-    if (
-        number.country_code != 86
-        or not phonenumbers.is_valid_number(number)
-        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.FIXED_LINE
-    ):
-        raise error
     area, _space, local = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL).partition(" ")
     return f"{area}-{local.replace(' ', '')}"
 
