@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
@@ -37,6 +39,7 @@ from dispatch.schemas import (
 )
 from dispatch.selectors import (
     alert_board,
+    alert_for_request,
     alert_get,
     alert_list,
     deliveries_sent,
@@ -71,23 +74,44 @@ def _targets(payload: AlertIn) -> Targets:
     )
 
 
+# An Idempotency-Key: what clients generate (a UUID, a ULID...), printable ASCII without spaces.
+_REQUEST_KEY = re.compile(r"[!-~]{1,64}")
+
+
 @router.post("", response={201: AlertOut, **errors(401, 403, 404, 422)})
 def create(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
-    alert = alert_create(
-        actor=actor_of(request),
-        kind=payload.kind.value,
-        severity=payload.severity.value,
-        title=payload.title,
-        description=payload.description,
-        instruction=payload.instruction,
-        lat=payload.lat,
-        lon=payload.lon,
-        datum=payload.datum,
-        radius_m=payload.radius_m,
-        needed=payload.needed,
-        targets=_targets(payload),
-        expires_at=payload.expires_at,
-    )
+    """Raise an alert. A retry carrying the first POST's `Idempotency-Key` gets that alert back (201, the
+    same body) instead of ringing everyone again: the answer to the first may have been lost."""
+    actor = actor_of(request)
+    key = request.headers.get("Idempotency-Key", "")
+    if key and not _REQUEST_KEY.fullmatch(key):
+        raise InvalidInput(
+            _("The Idempotency-Key header must be 1 to 64 printable ASCII characters."),
+            code="invalid_idempotency_key",
+        )
+    try:
+        alert = alert_create(
+            actor=actor,
+            request_key=key,
+            kind=payload.kind.value,
+            severity=payload.severity.value,
+            title=payload.title,
+            description=payload.description,
+            instruction=payload.instruction,
+            lat=payload.lat,
+            lon=payload.lon,
+            datum=payload.datum,
+            radius_m=payload.radius_m,
+            needed=payload.needed,
+            targets=_targets(payload),
+            expires_at=payload.expires_at,
+        )
+    except IntegrityError:
+        # The same key's first POST committed while this one was being written: that alert is the answer.
+        earlier = alert_for_request(actor=actor, request_key=key) if key else None
+        if earlier is None:
+            raise
+        alert = earlier
     return Status(201, _raised(alert))
 
 

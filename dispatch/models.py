@@ -89,6 +89,9 @@ class Alert(models.Model):
     cap_sent = models.DateTimeField(null=True, blank=True)
     # Every CAP <info> language block: [{"language", "event", "headline", "description", "instruction"}].
     languages = models.JSONField(default=list, blank=True)
+    # The client's Idempotency-Key for the POST that raised it: the same key from the same user again
+    # (a retry after a lost answer) gets this alert back instead of ringing everyone a second time.
+    request_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -101,6 +104,11 @@ class Alert(models.Model):
                 fields=["cap_sender", "cap_identifier"],
                 condition=~models.Q(cap_identifier=""),
                 name="alert_unique_cap_identity",
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "request_key"],
+                condition=~models.Q(request_key=""),
+                name="alert_unique_request_key",
             ),
             models.CheckConstraint(condition=models.Q(radius_m__lte=MAX_RADIUS_M), name="alert_radius_max"),
         ]

@@ -176,3 +176,8 @@ def alert_board(*, actor: User, alert_id: int) -> Board:
     if alert.first_on_scene_at:
         board.time_to_first_on_scene_s = (alert.first_on_scene_at - alert.created_at).total_seconds()
     return board
+
+
+def alert_for_request(*, actor: User, request_key: str) -> Alert | None:
+    """The alert this actor raised with this Idempotency-Key (a client's retry of one POST), if any."""
+    return Alert.objects.filter(created_by=actor, request_key=request_key).first()

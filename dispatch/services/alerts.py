@@ -26,7 +26,7 @@ from dispatch import geography
 from dispatch.events import AlertCancelled, AlertClosed, AlertUpdated
 from dispatch.models import MAX_RADIUS_M, Alert, AlertKind, AlertSource, AlertStatus, Severity
 from dispatch.recipients import Candidate, check_sectors, recipients_for
-from dispatch.selectors import alert_managed
+from dispatch.selectors import alert_for_request, alert_managed
 from dispatch.services.notify import announce_board, audit_alert, fan_out, recipient_ids, require_active
 from realtime.events import publish
 
@@ -214,10 +214,17 @@ def alert_create(
     targets: Targets = Targets(),
     expires_at: datetime | None = None,
     cap: CapIdentity | None = None,
+    request_key: str = "",
     now: datetime | None = None,
 ) -> Alert:
-    """Raise an alert and deliver it. Radius alerts reach on-duty people nearby; filter alerts everyone matching."""
+    """Raise an alert and deliver it. Radius alerts reach on-duty people nearby; filter alerts everyone matching.
+
+    With a `request_key` (the client's Idempotency-Key) the actor already raised an alert with, that
+    alert is returned as it is: nothing is checked, written or sent again (`alert_for_request`).
+    """
     now = now or timezone.now()
+    if request_key and (earlier := alert_for_request(actor=actor, request_key=request_key)) is not None:
+        return earlier
     checked = alert_input_checked(
         actor=actor, kind=kind, severity=severity, title=title, lat=lat, lon=lon, datum=datum, radius_m=radius_m,
         needed=needed, targets=targets, expires_at=expires_at, now=now, past_expiry_allowed=cap is not None,
@@ -255,6 +262,7 @@ def alert_create(
         cap_identifier=cap.identifier if cap else "",
         cap_sent=cap.sent if cap else now,
         languages=cap.languages if cap else [],
+        request_key=request_key,
     )
     if cap is None:
         identifier = f"zhengqi.alert.{alert.pk}"

@@ -260,3 +260,39 @@ def test_deleting_a_recipient_or_an_alert_removes_their_rows_without_database_fo
     assert StreamEvent.objects.filter(person_id=stays.pk, type="alert.created").count() == 1
     Alert.objects.filter(pk=alert_id).delete()
     assert not Delivery.objects.exists()
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_first_alert_back_and_rings_nobody_again(as_role, on_duty):
+    person = on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=500))
+    client = as_role("county_coordinator", QIBIN)
+    key = {"HTTP_IDEMPOTENCY_KEY": "3f2b9c1e8a7d4e6f9b0a1c2d3e4f5a6b"}
+
+    first = client.post("/api/v1/alerts", _alert(), headers=key)
+    again = client.post("/api/v1/alerts", _alert(title="重发"), headers=key)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["title"] == "老人摔倒"
+    assert Alert.objects.count() == 1
+    assert Delivery.objects.filter(person=person).count() == 1
+    assert StreamEvent.objects.filter(person_id=person.pk, type="alert.created").count() == 1
+    assert AuditEntry.objects.filter(action="alert_action", details__action="create").count() == 1
+    # Another key, or none, is another alert; so is the same key from someone else.
+    assert (
+        client.post("/api/v1/alerts", _alert(), headers={"HTTP_IDEMPOTENCY_KEY": "other"}).json()["id"]
+        != first.json()["id"]
+    )
+    assert client.post("/api/v1/alerts", _alert()).status_code == 201
+    colleague = as_role("county_coordinator", QIBIN).post("/api/v1/alerts", _alert(), headers=key)
+    assert colleague.json()["id"] != first.json()["id"]
+    assert Alert.objects.count() == 4
+
+
+@pytest.mark.parametrize("key", ["有中文", "with space", "x" * 65])
+def test_a_malformed_idempotency_key_is_refused_and_nothing_is_raised(as_role, key):
+    response = as_role("county_coordinator", QIBIN).post(
+        "/api/v1/alerts", _alert(), headers={"HTTP_IDEMPOTENCY_KEY": key}
+    )
+
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_idempotency_key")
+    assert not Alert.objects.exists()

@@ -15,7 +15,17 @@ import pytest
 
 from tests.browser import wait_until
 from tests.web.conftest import PASSWORD, WebStack, screenshot, sign_in
-from tests.web.phone_support import DAHEJIAN, QIBIN_COORDINATOR, eventually, point_at, qibin_members, raise_alert, token
+from tests.web.journeys import click_map_at
+from tests.web.phone_support import (
+    DAHEJIAN,
+    QIBIN_COORDINATOR,
+    SHANGYU,
+    eventually,
+    point_at,
+    qibin_members,
+    raise_alert,
+    token,
+)
 
 QIXIAN = "410622"  # 淇县
 XUNXIAN = "410621"  # 浚县
@@ -275,3 +285,36 @@ def test_a_cancel_reason_typed_with_a_chinese_input_method_survives_a_live_board
     finally:
         for username in (first, second):
             api_as(web_stack.url, username, "PUT", "me/duty", {"on_duty": False})
+
+
+def test_sending_an_alert_again_after_its_answer_was_lost_does_not_raise_it_twice(
+    web_stack: WebStack, new_page: Any
+) -> None:
+    page = new_page("desktop")
+    _open_map(page, web_stack.url, QIBIN_COORDINATOR)
+    scene = point_at(SHANGYU, metres=2500, bearing=300)
+    click_map_at(page, scene)
+    page.wait_for_selector("[data-testid=alert-form]:visible")
+    page.fill("[data-testid=alert-form] [name=title]", "重发不重复测试")
+    page.wait_for_selector("[data-testid=alert-preview-count][data-state=ready]", timeout=10_000)
+
+    # The server raises the alert, but its answer never reaches the page (the link drops).
+    raised: list[dict[str, Any]] = []
+
+    def lose_the_answer(route: Any) -> None:
+        raised.append(route.fetch().json())
+        route.abort()
+
+    page.route("**/api/v1/alerts", lose_the_answer)
+    page.click("[data-testid=alert-send]")
+    page.wait_for_selector("[data-testid=alert-error]:visible")
+    page.unroute("**/api/v1/alerts")
+    assert len(raised) == 1
+
+    # The coordinator sends again: the page gets the same alert back and opens its board.
+    page.click("[data-testid=alert-send]")
+
+    board = page.wait_for_selector("[data-testid=alert-board]", timeout=10_000)
+    assert board.get_attribute("data-alert-id") == str(raised[0]["id"])
+    mine = api_as(web_stack.url, QIBIN_COORDINATOR, "GET", "alerts?status=active&limit=200")["items"]
+    assert [a["id"] for a in mine if a["title"] == "重发不重复测试"] == [raised[0]["id"]]

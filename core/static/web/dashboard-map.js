@@ -291,6 +291,9 @@
     const radius = Number(F.radius_m.value) || 2000;
     pick = {
       latlng: latlng,
+      // One key for every try of this alert: a retry after a lost answer gets the first one back
+      // instead of ringing everyone twice.
+      key: zq.newKey(),
       circle: L.circle(latlng, { radius: radius, color: "#c62828", weight: 2, fillOpacity: 0.12, interactive: false }).addTo(map),
       marker: L.circleMarker(latlng, { radius: 6, color: "#fff", weight: 2, fillColor: "#c62828", fillOpacity: 1, interactive: false }).addTo(map),
     };
@@ -338,7 +341,7 @@
     const button = form.querySelector("[data-testid=alert-send]");
     button.disabled = true;
     try {
-      const alert = await zq.api("POST", "alerts", body());
+      const alert = await zq.api("POST", "alerts", body(), { headers: { "Idempotency-Key": pick.key } });
       D.toast(zq.interpolate(t("Alert sent to %(n)s people."), { n: D.fmtNumber(alert.recipients) }));
       discard();
       titleTouched = false;

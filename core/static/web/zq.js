@@ -1,7 +1,7 @@
 /* Zhengqi browser client shared by the phone app and the dashboard.
  *
- * zq.api(method, path, body)  JSON over /api/v1 with the page's session (CSRF header on writes);
- *                             rejects with an ApiError {status, code, message, details}.
+ * zq.api(method, path, body, {headers, raw})  JSON over /api/v1 with the page's session (CSRF header
+ *                             on writes); rejects with an ApiError {status, code, message, details}.
  * zq.socket(path, handlers)   the /ws/v1 protocol of docs/PROTOCOL.md: hello with a bearer
  *                             token and `since`, replay, seq de-duplication, coalesced acks,
  *                             pings (a socket that stops answering is dropped and replaced),
@@ -31,7 +31,7 @@
 
   async function api(method, path, body, options) {
     const opts = options || {};
-    const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "zh-hans" };
+    const headers = Object.assign({ Accept: "application/json", "Accept-Language": document.documentElement.lang || "zh-hans" }, opts.headers);
     const init = { method: method, headers: headers, credentials: "same-origin" };
     if (method !== "GET" && method !== "HEAD") headers["X-CSRFToken"] = cookie("csrftoken");
     if (body instanceof FormData || body instanceof Blob) {
@@ -55,6 +55,11 @@
     try { data = text ? JSON.parse(text) : null; } catch (err) { data = null; }
     if (!response.ok) throw new ApiError(response.status, data);
     return data;
+  }
+
+  /* A fresh Idempotency-Key (128 random bits as hex): crypto.randomUUID needs a secure context, this does not. */
+  function newKey() {
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   /* ---- the city's clock: every time shown or typed is Beijing time, whatever zone the device is set to
@@ -361,6 +366,6 @@
   }
 
   global.zq = { api: api, ApiError: ApiError, socket: socket, socketToken: socketToken, forgetToken: forgetToken,
-    ZONE: ZONE, cityDay: cityDay, cityInputToIso: cityInputToIso, isoToCityInput: isoToCityInput,
+    newKey: newKey, ZONE: ZONE, cityDay: cityDay, cityInputToIso: cityInputToIso, isoToCityInput: isoToCityInput,
     t: t, interpolate: interpolate, toDatum: toDatum, el: el, cookie: cookie, redraw: redraw };
 })(window);
