@@ -15,6 +15,7 @@ from core.jurisdiction import jurisdiction_for
 from core.pagination import paginate_rows
 from core.roles import Capability
 from core.schemas import Page
+from core.services.audit import personal_data_read
 from liaisons.coverage_selectors import (
     county_layer,
     coverage_by_area,
@@ -130,5 +131,18 @@ def townships(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/layers/on-duty", response={200: FeatureCollectionOut, **errors(401, 403)})
 def on_duty(request: HttpRequest) -> dict[str, Any]:
-    """On-duty positions: exact and named only where the viewer's role may see personal data, else ~100 m."""
-    return on_duty_layer(actor=actor_of(request), now=timezone.now())
+    """On-duty positions: exact and named only where the viewer's role may see personal data, else ~100 m.
+
+    Who was shown by name at an exact position is audited (once a minute for the same people: the
+    map re-reads this layer on every duty change)."""
+    actor = actor_of(request)
+    layer = on_duty_layer(actor=actor, now=timezone.now())
+    named = {
+        f["properties"]["person_id"]: f["properties"]["area_code"]
+        for f in layer["features"]
+        if f["properties"]["exact"]
+    }
+    personal_data_read(
+        actor=actor, object_type="on_duty_layer", people=named, fields=["name", "position"], once_per_s=60
+    )
+    return layer

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from core.context import client_ip
 from core.jurisdiction import require
@@ -11,6 +15,8 @@ from core.roles import Capability
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+
+logger = logging.getLogger(__name__)
 
 
 def audit_record(
@@ -51,4 +57,34 @@ def export_audit(
         object_type=object_type,
         area_code=area or min(require(actor, capability).prefixes, key=len),
         details=details,
+    )
+
+
+def personal_data_read(
+    *, actor: User, object_type: str, people: dict[int, str], fields: list[str], once_per_s: int = 0
+) -> None:
+    """Audit a read that revealed personal data of `people` ({person id: home area code}).
+
+    Filed under the narrowest area covering them all, so their staff see it. With `once_per_s`, the
+    same viewer reading the same people again within that many seconds makes no new entry (a live
+    map re-reads every few seconds); other people, or the time passing, make a new one. If the
+    throttle cannot be asked (the cache is down), the read is audited anyway.
+    """
+    if not people:
+        return
+    ids = sorted(people)
+    if once_per_s:
+        digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=8).hexdigest()
+        try:
+            if not cache.add(f"audit:{object_type}:{actor.pk}:{digest}", 1, timeout=once_per_s):
+                return
+        except Exception:
+            # An unreachable cache must never skip an audit entry: audit this read.
+            logger.warning("audit throttle unavailable; auditing this read", exc_info=True)
+    audit_record(
+        actor=actor,
+        action=AuditAction.PERSONAL_DATA_READ,
+        object_type=object_type,
+        area_code=os.path.commonprefix([people[i] for i in ids]),  # noqa: RUF071 (digit strings: char-wise is right)
+        details={"fields": fields, "person_ids": ids},
     )

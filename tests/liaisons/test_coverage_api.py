@@ -11,7 +11,7 @@ from django.utils import timezone
 from geopy.distance import geodesic
 from shapely.geometry import Point, shape
 
-from core.models import Area, AreaBoundary, DutyStatus, Person
+from core.models import Area, AreaBoundary, AuditEntry, DutyStatus, Person
 from core.positions import FRESH_FOR, Fix, MemoryStore
 from liaisons.models import Liaison
 from tests.conftest import QIBIN_TOWNSHIP, QIXIAN, XUNXIAN, XUNXIAN_TOWNSHIP, ApiClient
@@ -175,6 +175,30 @@ def test_another_countys_grid_or_counts_are_404_for_a_qixian_coordinator(as_role
     assert client.get("/api/v1/coverage/grid", area=XUNXIAN).status_code == 404
     assert client.get("/api/v1/coverage/areas", area=XUNXIAN).status_code == 404
     assert client.get("/api/v1/coverage/summary", area="410600").status_code == 404
+
+
+def test_named_exact_positions_are_audited_once_a_minute_per_viewer_and_set_of_people(
+    as_role: Callable[..., ApiClient], make_person: Callable[..., Person], store: MemoryStore
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    first = make_person("volunteer", "410622101")
+    _on_duty(store, first, 35.6012345, 114.2488765)
+    county = as_role("county_coordinator", QIXIAN)
+    reads = AuditEntry.objects.filter(action="personal_data_read", object_type="on_duty_layer")
+
+    for _ in range(3):  # the live map re-reading the layer
+        county.get("/api/v1/coverage/layers/on-duty")
+    as_role("township_coordinator", "410622101").get("/api/v1/coverage/layers/on-duty")  # masked: nothing revealed
+
+    [entry] = reads
+    assert (entry.area_code, entry.details) == ("410622101", {"fields": ["name", "position"], "person_ids": [first.pk]})
+    # Someone else comes on duty: the next read reveals another set of people, and is audited.
+    second = make_person("volunteer", "410622101")
+    _on_duty(store, second, 35.602, 114.249)
+    county.get("/api/v1/coverage/layers/on-duty")
+    assert [e.details["person_ids"] for e in reads.order_by("id")] == [[first.pk], sorted([first.pk, second.pk])]
 
 
 def test_on_duty_positions_are_masked_for_a_township_coordinator(
