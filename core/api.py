@@ -176,3 +176,5 @@ api.add_router("/alerts", "dispatch.api.router")
 api.add_router("", "liaisons.api.router")
 
 api.add_router("", "training.api.router")
+
+api.add_router("/reports", "evaluation.api.router")

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "liaisons",
     "dispatch",
     "training",
+    "evaluation",
 ]
 
 MIDDLEWARE = [

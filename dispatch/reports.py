@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
@@ -19,6 +20,7 @@ from core.jurisdiction import require
 from core.models import PREFIX_LENGTH, Area, AreaLevel
 from core.roles import Capability
 from dispatch.models import Alert, AlertKind
+from dispatch.selectors import ACCEPTING
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -84,6 +86,28 @@ def response_times(*, actor: User, since: datetime, until: datetime, level: str 
     rows = [_stats("area", codes.get(p, p), names.get(p, p), by_area[p]) for p in sorted(by_area)]
     rows += [_stats("kind", k, str(AlertKind(k).label), by_kind[k]) for k in sorted(by_kind)]
     return rows
+
+
+def needed_reached(*, actor: User, since: datetime, until: datetime, level: str = AreaLevel.COUNTY) -> dict[str, int]:
+    """Area code (at `level`) -> how many alerts raised in [since, until) in the jurisdiction got `needed` accepts.
+
+    Responders who accepted and have not declined since count (as dispatch.selectors.accepted_count)."""
+    if until <= since:
+        raise InvalidInput(_("The end of the range must be after its start."), code="invalid_range")
+    jurisdiction = require(actor, Capability.VIEW_PEOPLE)
+    reached = (
+        Alert.objects.filter(jurisdiction.q("area__code"), created_at__gte=since, created_at__lt=until)
+        .annotate(accepts=Count("responses", filter=Q(responses__state__in=ACCEPTING)))
+        .filter(accepts__gte=F("needed"))
+        .order_by()
+        .values_list("area_id", flat=True)
+    )
+    length = PREFIX_LENGTH[AreaLevel(level)]
+    by_prefix: dict[str, int] = defaultdict(int)
+    for code in reached:
+        by_prefix[code[:length]] += 1
+    codes = dict(Area.objects.filter(prefix__in=list(by_prefix)).values_list("prefix", "code"))
+    return {codes.get(p, p): n for p, n in by_prefix.items()}
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -92,12 +92,13 @@ def response_counts(*, alert: Alert) -> dict[str, int]:
     return counts
 
 
+# A responder counts towards an alert's `needed` from accepting on (en route, on scene and done too).
+ACCEPTING = (ResponseState.ACCEPTED, ResponseState.EN_ROUTE, ResponseState.ON_SCENE, ResponseState.DONE)
+
+
 def accepted_count(*, alert: Alert) -> int:
     """Responders who accepted and have not declined since (en route and on scene count too)."""
-    return Response.objects.filter(
-        alert=alert,
-        state__in=[ResponseState.ACCEPTED, ResponseState.EN_ROUTE, ResponseState.ON_SCENE, ResponseState.DONE],
-    ).count()
+    return Response.objects.filter(alert=alert, state__in=ACCEPTING).count()
 
 
 @dataclass

@@ -333,6 +333,9 @@ RULES: dict[tuple[str, str], Rule] = {
         _area_q(since="2026-01-01", until="2028-01-01"), X(SEE, SEE, SEE, 403, 403, 403)
     ),
     ("GET", "api/v1/sessions/reports/annual"): Rule(_q(year=2026), X(200, 200, 200, 403, 403, 403)),
+    # The yearly county evaluation: whole counties only (VIEW_PEOPLE and HOST_SESSIONS over a county or the city).
+    ("GET", "api/v1/reports/evaluation"): Rule(_q(year=2026), X(200, 200, 403, 403, 403, 403)),
+    ("GET", "api/v1/reports/evaluation.csv"): Rule(_q(year=2026), X(200, 200, 403, 403, 403, 403)),
 }
 
 # Django URL patterns that are not pages behind a login (each with why).
