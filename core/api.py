@@ -177,4 +177,4 @@ api.add_router("", "liaisons.api.router")
 
 api.add_router("", "training.api.router")
 
-api.add_router("/reports", "evaluation.api.router")
+api.add_router("/reports", "dispatch.api_evaluation.router")

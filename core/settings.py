@@ -106,7 +106,6 @@ INSTALLED_APPS = [
     "liaisons",
     "dispatch",
     "training",
-    "evaluation",
 ]
 
 MIDDLEWARE = [

@@ -11,13 +11,13 @@ from core.pagination import paginate_rows
 from core.roles import Capability
 from core.schemas import Page, PageParams
 from core.services.audit import export_audit
-from evaluation import selectors
+from dispatch.evaluation import FIRST_YEAR, as_csv, county_evaluation
 
 router = Router(tags=["reports"])
 
 
 class EvaluationParams(Schema):
-    year: int = Field(..., ge=selectors.FIRST_YEAR, description="2000 up to the current year.")
+    year: int = Field(..., ge=FIRST_YEAR, description="2000 up to the current year.")
 
 
 class EvaluationPageParams(EvaluationParams, PageParams):
@@ -46,7 +46,7 @@ class EvaluationOut(Schema):
 def evaluation(request: HttpRequest, params: Query[EvaluationPageParams]) -> dict[str, object]:
     """Per county in the caller's jurisdiction: members and vacancies now; the year's attendance rate,
     alerts, median and p90 seconds to the first accept, and how many alerts got their `needed` accepts."""
-    rows = selectors.county_evaluation(actor=actor_of(request), year=params.year)
+    rows = county_evaluation(actor=actor_of(request), year=params.year)
     page, count = paginate_rows(rows, params)
     return {"items": [r.as_dict() for r in page], "count": count}
 
@@ -59,7 +59,7 @@ def evaluation(request: HttpRequest, params: Query[EvaluationPageParams]) -> dic
 def evaluation_csv(request: HttpRequest, params: Query[EvaluationParams]) -> HttpResponse:
     """Every row of the evaluation as CSV (the export is audited)."""
     actor = actor_of(request)
-    rows = selectors.county_evaluation(actor=actor, year=params.year)
+    rows = county_evaluation(actor=actor, year=params.year)
     export_audit(
         actor=actor,
         capability=Capability.HOST_SESSIONS,
@@ -67,6 +67,6 @@ def evaluation_csv(request: HttpRequest, params: Query[EvaluationParams]) -> Htt
         area=None,
         details={"year": params.year, "rows": len(rows)},
     )
-    response = HttpResponse(selectors.as_csv(rows), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(as_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="evaluation-{params.year}.csv"'
     return response
