@@ -171,6 +171,7 @@ api.add_router("/areas", "core.endpoints.areas.router")
 api.add_router("/people", "core.endpoints.people.router")
 api.add_router("/teams", "core.endpoints.teams.router")
 api.add_router("/audit", "core.endpoints.audit.router")
+api.add_router("", "core.endpoints.heroes.router")
 api.add_router("/alerts", "dispatch.api.router")
 
 api.add_router("", "liaisons.api.router")

@@ -1,4 +1,4 @@
-"""What every app shares: areas, people, teams, role grants, API tokens and the audit log."""
+"""What every app shares: areas, people, teams, honoured heroes, role grants, API tokens and the audit log."""
 
 from __future__ import annotations
 
@@ -125,6 +125,48 @@ class Person(models.Model):
         return self.name
 
 
+class Honour(models.TextChoices):
+    HERO = "hero", _("Hero of courageous deeds")  # 见义勇为英雄
+    OUTSTANDING = "outstanding", _("Outstanding individual in courageous deeds")  # 见义勇为先进个人
+    COMMENDATION = "commendation", _("Commendation")  # 嘉奖
+
+
+class Hero(models.Model):
+    """An honoured hero (见义勇为英雄 / 先进个人) in the staff's information database.
+
+    A hero need not be a member: `person` links one when they are, and the name is kept on the
+    record either way (an honour stays as awarded if the member later changes their name).
+    """
+
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="honours")
+    name = models.CharField(_("name"), max_length=64)
+    home_area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="heroes")
+    deed = models.TextField(_("deed"))
+    deed_date = models.DateField(_("date of the deed"))
+    honour = models.CharField(_("honour"), max_length=32, choices=Honour.choices)
+    honoured_on = models.DateField(_("honoured on"))
+    awarding_body = models.CharField(_("awarding body"), max_length=128, blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-honoured_on", "-id"]
+        indexes = [
+            models.Index(fields=["home_area"], name="hero_home_area_like", opclasses=["varchar_pattern_ops"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(honoured_on__gte=models.F("deed_date")), name="hero_honoured_after_deed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class RoleGrant(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants")
     role = models.CharField(max_length=32, choices=Role.choices)
@@ -179,6 +221,8 @@ class AuditAction(models.TextChoices):
     EMPLOYER_CREATE = "employer_create", _("Created an employer")
     STATION_CHANGE = "station_change", _("Changed a work station")
     COVERAGE_TARGET = "coverage_target", _("Changed a coverage target")
+    HERO_CREATE = "hero_create", _("Recorded an honoured hero")
+    HERO_UPDATE = "hero_update", _("Updated an honoured hero")
 
 
 class AuditEntry(models.Model):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from core.identity import mask_id_number, mask_phone, mask_username
-from core.models import Area, AreaLevel, AuditEntry, Person, Team
+from core.models import Area, AreaLevel, AuditEntry, Hero, Honour, Person, Team
 from core.roles import Role
 
 T = TypeVar("T")
@@ -24,7 +25,18 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+def _past(value: date) -> date:
+    # A date of something that happened: not after today (Beijing time), and not before 1900.
+    if value > timezone.localdate():
+        raise PydanticCustomError("date_in_future", "the date must not be in the future")
+    if value.year < 1900:
+        raise PydanticCustomError("date_too_early", "the date must not be before 1900")
+    return value
+
+
 AwareTime = Annotated[datetime, AfterValidator(_aware)]
+PastDate = Annotated[date, AfterValidator(_past)]
+"""A calendar date (YYYY-MM-DD) that has already come: today or earlier."""
 # A name, title or reason someone must be able to read: surrounding spaces are dropped first, so
 # one made only of spaces is "too short" (422), never saved as an empty string.
 Visible = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -224,3 +236,73 @@ class AuditFilter(PageParams):
     action: str | None = Field(None, max_length=32)
     since: AwareTime | None = None
     until: AwareTime | None = None
+
+
+class HeroOut(Schema):
+    id: int
+    name: str
+    person_id: int | None = Field(..., description="The member honoured, when the hero is one.")
+    area_code: str
+    area_name: str
+    deed: str
+    deed_date: date
+    honour: Honour
+    honour_label: str = Field(..., description="The honour's name in the request's language.")
+    honoured_on: date
+    awarding_body: str
+    recorded_by: str | None = Field(..., description="Who recorded it: their name, or their (masked) login name.")
+
+    @staticmethod
+    def build(hero: Hero) -> HeroOut:
+        recorder = hero.recorded_by
+        recorded_by = None
+        if recorder is not None:
+            person = getattr(recorder, "person", None)
+            recorded_by = person.name if person is not None else mask_username(recorder.get_username(), phone=None)
+        return HeroOut(
+            id=hero.pk,
+            name=hero.name,
+            person_id=hero.person_id,
+            area_code=hero.home_area_id,
+            area_name=hero.home_area.name,
+            deed=hero.deed,
+            deed_date=hero.deed_date,
+            honour=Honour(hero.honour),
+            honour_label=str(Honour(hero.honour).label),
+            honoured_on=hero.honoured_on,
+            awarding_body=hero.awarding_body,
+            recorded_by=recorded_by,
+        )
+
+
+class HeroIn(StrictIn):
+    person_id: int | None = Field(
+        None, description="A member of the caller's jurisdiction; the name defaults to theirs."
+    )
+    name: Visible | None = Field(None, max_length=64, description="Required unless `person_id` names a member.")
+    area_code: str = Field(..., min_length=4, max_length=12, pattern=r"^\d+$")
+    deed: Visible = Field(..., max_length=4000)
+    deed_date: PastDate
+    honour: Honour
+    honoured_on: PastDate
+    awarding_body: str = Field("", max_length=128)
+
+
+class HeroPatch(StrictIn):
+    """Only the fields sent change; `person_id: null` unlinks the member (the name stays)."""
+
+    person_id: int | None = None
+    name: Visible = Field(None, max_length=64)  # type: ignore[assignment]
+    area_code: str = Field(None, min_length=4, max_length=12, pattern=r"^\d+$")  # type: ignore[assignment]
+    deed: Visible = Field(None, max_length=4000)  # type: ignore[assignment]
+    deed_date: PastDate = None  # type: ignore[assignment]
+    honour: Honour = None  # type: ignore[assignment]
+    honoured_on: PastDate = None  # type: ignore[assignment]
+    awarding_body: str = Field(None, max_length=128)  # type: ignore[assignment]
+
+
+class HeroFilter(PageParams):
+    area: str | None = Field(None, max_length=12, pattern=r"^\d+$")
+    honour: Honour | None = None
+    year: int | None = Field(None, ge=1900, le=2100, description="The year the honour was given.")
+    q: str | None = Field(None, max_length=64, description="Part of the name, deed or awarding body.")

@@ -1,4 +1,4 @@
-"""Reads of areas, people, teams and audit entries, always scoped to the acting user."""
+"""Reads of areas, people, teams, heroes and audit entries, always scoped to the acting user."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from core.errors import NotFound
 from core.jurisdiction import Jurisdiction, grants_of, jurisdiction_for, require
-from core.models import Area, AreaBoundary, AuditEntry, Person, RoleGrant, Team
+from core.models import Area, AreaBoundary, AuditEntry, Hero, Person, RoleGrant, Team
 from core.roles import Capability
 
 if TYPE_CHECKING:
@@ -108,6 +108,36 @@ def team_get(*, actor: User, team_id: int) -> Team:
     if team is None:
         raise NotFound()
     return team
+
+
+def hero_list(
+    *,
+    actor: User,
+    area: str | None = None,
+    honour: str | None = None,
+    year: int | None = None,
+    search: str | None = None,
+) -> QuerySet[Hero]:
+    """Honoured heroes homed inside the actor's jurisdiction, latest honour first."""
+    heroes = Hero.objects.filter(require(actor, Capability.VIEW_PEOPLE).q("home_area__code")).select_related(
+        "home_area", "recorded_by__person"
+    )
+    if area:
+        heroes = heroes.filter(home_area__code__startswith=area)
+    if honour:
+        heroes = heroes.filter(honour=honour)
+    if year is not None:
+        heroes = heroes.filter(honoured_on__year=year)
+    if search:
+        heroes = heroes.filter(Q(name__contains=search) | Q(deed__contains=search) | Q(awarding_body__contains=search))
+    return heroes.order_by("-honoured_on", "-id")
+
+
+def hero_get(*, actor: User, hero_id: int) -> Hero:
+    hero = hero_list(actor=actor).filter(pk=hero_id).first()
+    if hero is None:
+        raise NotFound()
+    return hero
 
 
 def audit_list(

@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from core.identity import mask_phone
-from core.models import AuditEntry, Team
+from core.models import AuditEntry, Hero, Team
 from liaisons.models import Employer, Station
 from tests.conftest import ApiClient
 from tests.hardening.world import World, build_world
@@ -34,6 +34,7 @@ _dt_range = {
 # path -> the query strings to fetch it with
 EXPORTS: dict[str, list[dict[str, str]]] = {
     "/api/v1/liaisons/export.csv": [{}],
+    "/api/v1/heroes.csv": [{}, {"honour": "hero"}],
     "/api/v1/alerts/reports/response-times.csv": [_dt_range, {**_dt_range, "level": "township"}],
     "/api/v1/reports/evaluation.csv": [{"year": str(_today.year)}],
     "/api/v1/sessions/reports/attendance": [
@@ -49,6 +50,7 @@ EVIL = {
     "employer": "-2+3",
     "station": "@SUM(1+1)",
     "team": "\t=1+1",
+    "hero": "=CMD()",
 }
 
 
@@ -81,6 +83,7 @@ def world(hebi: None, settings: Any) -> World:
     Employer.objects.filter(pk=inside.employer_id).update(name=EVIL["employer"])
     Station.objects.filter(pk=inside.station_id).update(name=EVIL["station"])
     Team.objects.filter(pk=inside.team_id).update(name=EVIL["team"])
+    Hero.objects.filter(pk=inside.hero_id).update(name=EVIL["hero"])
     return built
 
 
@@ -124,6 +127,7 @@ def test_no_exported_cell_starts_like_a_formula_and_the_defused_values_are_there
     assert "'" + EVIL["employer"] in everything
     assert "'" + EVIL["station"] in everything
     assert "'" + EVIL["team"] in everything  # attendance by team
+    assert "'" + EVIL["hero"] in everything  # heroes export
 
 
 def test_exports_show_phones_masked_to_a_township_coordinator_and_unmasked_audited_to_the_county(

@@ -203,6 +203,26 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "api/v1/teams/<int:team_id>"): Rule(_on("team_id", "team_id"), X(*[SEE] * 4, 403, 403)),
     ("GET", "api/v1/audit"): Rule(_q(), X(200, 200, 403, 403, 403, 403)),
+    # the honoured heroes register: read by those who view people, written by those who manage them
+    ("GET", "api/v1/heroes"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),
+    ("GET", "api/v1/heroes.csv"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),
+    ("POST", "api/v1/heroes"): Rule(
+        _body(
+            lambda s: {
+                "name": "矩阵英雄",
+                "area_code": s.area,
+                "deed": "矩阵事迹",
+                "deed_date": "2025-01-01",
+                "honour": "commendation",
+                "honoured_on": "2025-02-01",
+            }
+        ),
+        X(*[NEW] * 3, 403, 403, 403),
+    ),
+    ("GET", "api/v1/heroes/<int:hero_id>"): Rule(_on("hero_id", "hero_id"), X(*[SEE] * 4, 403, 403)),
+    ("PATCH", "api/v1/heroes/<int:hero_id>"): Rule(
+        _on("hero_id", "hero_id", lambda s: {"deed": "矩阵改"}), X(*MANAGERS, 403, 403, 403)
+    ),
     # alerts
     ("POST", "api/v1/alerts"): Rule(
         _body(lambda s: {"kind": "other", "title": "矩阵警情", "area_codes": [s.area]}),
@@ -514,11 +534,13 @@ def test_the_city_admin_sees_xunxian_records_so_the_leak_check_is_not_vacuous(wo
             f"/api/v1/alerts/{world.outside.alert_id}",
             f"/api/v1/sessions/{world.outside.session_id}",
             "/api/v1/coverage/layers/on-duty",
+            f"/api/v1/heroes/{world.outside.hero_id}",
         )
     )
     assert world.outside.person.name in text
     assert "浚县标记警情" in text
     assert "浚县标记培训" in text
+    assert "浚县标记英雄" in text
     assert f"{world.outside.person.pk}" in text
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from core.crypto import token_digest
 from core.identity import mask_phone
-from core.models import ApiToken, Area, DutyStatus, Person
+from core.models import ApiToken, Area, DutyStatus, Hero, Person
 from core.positions import Fix, positions
 from core.services.tokens import TOKEN_PREFIX
 from liaisons.models import CoverageTarget, Employer, Liaison, Sector, Station
@@ -62,6 +62,7 @@ class Side:
     alert_id: int = 0
     session_id: int = 0
     leave_id: int = 0
+    hero_id: int = 0
     markers: list[str] = field(default_factory=list)
 
 
@@ -125,8 +126,24 @@ def _side(tag: str, area: str, county_code: str) -> Side:
     CoverageTarget.objects.create(area=place, sector_id="express", min_liaisons=2)
     member.team = team
     member.save(update_fields=["team"])
+    hero = Hero.objects.create(
+        person=member,
+        name=f"{tag}英雄",
+        home_area=place,
+        deed=f"{tag}事迹",
+        deed_date="2025-07-01",
+        honour="hero",
+        honoured_on="2025-09-01",
+        awarding_body=f"{tag}授予单位",
+    )
     side = Side(
-        area=area, person=member, liaison=liaison, team_id=team.pk, station_id=station.pk, employer_id=employer.pk
+        area=area,
+        person=member,
+        liaison=liaison,
+        team_id=team.pk,
+        station_id=station.pk,
+        employer_id=employer.pk,
+        hero_id=hero.pk,
     )
     return side
 
@@ -211,6 +228,7 @@ def build_world(api: Any) -> World:
         assert leave.status_code == 201, (key, leave.content)
         side.leave_id = leave.json()["id"]
         _mark(side, tag, f"{tag}警情", f"{tag}描述", f"{tag}培训", f"{tag}议程", f"{tag}请假", f"{tag}义警队")
+        side.markers += [f"{tag}英雄", f"{tag}事迹", f"{tag}授予单位"]
         side.markers += [f"{tag}工作站", f"{tag}外卖站", coordinators[key].name, coordinators[key].user.username]
     answer = api(bearer(outside.person)).post(f"/api/v1/alerts/{inside.alert_id}/responses", {"state": "accepted"})
     assert answer.status_code == 200, answer.content
