@@ -64,6 +64,22 @@ def _out(alert: Alert, *, detail: bool = False) -> AlertOut:
     )
 
 
+def _checked_fields(payload: AlertIn) -> dict[str, Any]:
+    """What raising an alert and previewing it both check (the same body, the same errors)."""
+    return {
+        "kind": payload.kind.value,
+        "severity": payload.severity.value,
+        "title": payload.title,
+        "lat": payload.lat,
+        "lon": payload.lon,
+        "datum": payload.datum,
+        "radius_m": payload.radius_m,
+        "needed": payload.needed,
+        "targets": _targets(payload),
+        "expires_at": payload.expires_at,
+    }
+
+
 def _targets(payload: AlertIn) -> Targets:
     return Targets(
         area_codes=tuple(payload.area_codes),
@@ -93,18 +109,9 @@ def create(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
         alert = alert_create(
             actor=actor,
             request_key=key,
-            kind=payload.kind.value,
-            severity=payload.severity.value,
-            title=payload.title,
             description=payload.description,
             instruction=payload.instruction,
-            lat=payload.lat,
-            lon=payload.lon,
-            datum=payload.datum,
-            radius_m=payload.radius_m,
-            needed=payload.needed,
-            targets=_targets(payload),
-            expires_at=payload.expires_at,
+            **_checked_fields(payload),
         )
     except IntegrityError:
         # The same key's first POST committed while this one was being written: that alert is the answer.
@@ -133,19 +140,7 @@ def _raised(alert: Alert) -> AlertOut:
 @router.post("/preview", response={200: PreviewOut, **errors(401, 403, 404, 422)})
 def preview(request: HttpRequest, payload: AlertIn) -> PreviewOut:
     """How many people this alert would ring if raised now: same body, checks and errors as raising it; no writes."""
-    count = alert_recipients_preview(
-        actor=actor_of(request),
-        kind=payload.kind.value,
-        severity=payload.severity.value,
-        title=payload.title,
-        lat=payload.lat,
-        lon=payload.lon,
-        datum=payload.datum,
-        radius_m=payload.radius_m,
-        needed=payload.needed,
-        targets=_targets(payload),
-        expires_at=payload.expires_at,
-    )
+    count = alert_recipients_preview(actor=actor_of(request), **_checked_fields(payload))
     return PreviewOut(recipients=count)
 
 
