@@ -147,6 +147,9 @@ def alert_board(*, actor: User, alert_id: int) -> Board:
     for answer in responses.values():
         board.by_state[answer.state] += 1
     board.recipients = Delivery.objects.filter(alert=alert).count()
+    # Counted before the rows are read: each statement sees the commits made before it, so the rows
+    # are never older than the count (a read landing in between shows in the rows, not yet in it).
+    board.read = Delivery.objects.filter(alert=alert, read_at__isnull=False).count()
     board.by_state["no_response"] = board.recipients - len(responses)
     named = (
         Delivery.objects.filter(alert=alert)
@@ -171,7 +174,6 @@ def alert_board(*, actor: User, alert_id: int) -> Board:
             )
         )
     board.hidden = board.recipients - len(board.rows)
-    board.read = Delivery.objects.filter(alert=alert, read_at__isnull=False).count()
     if alert.first_accepted_at:
         board.time_to_first_accept_s = (alert.first_accepted_at - alert.created_at).total_seconds()
     if alert.first_on_scene_at:
