@@ -83,6 +83,8 @@ class AlertEscalated(Event):
     accepted: int
     needed: int
     radius_m: int | None
+    # When it was escalated: a dashboard that was closed gets this in its replay and lists it as missed.
+    at: datetime
 
 
 class BoardUpdate(Event):

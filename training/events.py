@@ -97,6 +97,7 @@ class SessionRelayed(Event):
     session: SessionBrief
     area_code: str
     deadline: datetime | None
+    at: datetime  # when it was passed down (a closed dashboard lists it from its replay)
 
 
 class RelayConfirmed(Event):
@@ -115,6 +116,7 @@ class RelayOverdue(Event):
     type: Literal["session.relay_overdue"] = "session.relay_overdue"
     session: SessionBrief
     area_codes: list[str]
+    at: datetime  # when the deadline was found missed
 
 
 class AttendanceCounter(Event):

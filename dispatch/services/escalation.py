@@ -150,6 +150,7 @@ def _notify_next_level(*, alert: Alert, accepted: int, actor: User | None) -> No
             accepted=accepted,
             needed=alert.needed,
             radius_m=alert.radius_m,
+            at=alert.updated_at,
         ),
         to=coordinators,
     )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -118,6 +118,8 @@ def test_at_the_county_edge_the_next_levels_coordinator_is_told_once(scene):
     assert alert.escalate_at is None
     [event] = StreamEvent.objects.filter(person=scene["county"], type="alert.escalated")
     assert (event.payload["alert_id"], event.payload["accepted"], event.payload["needed"]) == (alert.pk, 0, 2)
+    # When it happened travels with it: a dashboard that was closed lists it, from its replay, at that time.
+    assert datetime.fromisoformat(event.payload["at"]) == alert.updated_at
 
 
 @pytest.mark.django_db

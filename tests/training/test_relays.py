@@ -151,10 +151,15 @@ def test_townships_reached_after_the_deadline_get_a_grace_and_the_county_hears_a
     assert at_deadline == 1
     assert sorted(townships.values_list("area_id", "due_at")) == [(code, late_due) for code in given["townships"]]
     relayed = events_of(given["township_coordinators"][second_township], "session.relayed")
-    assert [datetime.fromisoformat(e["deadline"]) for e in relayed] == [late_due]
+    # Passed down when the county confirmed (45 minutes before its late deadline), and it says so.
+    assert [(datetime.fromisoformat(e["deadline"]), datetime.fromisoformat(e["at"])) for e in relayed] == [
+        (late_due, late_due - timedelta(minutes=45))
+    ]
     assert (before_due, runs) == (0, (1, 0))
     assert list(townships.filter(overdue_at__isnull=False).values_list("area_id", flat=True)) == [second_township]
-    assert [e["area_codes"] for e in events_of(given["county"], "session.relay_overdue")] == [[second_township]]
+    assert [
+        (e["area_codes"], datetime.fromisoformat(e["at"])) for e in events_of(given["county"], "session.relay_overdue")
+    ] == [([second_township], late_due)]
     assert [e["area_codes"] for e in events_of(given["host"], "session.relay_overdue")] == [[QIXIAN]]
     listed = login(given["county"]).get(f"/api/v1/sessions/{given['id']}/relays").json()["items"]
     assert {r["area_code"]: r["overdue"] for r in listed if r["parent_area_code"] == QIXIAN} == {

@@ -56,7 +56,8 @@ def relay_to(*, session: Session, parent: Relay | None, unit_codes: list[str]) -
     """Pass the session down to these units and ask their coordinators for a receipt."""
     if not unit_codes:
         return []
-    due = relay_due_at(session=session, now=timezone.now())
+    now = timezone.now()
+    due = relay_due_at(session=session, now=now)
     Relay.objects.bulk_create([Relay(session=session, area_id=code, parent=parent, due_at=due) for code in unit_codes])
     coordinators = unit_coordinators(area_codes=unit_codes)
     if session.mode != SessionMode.IN_PERSON:
@@ -71,7 +72,7 @@ def relay_to(*, session: Session, parent: Relay | None, unit_codes: list[str]) -
     brief = SessionBrief.of(session)
     for code, people in coordinators.items():
         if people:
-            publish(SessionRelayed(session=brief, area_code=code, deadline=due), to=people)
+            publish(SessionRelayed(session=brief, area_code=code, deadline=due, at=now), to=people)
     return list(Relay.objects.filter(session=session, area_id__in=unit_codes))
 
 
@@ -171,6 +172,6 @@ def relay_deadlines_due(*, now: datetime, batch: int = 500) -> int:
             overdue = list(Relay.objects.filter(pk__in=claimed).select_related("parent").order_by("area_id"))
             brief = SessionBrief.of(session)
             for person_id, codes in sorted(_superiors(session, overdue).items()):
-                publish(RelayOverdue(session=brief, area_codes=codes), to=[person_id])
+                publish(RelayOverdue(session=brief, area_codes=codes, at=now), to=[person_id])
             handled += 1
     return handled

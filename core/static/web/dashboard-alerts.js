@@ -165,10 +165,7 @@
     if (String(event.alert_id) === String(selected)) refreshBoard();
     refreshList();
   });
-  D.on("alert.escalated", (event) => {
-    D.toast(zq.interpolate(t("Escalated to you: %(title)s (%(accepted)s of %(needed)s accepted)"), event), "error");
-    refreshList();
-  });
+  D.on("alert.escalated", () => refreshList()); // the notice itself is dashboard-notices.js's
   D.on("reconnected", refresh);
   // Deliveries are acknowledged by phones without any board event: refresh an active board now and then.
   setInterval(() => {

@@ -293,15 +293,11 @@
   const reloadDetail = D.throttle(() => { if (visible && selected) loadDetail(selected); }, 1000);
   D.on("session.relay_confirmed", (event) => { if (String(event.session_id) === String(selected)) reloadDetail(); });
   // To the unit above (or the host): units below did not confirm in time. The table shows them overdue.
+  // (The notices themselves are dashboard-notices.js's.)
   D.on("session.relay_overdue", (event) => {
-    D.toast(zq.interpolate(t("No receipt in time from %(units)s: %(title)s"),
-      { units: event.area_codes.map(D.areaName).join(t(", ")), title: event.session.title }), "error");
     if (visible && String(event.session.id) === String(selected)) reloadDetail();
   });
-  D.on("session.relayed", (event) => {
-    D.toast(zq.interpolate(t("A session was passed down to you: %(title)s"), { title: event.session.title }));
-    if (visible) loadList();
-  });
+  D.on("session.relayed", () => { if (visible) loadList(); });
   D.on("reconnected", () => { if (visible) { loadList(); if (selected) loadDetail(selected); } });
 
   document.querySelector("[data-testid=session-new]").addEventListener("click", () => {

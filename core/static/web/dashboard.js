@@ -3,7 +3,8 @@
  * zqDash.view(name, {show(param), hide()})  a section of the page (map, alerts, sessions, reports, people);
  *                                          #name/param in the URL shows it.
  * zqDash.on(type, fn)                      socket events by type ("alert.board", "coverage.changed",
- *                                          "presence", "reconnected", ...), ephemeral or durable alike.
+ *                                          "presence", "reconnected", ...), ephemeral or durable alike;
+ *                                          "durable" gets {event, seq, live} for each durable one, replay too.
  * zqDash.throttle(fn, ms)                  at most one call per ms, the last one always runs.
  * Every string is an English msgid translated with zq.t (the server's catalogue via /jsi18n/).
  */
@@ -160,9 +161,15 @@
         missed = false;
       },
       onEphemeral(event) { if (event && event.type) emit(event.type, event); },
-      // Durable events up to the welcome's seq are a replay of the past: views reload state over
-      // HTTP anyway, so only news (seq beyond it) is announced.
-      onEvent(event, seq) { if (event && event.type && seq > welcomeSeq) emit(event.type, event); },
+      // Durable events up to the welcome's seq are a replay of what this browser missed: views reload
+      // state over HTTP anyway, so only news (seq beyond it) is announced by type. Every durable event,
+      // replayed or live, is also announced as "durable" (the notices list keeps the missed ones).
+      onEvent(event, seq) {
+        if (!event || !event.type) return;
+        const live = seq > welcomeSeq;
+        emit("durable", { event: event, seq: seq, live: live });
+        if (live) emit(event.type, event);
+      },
       onFrame(frame) {
         // The snapshot right after the welcome carries the counts; presence frames only come on a change.
         if ((frame.type === "presence" || frame.type === "snapshot") && frame.online) {
