@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import translation
@@ -15,6 +15,7 @@ from core.errors import InvalidInput, NotFound
 from core.exports import spreadsheet_safe
 from core.jurisdiction import Jurisdiction, area_within, require
 from core.models import AuditAction, Hero, Honour, Person
+from core.partial import UNSET, Clean, assign, given
 from core.roles import Capability
 from core.selectors import hero_list
 from core.services.audit import audit_record, export_audit
@@ -84,7 +85,15 @@ def hero_create(
     return hero
 
 
-_UNSET: Any = object()
+# What hero_update stores as it is given (but for the stripped texts and the honour's enum).
+_PLAIN: dict[str, Clean] = {
+    "name": str.strip,
+    "deed": str.strip,
+    "deed_date": None,
+    "honour": Honour,
+    "honoured_on": None,
+    "awarding_body": str.strip,
+}
 
 
 @transaction.atomic
@@ -92,45 +101,35 @@ def hero_update(
     *,
     actor: User,
     hero_id: int,
-    person_id: int | None = _UNSET,
-    name: str = _UNSET,
-    area_code: str = _UNSET,
-    deed: str = _UNSET,
-    deed_date: date = _UNSET,
-    honour: str = _UNSET,
-    honoured_on: date = _UNSET,
-    awarding_body: str = _UNSET,
+    person_id: int | None = UNSET,
+    name: str = UNSET,
+    area_code: str = UNSET,
+    deed: str = UNSET,
+    deed_date: date = UNSET,
+    honour: str = UNSET,
+    honoured_on: date = UNSET,
+    awarding_body: str = UNSET,
 ) -> Hero:
     """Change the given fields; the record and any new area must both be in the actor's jurisdiction."""
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
     hero = Hero.objects.select_for_update().filter(jurisdiction.q("home_area__code")).filter(pk=hero_id).first()
     if hero is None:
         raise NotFound()
-    changed: list[str] = []
-    if person_id is not _UNSET:
+    changes = given(
+        person=person_id,
+        name=name,
+        home_area=area_code,
+        deed=deed,
+        deed_date=deed_date,
+        honour=honour,
+        honoured_on=honoured_on,
+        awarding_body=awarding_body,
+    )
+    if person_id is not UNSET:
         hero.person = _member(jurisdiction, person_id) if person_id is not None else None
-        changed.append("person")
-    if name is not _UNSET:
-        hero.name = name.strip()
-        changed.append("name")
-    if area_code is not _UNSET:
+    if area_code is not UNSET:
         hero.home_area = area_within(jurisdiction, area_code)
-        changed.append("home_area")
-    if deed is not _UNSET:
-        hero.deed = deed.strip()
-        changed.append("deed")
-    if deed_date is not _UNSET:
-        hero.deed_date = deed_date
-        changed.append("deed_date")
-    if honour is not _UNSET:
-        hero.honour = Honour(honour)
-        changed.append("honour")
-    if honoured_on is not _UNSET:
-        hero.honoured_on = honoured_on
-        changed.append("honoured_on")
-    if awarding_body is not _UNSET:
-        hero.awarding_body = awarding_body.strip()
-        changed.append("awarding_body")
+    assign(hero, changes, _PLAIN)
     _check_dates(deed_date=hero.deed_date, honoured_on=hero.honoured_on)
     hero.save()
     audit_record(
@@ -139,7 +138,7 @@ def hero_update(
         object_type="hero",
         object_id=hero.pk,
         area_code=hero.home_area_id,
-        details={"fields": changed},
+        details={"fields": list(changes)},
     )
     return hero
 

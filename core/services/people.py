@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -16,6 +16,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.identity import normalize_id_number, normalize_phone
 from core.jurisdiction import area_within, grants_of, require
 from core.models import Area, AuditAction, Person, RoleGrant, Team
+from core.partial import UNSET, Clean, assign, given
 from core.roles import GRANTABLE, Capability, Role
 from core.services.audit import audit_record
 
@@ -122,7 +123,8 @@ def person_create(
     return person
 
 
-_UNSET: Any = object()
+# What person_update stores as it is given (but for the stripped name).
+_PLAIN: dict[str, Clean] = {"name": str.strip, "is_active": None}
 
 
 @transaction.atomic
@@ -130,12 +132,12 @@ def person_update(
     *,
     actor: User,
     person_id: int,
-    name: str = _UNSET,
-    phone: str = _UNSET,
-    id_number: str = _UNSET,
-    home_area_code: str = _UNSET,
-    team_id: int | None = _UNSET,
-    is_active: bool = _UNSET,
+    name: str = UNSET,
+    phone: str = UNSET,
+    id_number: str = UNSET,
+    home_area_code: str = UNSET,
+    team_id: int | None = UNSET,
+    is_active: bool = UNSET,
 ) -> Person:
     """Change the given fields; the person and any new home area must both be in the actor's jurisdiction."""
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
@@ -150,15 +152,13 @@ def person_update(
             _("This person holds a role above your jurisdiction; ask a coordinator at that level."),
             code="person_outranks_actor",
         )
-    changed: list[str] = []
-    if name is not _UNSET:
-        person.name = name.strip()
-        changed.append("name")
-    if phone is not _UNSET:
+    changes = given(
+        name=name, phone=phone, id_number=id_number, home_area=home_area_code, team=team_id, is_active=is_active
+    )
+    if phone is not UNSET:
         person.phone = normalize_phone(phone)
         _check_unique(phone=person.phone, id_hash=None, exclude_pk=person.pk)
-        changed.append("phone")
-    if id_number is not _UNSET:
+    if id_number is not UNSET:
         ident = IdNumber.from_raw(id_number)
         _check_unique(phone=None, id_hash=ident.lookup_hash, exclude_pk=person.pk)
         person.id_number_encrypted, person.id_number_hash, person.id_number_last4 = (
@@ -166,16 +166,11 @@ def person_update(
             ident.lookup_hash,
             ident.last4,
         )
-        changed.append("id_number")
-    if home_area_code is not _UNSET:
+    if home_area_code is not UNSET:
         person.home_area = area_within(jurisdiction, home_area_code)
-        changed.append("home_area")
-    if team_id is not _UNSET:
+    if team_id is not UNSET:
         person.team = _team_in(actor, team_id)
-        changed.append("team")
-    if is_active is not _UNSET:
-        person.is_active = is_active
-        changed.append("is_active")
+    assign(person, changes, _PLAIN)
     person.save()
     audit_record(
         actor=actor,
@@ -183,7 +178,7 @@ def person_update(
         object_type="person",
         object_id=person.pk,
         area_code=person.home_area_id,
-        details={"fields": changed},
+        details={"fields": list(changes)},
     )
     return person
 

@@ -21,6 +21,7 @@ from core.errors import InvalidInput, NotFound
 from core.geo import LatLon, checked_wgs84
 from core.jurisdiction import Jurisdiction, grants_of, require
 from core.models import Area, Person, Team
+from core.partial import UNSET
 from core.roles import CAPABILITIES, Capability, Role
 from dispatch import geography
 from dispatch.events import AlertCancelled, AlertClosed, AlertUpdated
@@ -282,49 +283,46 @@ def alert_create(
     return alert
 
 
-_UNSET: Any = object()
-
-
 @transaction.atomic
 def alert_update(
     *,
     actor: User,
     alert_id: int,
-    title: str = _UNSET,
-    description: str = _UNSET,
-    instruction: str = _UNSET,
-    severity: str = _UNSET,
-    needed: int = _UNSET,
-    expires_at: datetime | None = _UNSET,
-    languages: list[dict[str, str]] = _UNSET,
+    title: str = UNSET,
+    description: str = UNSET,
+    instruction: str = UNSET,
+    severity: str = UNSET,
+    needed: int = UNSET,
+    expires_at: datetime | None = UNSET,
+    languages: list[dict[str, str]] = UNSET,
     alert: Alert | None = None,
 ) -> Alert:
     """Change what an active alert says; every recipient gets the new version."""
     alert = alert or alert_managed(actor=actor, alert_id=alert_id, for_update=True)
     require_active(alert)
     changed: list[str] = []
-    if title is not _UNSET:
+    if title is not UNSET:
         if not title.strip():
             raise InvalidInput(_("An alert needs a title."), code="missing_title")
         alert.title = title.strip()
         changed.append("title")
-    if severity is not _UNSET:
+    if severity is not UNSET:
         if severity not in Severity.values:
             raise InvalidInput(_("Unknown severity."), code="unknown_severity", details={"severity": severity})
         alert.severity = severity
         changed.append("severity")
-    if needed is not _UNSET:
+    if needed is not UNSET:
         if not (0 <= needed <= MAX_NEEDED):
             raise InvalidInput(_("Needed responders must be between 0 and 1000."), code="invalid_needed")
         alert.needed = needed
         changed.append("needed")
-    if expires_at is not _UNSET:
+    if expires_at is not UNSET:
         if expires_at is not None and expires_at <= timezone.now():
             raise InvalidInput(_("The expiry must be in the future."), code="invalid_expiry")
         alert.expires_at = expires_at
         changed.append("expires_at")
     for name, value in (("description", description), ("instruction", instruction), ("languages", languages)):
-        if value is not _UNSET:
+        if value is not UNSET:
             setattr(alert, name, value)
             changed.append(name)
     if not changed:
