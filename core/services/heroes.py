@@ -61,7 +61,9 @@ def hero_create(
     person = _member(jurisdiction, person_id) if person_id is not None else None
     name = (name or "").strip() or (person.name if person is not None else "")
     if not name:
-        raise InvalidInput(_("Give the hero's name, or the member they are."), code="name_required")
+        raise InvalidInput(
+            _("Give the hero's name, or the member they are."), code="name_required", details={"field": "name"}
+        )
     _check_dates(deed_date=deed_date, honoured_on=honoured_on)
     hero = Hero.objects.create(
         person=person,

@@ -265,3 +265,13 @@ def test_a_patch_cannot_blank_a_name_or_null_a_required_field(as_role):
 
 def test_an_unknown_hero_is_404(as_role):
     assert as_role("county_coordinator", QIXIAN).get("/api/v1/heroes/999999").status_code == 404
+
+
+def test_a_missing_name_names_the_name_field(as_role):
+    body = _body(name=None)
+
+    response = as_role("county_coordinator", QIXIAN).post("/api/v1/heroes", body)
+
+    assert response.status_code == 422
+    assert (response.json()["code"], response.json()["details"]) == ("name_required", {"field": "name"})
+    assert not Hero.objects.exists()

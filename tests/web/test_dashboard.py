@@ -48,6 +48,20 @@ def api_as(base_url: str, username: str, method: str, path: str, body: Any = Non
     return call(method, path, body, token)
 
 
+def new_station_head(base_url: str, coordinator: str, area: str, *, tag: str, phone: str) -> dict[str, Any]:
+    """A person `coordinator` registers in `area` with the login head<tag> and makes its station head: staff who
+    may view people and heroes but change nothing."""
+    head = api_as(
+        base_url,
+        coordinator,
+        "POST",
+        "people",
+        {"name": f"站长{tag}", "phone": phone, "home_area_code": area, "username": f"head{tag}", "password": PASSWORD},
+    )
+    api_as(base_url, coordinator, "POST", f"people/{head['id']}/roles", {"role": "station_head", "area_code": area})
+    return dict(head)
+
+
 def put_on_duty(base_url: str, username: str, *, lat: float, lon: float) -> None:
     """Duty on and a fresh WGS-84 fix, as a phone sends them."""
     api_as(base_url, username, "PUT", "me/duty", {"on_duty": True})

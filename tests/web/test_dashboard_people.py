@@ -17,8 +17,8 @@ from core.identity import mask_phone
 from liaisons.importing import _MESSAGES
 from tests.browser import wait_until
 from tests.factories import valid_id_number, valid_phone
-from tests.web.conftest import PASSWORD, WebStack, screenshot, sign_in
-from tests.web.test_dashboard import QIXIAN, api_as
+from tests.web.conftest import WebStack, screenshot, sign_in
+from tests.web.test_dashboard import QIXIAN, api_as, new_station_head
 
 GAOCUN = "410622101"  # 淇县 高村镇
 JINSHAN_COORDINATOR = "township_410611001"  # 淇滨区 金山街道's coordinator
@@ -243,26 +243,7 @@ def test_a_station_head_who_may_only_view_people_gets_no_forms_and_no_import(
     web_stack: WebStack, new_page: Any
 ) -> None:
     tag, n = _unique()
-    head = api_as(
-        web_stack.url,
-        JINSHAN_COORDINATOR,
-        "POST",
-        "people",
-        {
-            "name": f"站长{tag}",
-            "phone": valid_phone(n),
-            "home_area_code": JINSHAN,
-            "username": f"head{tag}",
-            "password": PASSWORD,
-        },
-    )
-    api_as(
-        web_stack.url,
-        JINSHAN_COORDINATOR,
-        "POST",
-        f"people/{head['id']}/roles",
-        {"role": "station_head", "area_code": JINSHAN},
-    )
+    head = new_station_head(web_stack.url, JINSHAN_COORDINATOR, JINSHAN, tag=tag, phone=valid_phone(n))
     page = new_page("desktop")
 
     _people(page, web_stack.url, f"head{tag}")

@@ -3,24 +3,24 @@
  * areas where the user manages people (config.manage_units) and the roles their grants may give there
  * (config.grantable, the API's GRANTABLE); the API checks everything again and its refusals show inline.
  *
- * zqDash.peopleEdit.manages(areaCode)            whether the user may change people homed there
+ * What they share with the other write forms (where the user manages people, fields, one request at a time,
+ * refusals shown next to their fields) is zqDash.forms (dashboard-forms.js).
+ *
  * zqDash.peopleEdit.newForm({onCreated, onCancel}) the "New member" form
  * zqDash.peopleEdit.editForm(person, {onSaved, onCancel})
  * zqDash.peopleEdit.grantForm(person, {onGranted}) null when there is nothing the user may grant this person
- * zqDash.peopleEdit.showError(box, err, form)    an ApiError's message in `box`, the fields it names marked
  */
 (function () {
   "use strict";
   const D = zqDash;
   const t = zq.t;
   const el = zq.el;
+  const { field, areaOptions, manageAreas, manages, busy, submit } = D.forms;
   const manageUnits = D.config.manage_units || [];
   const grantable = D.config.grantable || [];
   const MEMBER_ROLES = ["volunteer", "liaison"];
-  const busy = new Set(); // "create", "edit:ID", "grant:ID": a request on its way; its button stays off through redraws
   const teamReads = new WeakMap(); // per team picker: a list asked for an area no longer chosen is dropped
 
-  const manages = (code) => !!code && manageUnits.some((u) => code.startsWith(u.area_prefix));
   /* The roles the user's grants may give over `code`, in the config's order of roles. */
   function rolesGrantableAt(code) {
     const found = new Set();
@@ -29,49 +29,8 @@
   }
   const masked = (value) => !value || value.includes("*");
 
-  /* Counties and townships where the user manages people, for the pickers. */
-  async function manageAreas() {
-    let areas = [];
-    try { areas = await D.loadAreas(); } catch (err) { D.toast(D.errorText(err), "error"); }
-    const seen = new Set(); // each area once, whichever layers list it
-    return areas.filter((a) => manages(a.code) && !seen.has(a.code) && seen.add(a.code));
-  }
-  function areaOptions(areas, selected) {
-    const options = areas.map((a) => el("option", { value: a.code, selected: a.code === selected, text: (a.level === "township" ? "\u3000" : "") + a.name }));
-    if (selected && !areas.some((a) => a.code === selected)) { // a village, say: kept as it is
-      options.unshift(el("option", { value: selected, selected: true, text: D.areaName(selected) }));
-    }
-    return options;
-  }
-
   // An error's details name fields by the API's names; the forms use the same names, but for the grant area.
   const ALIASES = { area_code: ["home_area_code", "area_code"], team_id: ["team_id"], leader_id: [] };
-  function showError(box, err, form) {
-    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
-    const names = new Set();
-    const details = err && err.details;
-    if (Array.isArray(details)) details.forEach((d) => { if (d && Array.isArray(d.loc) && d.loc.length) names.add(String(d.loc[d.loc.length - 1])); });
-    else if (details && typeof details === "object") {
-      if (typeof details.field === "string") names.add(details.field);
-      Object.keys(details).forEach((k) => (ALIASES[k] || [k]).forEach((n) => names.add(n)));
-    }
-    const labels = [];
-    names.forEach((name) => {
-      const field = form.elements.namedItem(name);
-      if (!field || typeof field.setAttribute !== "function") return;
-      field.setAttribute("aria-invalid", "true");
-      const label = field.closest("label");
-      if (label && label.firstChild && label.firstChild.nodeType === Node.TEXT_NODE) labels.push(label.firstChild.textContent.trim());
-    });
-    box.textContent = D.errorText(err) + (labels.length ? " (" + labels.join(", ") + ")" : "");
-    box.dataset.code = (err && err.code) || "";
-    box.hidden = false;
-  }
-  function clearError(box, form) {
-    box.hidden = true;
-    box.textContent = "";
-    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
-  }
 
   /* Fill `select` with the teams of `areaCode` (a read that an area chosen later overtakes is dropped). */
   async function loadTeams(select, areaCode, selectedId) {
@@ -86,10 +45,6 @@
     }
     if (read !== teamReads.get(select)) return;
     select.replaceChildren(none, ...data.items.map((team) => el("option", { value: team.id, selected: team.id === selectedId, text: team.name + " · " + team.area_name })));
-  }
-
-  function field(label, input, hint) {
-    return el("label", {}, [label, input, hint ? el("small", { class: "zq-muted", text: hint }) : null].filter(Boolean));
   }
 
   /* ---- New member ---- */
@@ -115,7 +70,7 @@
       el("p", { class: "zq-muted", text: t("The login name is the mobile number. A liaison's sector and employer come with a liaison import.") }),
       el("p", { class: "zq-error", role: "alert", "data-testid": "person-form-error", hidden: true }),
       el("div", { class: "zq-actions" }, [
-        el("button", { type: "submit", class: "zq-primary", "data-testid": "person-create", disabled: busy.has("create"), text: t("Register") }),
+        el("button", { type: "submit", class: "zq-primary", "data-testid": "person-create", disabled: busy("create"), text: t("Register") }),
         el("button", { type: "button", "data-testid": "person-new-cancel", onclick: () => opts.onCancel && opts.onCancel(), text: t("Cancel") }),
       ]),
     ]);
@@ -137,7 +92,6 @@
   }
 
   async function create(form, opts) {
-    if (busy.has("create")) return; // a second click while the first is on its way
     const F = form.elements;
     const error = form.querySelector("[data-testid=person-form-error]");
     const roles = Array.from(form.querySelectorAll("input[name=roles]:checked")).map((i) => i.value);
@@ -145,19 +99,10 @@
     if (F.id_number.value.trim()) body.id_number = F.id_number.value.trim();
     if (roles.includes("volunteer") && F.team_id.value) body.team_id = Number(F.team_id.value);
     const button = form.querySelector("[data-testid=person-create]");
-    busy.add("create");
-    button.disabled = true;
-    clearError(error, form);
-    try {
-      const person = await zq.api("POST", "people", body);
-      D.toast(zq.interpolate(t("%(name)s is registered."), { name: person.name }));
-      if (opts.onCreated) opts.onCreated(person);
-    } catch (err) {
-      showError(error, err, form);
-    } finally {
-      busy.delete("create");
-      if (button.isConnected) button.disabled = false;
-    }
+    const person = await submit({ key: "create", form: form, box: error, button: button, aliases: ALIASES }, () => zq.api("POST", "people", body));
+    if (!person) return;
+    D.toast(zq.interpolate(t("%(name)s is registered."), { name: person.name }));
+    if (opts.onCreated) opts.onCreated(person);
   }
 
   /* ---- Edit ---- */
@@ -183,7 +128,7 @@
       el("label", { class: "zq-check" }, [el("input", { type: "checkbox", name: "is_active", checked: p.is_active, "data-testid": "person-active" }), t("Active (receives alerts and invitations)")]),
       el("p", { class: "zq-error", role: "alert", "data-testid": "person-form-error", hidden: true }),
       el("div", { class: "zq-actions" }, [
-        el("button", { type: "submit", class: "zq-primary", "data-testid": "person-save", disabled: busy.has("edit:" + p.id), text: t("Save") }),
+        el("button", { type: "submit", class: "zq-primary", "data-testid": "person-save", disabled: busy("edit:" + p.id), text: t("Save") }),
         el("button", { type: "button", "data-testid": "person-edit-cancel", onclick: () => opts.onCancel && opts.onCancel(), text: t("Cancel") }),
       ]),
     ].filter(Boolean));
@@ -197,7 +142,7 @@
 
   async function save(form, p, opts) {
     const key = "edit:" + p.id;
-    if (busy.has(key)) return;
+    if (busy(key)) return; // a second click while the first is on its way
     const F = form.elements;
     const error = form.querySelector("[data-testid=person-form-error]");
     const body = {}; // only what changed: a PATCH leaves the rest as it is
@@ -213,20 +158,10 @@
     if (F.is_active.checked !== p.is_active) body.is_active = F.is_active.checked;
     if (!Object.keys(body).length) { D.toast(t("Nothing was changed.")); if (opts.onCancel) opts.onCancel(); return; }
     const button = form.querySelector("[data-testid=person-save]");
-    busy.add(key);
-    button.disabled = true;
-    clearError(error, form);
-    try {
-      const saved = await zq.api("PATCH", "people/" + p.id, body);
-      D.toast(t("Saved."));
-      if (opts.onSaved) opts.onSaved(saved);
-    } catch (err) {
-      if (form.isConnected) showError(error, err, form);
-      else D.toast(D.errorText(err), "error");
-    } finally {
-      busy.delete(key);
-      if (button.isConnected) button.disabled = false;
-    }
+    const saved = await submit({ key: key, form: form, box: error, button: button, aliases: ALIASES }, () => zq.api("PATCH", "people/" + p.id, body));
+    if (!saved) return;
+    D.toast(t("Saved."));
+    if (opts.onSaved) opts.onSaved(saved);
   }
 
   /* ---- Grant a role ---- */
@@ -246,32 +181,22 @@
     const form = el("form", { class: "zq-form", "data-testid": "role-grant-form", "data-key": "grant-" + p.id }, [
       el("h3", { text: t("Grant a role") }),
       el("div", { class: "zq-row" }, [field(t("Role"), role), field(t("Over"), area),
-        el("button", { type: "submit", class: "zq-primary", "data-testid": "grant-submit", disabled: busy.has(key), text: t("Grant") })]),
+        el("button", { type: "submit", class: "zq-primary", "data-testid": "grant-submit", disabled: busy(key), text: t("Grant") })]),
       el("p", { class: "zq-error", role: "alert", "data-testid": "grant-error", hidden: true }),
     ]);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      if (busy.has(key) || !role.value) return;
-      const error = form.querySelector("[data-testid=grant-error]");
-      const button = form.querySelector("[data-testid=grant-submit]");
-      busy.add(key);
-      button.disabled = true;
-      clearError(error, form);
-      try {
-        const granted = await zq.api("POST", "people/" + p.id + "/roles", { role: role.value, area_code: area.value });
-        D.toast(t("The role is granted."));
-        if (opts.onGranted) opts.onGranted(granted);
-      } catch (err) {
-        if (form.isConnected) showError(error, err, form);
-        else D.toast(D.errorText(err), "error");
-      } finally {
-        busy.delete(key);
-        const again = document.querySelector(`[data-key="grant-${p.id}"] [data-testid=grant-submit]`);
-        if (again) again.disabled = false;
-      }
+      if (!role.value) return;
+      // Found again at the end: the detail may have been drawn anew (with a new form) meanwhile.
+      const button = () => document.querySelector(`[data-key="grant-${p.id}"] [data-testid=grant-submit]`);
+      const granted = await submit({ key: key, form: form, box: form.querySelector("[data-testid=grant-error]"), button: button, aliases: ALIASES },
+        () => zq.api("POST", "people/" + p.id + "/roles", { role: role.value, area_code: area.value }));
+      if (!granted) return;
+      D.toast(t("The role is granted."));
+      if (opts.onGranted) opts.onGranted(granted);
     });
     return form;
   }
 
-  D.peopleEdit = { manages: manages, manageAreas: manageAreas, newForm: newForm, editForm: editForm, grantForm: grantForm, showError: showError };
+  D.peopleEdit = { manages: manages, manageAreas: manageAreas, newForm: newForm, editForm: editForm, grantForm: grantForm };
 })();
