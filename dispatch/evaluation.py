@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, InvalidInput
+from core.exports import safe_cell
 from core.jurisdiction import require
 from core.models import Area, AreaLevel
 from core.roles import Capability
@@ -29,7 +30,7 @@ from dispatch.reports import needed_reached, response_times
 from liaisons.coverage import area_counts
 from liaisons.coverage_selectors import vacancies
 from liaisons.selectors import members_in
-from training.reports import annual_by_county, day_start, safe_cell
+from training.reports import annual_by_county, day_start
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

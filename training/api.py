@@ -12,6 +12,7 @@ from ninja import Query, Router, Status
 from core.auth import actor_of
 from core.endpoints import errors
 from core.errors import NotFound
+from core.exports import XLSX
 from core.jurisdiction import shared_prefix
 from core.models import AuditAction
 from core.pagination import paginate, paginate_rows
@@ -229,9 +230,6 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         raise NotFound()
     return _ics(ical.calendar_of(found, name="Zhengqi"), "zhengqi.ics")
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _export(rows: list[reports.Row], fmt: str, name: str) -> HttpResponse:

@@ -20,8 +20,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
 
+from core import exports
 from core.errors import InvalidInput, NotFound
 from core.jurisdiction import Jurisdiction, require
 from core.models import Area, Person, Team
@@ -233,18 +233,10 @@ def _monthly(scope: Scope) -> dict[tuple[Any, ...], dict[str, int]]:
 
 # --- exports ------------------------------------------------------------------------------
 COLUMNS = ("level", "key", "label", *STATUSES, "rate")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _table(rows: list[Row]) -> list[list[Any]]:
-    return [[safe_cell(r.as_dict()[c]) for c in COLUMNS] for r in rows]
+    return [[exports.safe_cell(r.as_dict()[c]) for c in COLUMNS] for r in rows]
 
 
 def to_csv(rows: list[Row]) -> bytes:
@@ -257,16 +249,7 @@ def to_csv(rows: list[Row]) -> bytes:
 
 
 def to_xlsx(rows: list[Row], *, title: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append(list(COLUMNS))
-    for line in _table(rows):
-        sheet.append(line)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.to_xlsx(title=title, header=COLUMNS, rows=_table(rows))
 
 
 def day_start(day: date) -> datetime:

@@ -11,7 +11,6 @@ from core.models import AuditEntry
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
 from tests.training.conftest import T0, create_session
 from training.models import Attendance, AttendanceTally
-from training.reports import safe_cell
 from training.services.attendance import sessions_close_due
 
 pytestmark = pytest.mark.django_db
@@ -144,13 +143,6 @@ def test_csv_and_xlsx_exports_defuse_formulas_and_are_audited(city_year):
     assert '\'=HYPERLINK("http://x")' in xlsx_labels
     assert [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
     assert AuditEntry.objects.filter(action="export", object_type="attendance_report").count() == 2
-
-
-@pytest.mark.parametrize(
-    ("raw", "safe"), [("=1+1", "'=1+1"), ("+86", "'+86"), ("-2", "'-2"), ("@SUM", "'@SUM"), ("王", "王"), (-2, -2)]
-)
-def test_safe_cell_prefixes_formula_starts(raw, safe):
-    assert safe_cell(raw) == safe
 
 
 def test_the_annual_picture_per_county_has_monthly_rates_of_closed_sessions(city_year):
