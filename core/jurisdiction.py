@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.models import PREFIX_LENGTH, Area, RoleGrant
+from core.models import PREFIX_LENGTH, Area, AreaLevel, RoleGrant
 from core.roles import CAPABILITIES, Capability
 
 if TYPE_CHECKING:
@@ -89,6 +89,17 @@ def require(user: AnyUser, capability: Capability) -> Jurisdiction:
     if found.is_empty:
         raise Forbidden()
     return found
+
+
+def counties_covered(user: AnyUser, *capabilities: Capability) -> list[Area]:
+    """The counties the user holds every one of `capabilities` over whole, by code (none for a role below a county).
+
+    What a report of whole counties may show them: the yearly evaluation, and whether the dashboard offers it.
+    """
+    counties = Area.objects.filter(level=AreaLevel.COUNTY)
+    for capability in capabilities:
+        counties = counties.filter(jurisdiction_for(user, capability).q("code"))
+    return list(counties.order_by("code"))
 
 
 def require_within(user: AnyUser, capability: Capability, area_code: str, **details: Any) -> Jurisdiction:

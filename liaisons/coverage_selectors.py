@@ -8,6 +8,7 @@ coordinator's numbers, grid distances and map layers hold nothing of other count
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -17,7 +18,7 @@ import numpy as np
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from core.errors import PositionsUnavailable
+from core.errors import NotFound, PositionsUnavailable
 from core.jurisdiction import Jurisdiction, jurisdiction_for
 from core.models import Area, AreaBoundary, AreaLevel, Person
 from core.positions import FRESH_FOR, Fix, positions
@@ -295,3 +296,39 @@ def vacancies(*, actor: User, area: str | None) -> Vacancies:
             liaisons=[m for m in members_in(jurisdiction=jurisdiction) if m.sector],
         ),
     )
+
+
+@dataclass(frozen=True)
+class VacancyCounts:
+    stations_without_head: int
+    townships_with_gaps: int
+    sector_gaps: int  # township-sector pairs with no liaison
+
+
+def vacancy_counts(*, actor: User, areas: Sequence[Area]) -> dict[str, VacancyCounts]:
+    """What `vacancies(area=...)` counts, for each of several areas of the actor's jurisdiction (e.g. every
+    county), by area code: one read of the jurisdiction, the same handful of queries for one area or twenty.
+
+    As there, an area's sector gaps are filled only by liaisons homed in it.
+    """
+    jurisdiction = coverage_jurisdiction(actor=actor)
+    outside = next((a.code for a in areas if not jurisdiction.covers(a.code)), None)
+    if outside is not None:
+        raise NotFound(details={"area": outside})
+    sectors = sector_codes()
+    townships = township_codes(jurisdiction=jurisdiction)
+    liaisons = [m for m in members_in(jurisdiction=jurisdiction) if m.sector]
+    vacant = list(station_list(actor=actor, vacant=True).values_list("area_id", flat=True))
+    counts = {}
+    for area in areas:
+        gaps = sector_gaps(
+            townships=[t for t in townships if t.startswith(area.prefix)],
+            sectors=sectors,
+            liaisons=[m for m in liaisons if m.home_code.startswith(area.prefix)],
+        )
+        counts[area.code] = VacancyCounts(
+            stations_without_head=sum(code.startswith(area.prefix) for code in vacant),
+            townships_with_gaps=len(gaps),
+            sector_gaps=sum(len(missing) for missing in gaps.values()),
+        )
+    return counts

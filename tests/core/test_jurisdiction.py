@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.jurisdiction import Jurisdiction, grants_of, jurisdiction_for, shared_prefix
+from core.jurisdiction import Jurisdiction, counties_covered, grants_of, jurisdiction_for, shared_prefix
 from core.models import Area, AreaBoundary, Person
 from core.roles import Capability
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP
@@ -65,6 +65,22 @@ def test_a_capability_comes_only_from_roles_that_carry_it(make_person):
 
 
 @pytest.mark.django_db
+@pytest.mark.django_db
+def test_counties_covered_are_the_whole_counties_every_capability_reaches(make_person):
+    both = (Capability.VIEW_PEOPLE, Capability.HOST_SESSIONS)
+    every = list(Area.objects.filter(level="county").order_by("code").values_list("code", flat=True))
+
+    def codes(role: str, area: str, *capabilities: Capability) -> list[str]:
+        return [a.code for a in counties_covered(make_person(role, area).user, *capabilities)]
+
+    assert codes("city_admin", "410600", *both) == every
+    assert codes("county_coordinator", QIXIAN, *both) == [QIXIAN]
+    assert codes("township_coordinator", QIXIAN_TOWNSHIP, *both) == []  # a part of a county is not the county
+    assert codes("station_head", QIXIAN, Capability.VIEW_PEOPLE) == [QIXIAN]
+    assert codes("station_head", QIXIAN, *both) == []  # views people, hosts nothing
+    assert codes("volunteer", QIXIAN_TOWNSHIP, *both) == []
+
+
 def test_grants_leave_the_county_polygon_unread(make_person):
     person = make_person("volunteer", QIXIAN_TOWNSHIP)
     from tests.factories import RoleGrantFactory

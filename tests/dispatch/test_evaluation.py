@@ -1,4 +1,4 @@
-"""The yearly county evaluation (GET /api/v1/reports/evaluation[.csv]) over a small constructed 2026."""
+"""The yearly county evaluation (GET /api/v1/reports/evaluation[.csv|.xlsx]) over a small constructed 2026."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from core.models import Area, AuditEntry
 from dispatch.models import Alert, Response
@@ -153,7 +156,7 @@ def test_a_county_coordinator_sees_only_their_county(year, as_role):
 
 @pytest.mark.parametrize("role", ["township_coordinator", "station_head", "volunteer", "liaison"])
 def test_below_a_county_there_is_no_evaluation(year, as_role, role):
-    for url in (URL, URL + ".csv"):
+    for url in (URL, URL + ".csv", URL + ".xlsx"):
         assert as_role(role, QIXIAN_TOWNSHIP).get(url, year=2026).status_code == 403
 
 
@@ -163,7 +166,7 @@ def test_anonymous_callers_get_401(year, anon):
 
 @pytest.mark.parametrize("bad", ["1999", "2027", "abc", ""])
 def test_the_year_must_be_from_2000_to_this_year(year, bad):
-    for url in (URL, URL + ".csv"):
+    for url in (URL, URL + ".csv", URL + ".xlsx"):
         response = year["admin"].get(url, year=bad)
         assert (response.status_code, response.json()["code"]) in ((422, "invalid_year"), (422, "invalid_input"))
     assert year["admin"].get(URL, year=2000).status_code == 200
@@ -191,3 +194,72 @@ def test_the_csv_has_the_json_rows_and_is_audited(year, as_role):
         entry = AuditEntry.objects.filter(object_type="evaluation_report").latest("id")
         assert (entry.action, entry.area_code, entry.details) == ("export", area, {"year": 2026, "rows": len(rows)})
     assert AuditEntry.objects.filter(object_type="evaluation_report").count() == 2
+
+
+def _sheet(response: Any) -> list[tuple[Any, ...]]:
+    return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+
+
+def test_the_xlsx_has_the_json_rows_under_titles_in_the_callers_language_and_is_audited(year):
+    rows = year["admin"].get(URL, year=2026, limit=200).json()["items"]
+
+    chinese = year["admin"].get(URL + ".xlsx", year=2026)
+    english = year["admin"].get(URL + ".xlsx", year=2026, headers={"HTTP_ACCEPT_LANGUAGE": "en"})
+
+    assert chinese.status_code == english.status_code == 200
+    assert chinese["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="evaluation-2026.xlsx"' in chinese["Content-Disposition"]
+    table = _sheet(chinese)
+    assert table[0][:4] == ("区划代码", "县区", "义警", "联络员")
+    assert _sheet(english)[0][:4] == ("Division code", "County", "Volunteers", "Liaisons")
+    assert len(table[0]) == len(rows[0])
+    assert table[1:] == [tuple(r.values()) for r in rows]  # numbers as numbers, null as an empty cell
+    assert dict(zip(rows[0], table[1], strict=True))["attendance_rate"] == rows[0]["attendance_rate"]
+    entries = AuditEntry.objects.filter(object_type="evaluation_report").order_by("id")
+    audited = ("export", "4106", {"year": 2026, "rows": len(rows)})
+    assert [(e.action, e.area_code, e.details) for e in entries] == [audited, audited]
+
+
+def test_a_county_coordinators_workbook_holds_only_their_county(year, as_role):
+    coordinator = as_role("county_coordinator", QIXIAN)
+    theirs = coordinator.get(URL, year=2026).json()["items"]
+
+    table = _sheet(coordinator.get(URL + ".xlsx", year=2026))
+
+    assert [r["code"] for r in theirs] == [QIXIAN]
+    assert table[1:] == [tuple(theirs[0].values())]
+    assert not any("浚县" in str(cell) or cell == XUNXIAN for line in table for cell in line)
+    entry = AuditEntry.objects.filter(object_type="evaluation_report").latest("id")
+    assert entry.area_code == QIXIAN
+
+
+def test_each_countys_vacancies_are_those_liaisons_vacancies_gives_for_it(year, make_person):
+    # A liaison homed in 浚县 who works in a 淇县 township fills no 淇县 gap, as vacancies?area=淇县 counts.
+    crossing = Liaison.objects.create(person=make_person("liaison", XUNXIAN_TOWNSHIP), sector_id="express")
+    crossing.work_areas.add(QIXIAN_TOWNSHIP)
+
+    rows = year["admin"].get(URL, year=2026).json()["items"]
+
+    assert len(rows) > 2
+    for row in rows:
+        vacancies = year["admin"].get("/api/v1/liaisons/vacancies", area=row["code"]).json()
+        assert (row["stations_without_head"], row["townships_with_gaps"], row["sector_gaps"]) == (
+            vacancies["stations_without_head"],
+            vacancies["townships_missing_a_sector"],
+            vacancies["sector_vacancies"],
+        ), row["code"]
+
+
+def test_every_county_takes_no_more_queries_than_one(year, as_role):
+    coordinator = as_role("county_coordinator", QIXIAN)
+    for client in (coordinator, year["admin"]):
+        client.get(URL, year=2026)  # warm the token's last-used write out of the count
+    counties = Area.objects.filter(level="county").count()
+
+    with CaptureQueriesContext(connection) as one:
+        assert len(coordinator.get(URL, year=2026).json()["items"]) == 1
+    with CaptureQueriesContext(connection) as every:
+        assert len(year["admin"].get(URL, year=2026).json()["items"]) == counties
+
+    assert counties > 2
+    assert len(every.captured_queries) == len(one.captured_queries)

@@ -8,8 +8,9 @@ import pytest
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Area, AuditEntry, Person, RoleGrant
-from liaisons.models import CoverageTarget, Liaison
-from tests.conftest import QIXIAN, XUNXIAN_TOWNSHIP, ApiClient
+from liaisons.coverage_selectors import VacancyCounts, vacancies, vacancy_counts
+from liaisons.models import CoverageTarget, Liaison, Station
+from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP, ApiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,28 @@ def test_vacancies_list_each_township_missing_a_sector(
 
     assert body["gaps"] == [{"area_code": "410622101", "missing_sectors": ["school"]}]
     assert (body["townships_missing_a_sector"], body["sector_vacancies"]) == (1, 1)
+
+
+def test_vacancy_counts_are_per_area_what_vacancies_counts_there_and_nothing_outside_the_jurisdiction(
+    make_person: Callable[..., Person],
+) -> None:
+    actor = make_person("county_coordinator", QIXIAN).user
+    Liaison.objects.create(person=make_person("liaison", QIXIAN_TOWNSHIP), sector_id="school")
+    Station.objects.create(name="高村镇工作站", area_id=QIXIAN_TOWNSHIP)
+    areas = list(Area.objects.filter(code__in=[QIXIAN, QIXIAN_TOWNSHIP]))  # any level, here a county and a township
+
+    counts = vacancy_counts(actor=actor, areas=areas)
+
+    for area in areas:
+        alone = vacancies(actor=actor, area=area.code)
+        assert counts[area.code] == VacancyCounts(
+            stations_without_head=alone.stations_without_head,
+            townships_with_gaps=len(alone.gaps),
+            sector_gaps=sum(len(missing) for missing in alone.gaps.values()),
+        )
+    assert (counts[QIXIAN_TOWNSHIP].stations_without_head, counts[QIXIAN_TOWNSHIP].sector_gaps) == (1, 7)
+    with pytest.raises(NotFound):
+        vacancy_counts(actor=actor, areas=[Area.objects.get(code=XUNXIAN_TOWNSHIP)])
 
 
 def test_shortfalls_use_the_most_specific_target(
