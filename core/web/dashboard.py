@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from core.jurisdiction import grants_of, jurisdiction_for
+from core.jurisdiction import counties_covered, grants_of, jurisdiction_for
 from core.roles import CAPABILITIES, GRANTABLE, STAFF_ROLES, Capability, Role
 
 
@@ -52,6 +52,9 @@ def page_config(user: Any) -> dict[str, Any]:
             {"area_prefix": g.area.prefix, "roles": sorted(GRANTABLE[g.role])} for g in grants if g.role in GRANTABLE
         ],
         "roles": {r.value: str(r.label) for r in Role},
+        # The yearly evaluation is of whole counties: offered where /reports/evaluation would answer
+        # (dispatch.evaluation asks the same question).
+        "evaluation": bool(counties_covered(user, Capability.VIEW_PEOPLE, Capability.HOST_SESSIONS)),
     }
 
 

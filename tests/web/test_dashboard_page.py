@@ -77,6 +77,29 @@ def test_a_station_head_may_neither_manage_people_nor_grant_roles(make_person: A
     assert config["grantable"] == []
 
 
+@pytest.mark.parametrize(
+    ("role", "area", "offered"),
+    [
+        ("city_admin", "410600", True),
+        ("county_coordinator", QIXIAN, True),
+        ("township_coordinator", QIXIAN_TOWNSHIP, False),
+        ("station_head", QIXIAN, False),
+    ],
+)
+def test_the_yearly_evaluation_is_offered_only_to_roles_over_a_whole_county(
+    make_person: Any, role: str, area: str, offered: bool
+) -> None:
+    client = Client()
+    client.force_login(make_person(role, area).user)
+
+    response = client.get("/dashboard/")
+
+    assert _config(response)["evaluation"] is offered
+    html = response.content.decode()
+    assert ('data-testid="nav-evaluation"' in html, 'data-view="evaluation"' in html) == (offered, offered)
+    assert ("年度考核" in html) is offered
+
+
 def test_a_volunteer_is_sent_to_the_phone_app(make_person: Any) -> None:
     volunteer = make_person("volunteer", QIBIN)
     client = Client()

@@ -23,7 +23,6 @@
   let form = null;
   let formBox = null; // the hero form, new or edit, between the search and the results
   let offset = 0;
-  let reads = 0; // the newest search: older answers that land later are dropped
   let opens = 0; // the newest form asked for: one that an "Edit" clicked later overtakes is not drawn
 
   function build() {
@@ -140,17 +139,8 @@
     params.set("limit", String(PAGE));
     params.set("offset", String(offset));
     const box = section.querySelector("[data-testid=heroes-results]");
-    const read = ++reads;
-    box.setAttribute("aria-busy", "true");
-    let data;
-    try { data = await zq.api("GET", "heroes?" + params); } catch (err) {
-      if (read !== reads) return;
-      box.removeAttribute("aria-busy");
-      box.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
-      return;
-    }
-    if (read !== reads) return;
-    box.removeAttribute("aria-busy");
+    const data = await D.readInto(box, "heroes?" + params); // an older search's late answer is dropped
+    if (!data) return;
     const rows = data.items.map((h) => el("tr", { "data-hero-id": h.id }, [
       el("td", { text: h.name, "data-field": "name" }),
       el("td", { text: h.honour_label, "data-field": "honour" }),

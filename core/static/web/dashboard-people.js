@@ -13,7 +13,6 @@
   let building = null;
   let form = null;
   let offset = 0;
-  let searches = 0; // the newest search and person read: older answers that land later are dropped
   let personReads = 0;
   let shownId = null; // the person in the detail box (a save answered after another was opened is not drawn)
   const E = D.peopleEdit;
@@ -73,17 +72,8 @@
     if (F.role.value) params.set("role", F.role.value);
     if (F.area.value) params.set("area", F.area.value);
     const box = section.querySelector("[data-testid=people-results]");
-    const read = ++searches;
-    box.setAttribute("aria-busy", "true");
-    let data;
-    try { data = await zq.api("GET", "people?" + params); } catch (err) {
-      if (read !== searches) return;
-      box.removeAttribute("aria-busy");
-      box.replaceChildren(el("p", { class: "zq-error", text: D.errorText(err) }));
-      return;
-    }
-    if (read !== searches) return; // a newer search or page was asked for meanwhile
-    box.removeAttribute("aria-busy");
+    const data = await D.readInto(box, "people?" + params); // null when a newer search or page was asked for meanwhile
+    if (!data) return;
     const rows = data.items.map((p) => el("tr", { "data-person-id": p.id }, [
       el("td", {}, [el("a", { href: "#people/" + p.id, text: p.name })]),
       el("td", { text: p.phone, "data-field": "phone" }),

@@ -6,6 +6,8 @@
  *                                          "presence", "reconnected", ...), ephemeral or durable alike;
  *                                          "durable" gets {event, seq, live} for each durable one, replay too.
  * zqDash.throttle(fn, ms)                  at most one call per ms, the last one always runs.
+ * zqDash.readInto(box, path)               GET /api/v1/path for a list drawn in `box`: the answer, or null
+ *                                          when a newer read of that box was asked for meanwhile or it failed.
  * Every string is an English msgid translated with zq.t (the server's catalogue via /jsi18n/).
  */
 (function (global) {
@@ -73,6 +75,22 @@
   /* A datetime-local input holds Beijing time, whatever zone the browser is set to. */
   const localInputToIso = zq.cityInputToIso;
   const isoToLocalInput = zq.isoToCityInput;
+
+  /* A search or page read for `box` (busy meanwhile): an answer older than the newest read asked for
+     the same box is dropped (null); a failure shows its message in the box (null). */
+  const boxReads = new WeakMap();
+  async function readInto(box, path) {
+    const read = (boxReads.get(box) || 0) + 1;
+    boxReads.set(box, read);
+    box.setAttribute("aria-busy", "true");
+    let data = null;
+    let failure = null;
+    try { data = await zq.api("GET", path); } catch (err) { failure = err; }
+    if (boxReads.get(box) !== read) return null;
+    box.removeAttribute("aria-busy");
+    if (failure) box.replaceChildren(el("p", { class: "zq-error", text: errorText(failure) }));
+    return failure ? null : data;
+  }
 
   const loaded = {};
   function loadScript(src) {
@@ -182,7 +200,7 @@
 
   const api = {
     config: config, view: view, on: on, emit: emit, go: go, start: start, throttle: throttle, debounce: debounce,
-    toast: toast, errorText: errorText, loadScript: loadScript, areaNames: areaNames, areaName: areaName, loadAreas: loadAreas,
+    toast: toast, errorText: errorText, readInto: readInto, loadScript: loadScript, areaNames: areaNames, areaName: areaName, loadAreas: loadAreas,
     fmtNumber: fmtNumber, fmtTime: fmtTime, fmtPercent: fmtPercent, fmtDistance: fmtDistance, fmtSeconds: fmtSeconds,
     localInputToIso: localInputToIso, isoToLocalInput: isoToLocalInput, socket: null, get current() { return current; },
     get presence() { return presence; },
