@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.models import AuditEntry
-from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP
+from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
 from tests.redis_outage import redis_down
 from tests.training.conftest import T0, create_session, events_of
 from training import codes
@@ -283,6 +283,50 @@ def test_the_host_marks_attendance_by_hand_and_it_is_audited(meeting, login):
     assert entry.details["person_id"] == person.pk
     assert (entry.details["before"], entry.details["after"]) == ("invited", "present")
     assert invitee.status_code == 404
+
+
+def test_the_host_marks_someone_late_by_hand_checked_in_now_audited_and_counted(meeting, clock, login):
+    person = meeting["people"][1]
+    clock.set(START + timedelta(minutes=25))  # came in after the grace, told the host in the video room
+
+    response = meeting["host"].send(
+        "put", f"{meeting['url']}/attendance/{person.pk}", {"status": "late", "note": "迟到入会"}
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["person_id"], body["status"]) == (person.pk, "late")
+    assert datetime.fromisoformat(body["checked_in_at"]) == clock.at
+    entry = AuditEntry.objects.get(details__what="attendance_mark")
+    assert (entry.object_id, entry.area_code) == (str(meeting["session"].pk), QIXIAN)
+    assert entry.details == {
+        "what": "attendance_mark",
+        "person_id": person.pk,
+        "before": "invited",
+        "after": "late",
+        "note": "迟到入会",
+    }
+    counts = meeting["host"].get(f"{meeting['url']}/attendance").json()
+    assert (counts["late"], counts["present"], counts["invited"]) == (1, 0, 2)
+
+
+def test_a_late_hand_mark_is_taken_only_from_the_sessions_hosts(meeting, clock, login, make_person):
+    person = meeting["people"][1]
+    clock.set(START + timedelta(minutes=25))
+    url = f"{meeting['url']}/attendance/{person.pk}"
+    lower = login(make_person("township_coordinator", QIXIAN_TOWNSHIP))  # sees the session, does not host it
+    other_county = login(make_person("county_coordinator", XUNXIAN))
+    invitee = login(meeting["people"][0])
+
+    refused = [client.send("put", url, {"status": "late"}) for client in (lower, other_county, invitee)]
+    stranger = make_person("volunteer", XUNXIAN_TOWNSHIP)  # never invited
+    not_invited = meeting["host"].send("put", f"{meeting['url']}/attendance/{stranger.pk}", {"status": "late"})
+
+    assert lower.get(meeting["url"]).status_code == 200
+    assert [r.status_code for r in refused] == [404, 404, 404]
+    assert (not_invited.status_code, not_invited.json()["code"]) == (404, "not_invited")
+    assert Attendance.objects.get(session=meeting["session"], person=person).status == "invited"
+    assert not AuditEntry.objects.filter(details__what="attendance_mark").exists()
 
 
 def test_an_in_person_geofenced_session_takes_check_ins_only_at_the_venue(clock, make_person, login, session_body):

@@ -64,6 +64,22 @@ def test_the_host_dashboard_counter_follows_check_ins(clock, make_person, login,
     }
 
 
+def test_the_host_dashboard_counter_follows_a_late_hand_mark(clock, make_person, login, session_body, dashboard):
+    person = make_person("volunteer", QIXIAN_TOWNSHIP)
+    host = login(make_person("county_coordinator", QIXIAN))
+    created = create_session(host, session_body(start=T0 + timedelta(minutes=20)))
+    clock.set(T0 + timedelta(minutes=50))
+
+    marked = host.send("put", f"/api/v1/sessions/{created['id']}/attendance/{person.pk}", {"status": "late"})
+
+    assert marked.status_code == 200, marked.content
+    assert dashboard() == {
+        "type": "session.attendance",
+        "session_id": created["id"],
+        "counts": {"invited": 0, "present": 0, "late": 1, "absent": 0, "excused": 0, "total": 1},
+    }
+
+
 def test_the_city_host_sees_each_county_receipt_as_it_comes_in(clock, make_person, login, session_body, city_dashboard):
     counties = list(Area.objects.filter(level="county").values_list("code", flat=True))
     for code in counties:

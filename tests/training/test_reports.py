@@ -92,6 +92,20 @@ def test_marking_a_closed_session_by_hand_updates_its_tally(city_year):
     assert (rows[("city", CITY)]["absent"], rows[("city", CITY)]["excused"]) == (0, 2)
 
 
+def test_marking_someone_late_by_hand_counts_them_as_attended_like_a_late_check_in(city_year):
+    sessions_close_due(now=T0 + timedelta(days=2))
+    absent = Attendance.objects.get(session_id=city_year["session"], status="absent").person_id
+
+    marked = city_year["admin"].send(
+        "put", f"/api/v1/sessions/{city_year['session']}/attendance/{absent}", {"status": "late"}
+    )
+    rows = rows_by_key(city_year["admin"].get("/api/v1/sessions/reports/attendance", by="city", **RANGE))
+
+    assert marked.status_code == 200, marked.content
+    city = rows[("city", CITY)]
+    assert (city["present"], city["late"], city["absent"], city["excused"], city["rate"]) == (1, 2, 0, 1, 1.0)
+
+
 @pytest.mark.parametrize(("by", "key"), [("county", QIXIAN), ("township", QIXIAN_TOWNSHIP), ("city", CITY)])
 def test_reports_group_by_area_level(city_year, by, key):
     rows = rows_by_key(city_year["admin"].get("/api/v1/sessions/reports/attendance", by=by, **RANGE))

@@ -99,11 +99,11 @@ def test_the_host_is_told_of_an_overdue_receipt_and_the_table_shows_it(two_serve
     page.wait_for_selector(f"{row}[data-overdue=true]", timeout=5000)
 
 
-def test_the_host_marks_an_invitee_excused_by_hand(web_stack: WebStack, new_page: Any) -> None:
+def test_the_host_marks_one_invitee_excused_and_another_late_by_hand(web_stack: WebStack, new_page: Any) -> None:
     township = home_of(web_stack, qibin_members(web_stack, 3)[2])
     session_id = schedule(web_stack, "手工点名培训", township)
     admin = token(web_stack, CITY_ADMIN)
-    first = api(web_stack, admin, "GET", f"sessions/{session_id}/attendees?limit=1").json()["items"][0]
+    first, second = api(web_stack, admin, "GET", f"sessions/{session_id}/attendees?limit=2").json()["items"]
     page = new_page("desktop")
     open_session(page, web_stack, CITY_ADMIN, session_id)
 
@@ -119,6 +119,22 @@ def test_the_host_marks_an_invitee_excused_by_hand(web_stack: WebStack, new_page
     page.wait_for_selector("[data-testid=attendance-breakdown]:has-text('请假 1')")
     assert page.query_selector(f"{row} [data-testid=mark-excused]") is None
     assert page.is_visible(f"{row} [data-testid=mark-present]")
+
+    # Someone who joined the video room after the start is marked late: shown late, with the time
+    # of the mark as their check-in, and counted late.
+    late_row = f"[data-testid=attendee-table] tr[data-person-id='{second['person_id']}']"
+    page.wait_for_selector(f"{late_row}[data-status=invited]")
+    assert page.text_content(f"{late_row} [data-testid=mark-late]") == "记为迟到"
+    page.click(f"{late_row} [data-testid=mark-late]")
+
+    page.wait_for_selector(f"{late_row}[data-status=late]")
+    assert page.text_content(f"{late_row} td:nth-child(3)") == "迟到"
+    assert page.text_content(f"{late_row} td:nth-child(4)") != ""
+    late = api(web_stack, admin, "GET", f"sessions/{session_id}/attendees?status=late").json()
+    assert [(a["person_id"], a["checked_in_at"] is not None) for a in late["items"]] == [(second["person_id"], True)]
+    page.wait_for_selector("[data-testid=attendance-breakdown]:has-text('迟到 1')")
+    assert page.query_selector(f"{late_row} [data-testid=mark-late]") is None
+    assert page.get_attribute(f"{row}", "data-status") == "excused"
 
 
 def test_a_coordinator_approves_a_phones_leave_request_and_the_phone_shows_it_excused(

@@ -11,7 +11,7 @@
   const el = zq.el;
   const PAGE = 50;
   const ATTENDANCE = { invited: "Not yet", present: "Present", late: "Late", absent: "Absent", excused: "Excused" };
-  const MARKS = { present: "Mark present", excused: "Mark excused", absent: "Mark absent" };
+  const MARKS = { present: "Mark present", late: "Mark late", excused: "Mark excused", absent: "Mark absent" };
   const LEAVE = { pending: "Waiting for a decision", approved: "Approved", rejected: "Rejected" };
   let shownFor = null; // the session whose roll is drawn; the filter, the page and the last read are its
   let status = "";
