@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from core.divisions import load_divisions
@@ -141,6 +142,14 @@ def require_server(name: str, reason: str) -> None:
         pytest.fail(f"{name} is required in CI but unavailable: {reason}")
     warnings.warn(f"SKIPPING: {name} unavailable ({reason}); these tests run in CI", stacklevel=2)
     pytest.skip(f"{name} unavailable: {reason}")
+
+
+def require_postgresql(reason: str) -> None:
+    """Skip, loudly, a test that is real only on PostgreSQL (two connections racing for a row or a
+    unique index). CI runs the suite on SQLite and again on PostgreSQL: its SQLite pass skips it too."""
+    if connection.vendor != "postgresql":
+        warnings.warn(f"SKIPPING: needs PostgreSQL ({reason}); CI's PostgreSQL pass runs it", stacklevel=2)
+        pytest.skip(f"needs PostgreSQL: {reason}")
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,27 @@
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import prcoords
 import pytest
+from django.db import connections
 
 from core.models import AuditEntry
 from dispatch.models import Alert, Delivery
+from dispatch.services import alerts as alert_services
 from realtime.models import StreamEvent
-from tests.conftest import JINSHAN, QIBIN, QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN, XUNXIAN_TOWNSHIP
+from tests.conftest import (
+    JINSHAN,
+    QIBIN,
+    QIBIN_TOWNSHIP,
+    QIXIAN,
+    QIXIAN_TOWNSHIP,
+    XUNXIAN,
+    XUNXIAN_TOWNSHIP,
+    ApiClient,
+    require_postgresql,
+)
 from tests.dispatch.conftest import QIXIAN_CENTRE, XUNXIAN_CENTRE, point_at
 from tests.factories import TeamFactory
 
@@ -286,6 +299,59 @@ def test_a_retry_with_the_same_idempotency_key_gets_the_first_alert_back_and_rin
     colleague = as_role("county_coordinator", QIBIN).post("/api/v1/alerts", _alert(), headers=key)
     assert colleague.json()["id"] != first.json()["id"]
     assert Alert.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_racing_with_one_idempotency_key_raise_one_alert_that_both_answers_name(
+    as_role, on_duty, monkeypatch
+):
+    require_postgresql("two connections inserting one key wait on the unique index; SQLite has one writer")
+    people = [on_duty(QIBIN_TOWNSHIP, at=point_at(JINSHAN, metres=m)) for m in (400, 800)]
+    bearer = as_role("county_coordinator", QIBIN).token
+    key = {"HTTP_IDEMPOTENCY_KEY": "7c1e0b9a-race-4d2f"}
+    # Both requests look the key up, find nothing, and only then go on to write: without this the first
+    # could commit before the second looks, which is the sequential retry tested above.
+    both_looked = threading.Barrier(2, timeout=10)
+    lookup = alert_services.alert_for_request
+
+    def look_then_wait(*, actor, request_key):
+        found = lookup(actor=actor, request_key=request_key)
+        both_looked.wait()
+        return found
+
+    monkeypatch.setattr(alert_services, "alert_for_request", look_then_wait)
+    start = threading.Barrier(2, timeout=10)
+    answers: list = []
+    errors: list[BaseException] = []
+
+    def post(title: str) -> None:
+        try:
+            client = ApiClient(bearer)
+            start.wait()
+            answers.append(client.post("/api/v1/alerts", _alert(title=title), headers=key))
+        except BaseException as exc:  # surfaced below: a thread's failure must fail the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=(title,)) for title in ("老人摔倒", "老人摔倒（重发）")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert [(a.status_code, a.json().get("code")) for a in answers] == [(201, None), (201, None)]
+    alert = Alert.objects.get()
+    assert [a.json()["id"] for a in answers] == [alert.pk, alert.pk]
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["recipients"] == 2
+    for person in people:
+        assert Delivery.objects.filter(alert=alert, person=person).count() == 1
+        events = StreamEvent.objects.filter(person_id=person.pk).order_by("seq")
+        assert [(e.seq, e.type) for e in events] == [(1, "alert.created")]
+    assert AuditEntry.objects.filter(action="alert_action", details__action="create").count() == 1
 
 
 @pytest.mark.parametrize("key", ["有中文", "with space", "x" * 65])
