@@ -3,7 +3,8 @@ would), the phone members to use, and points in 淇滨区 away from the other jo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -105,6 +106,36 @@ def go_on_duty(page: Any) -> None:
 def located(stack: WebStack, bearer: str) -> dict[str, Any] | None:
     response = api(stack, bearer, "GET", "me/location")
     return response.json() if response.status_code == 200 else None
+
+
+@contextmanager
+def on_duty(
+    stack: WebStack, username: str, *, phone: Any = None, at: tuple[float, float] | None = None
+) -> Iterator[str]:
+    """`username` on duty for the `with` block and off duty after it, however it ends, so that the
+    alerts of the tests that follow never ring them (the database lives as long as the session).
+    Yields their bearer token.
+
+    With `phone` (their signed-in phone page, its browser's geolocation near the point), the phone's
+    own duty toggle puts them on duty, and the block starts once the server holds the phone's first
+    fix. With `at`, the API does, as a phone would: duty on, then a WGS-84 fix there."""
+    if (phone is None) == (at is None):
+        raise TypeError("on_duty takes either a phone page or a point")
+    bearer = token(stack, username)
+    try:
+        if phone is not None:
+            go_on_duty(phone)
+            eventually(lambda: located(stack, bearer), page=phone)
+        else:
+            assert at is not None
+            duty = api(stack, bearer, "PUT", "me/duty", {"on_duty": True})
+            assert duty.status_code == 200, duty.text
+            here = {"lat": at[0], "lon": at[1], "datum": "wgs84", "accuracy_m": 15}
+            fix = api(stack, bearer, "PUT", "me/location", here)
+            assert fix.status_code == 200, fix.text
+        yield bearer
+    finally:
+        api(stack, bearer, "PUT", "me/duty", {"on_duty": False})
 
 
 def checked_in(page: Any, session_id: int, code: str) -> Any:

@@ -12,8 +12,7 @@ from tests.web.phone_support import (
     QIBIN_COORDINATOR,
     api,
     eventually,
-    go_on_duty,
-    located,
+    on_duty,
     point_at,
     qibin_members,
     raise_alert,
@@ -55,15 +54,10 @@ def test_a_phone_showing_the_alert_marks_it_read_once_and_the_board_counts_it(
     )
     sign_in(phone, web_stack.url, reader)
     phone.wait_for_selector("[data-testid=conn-state][data-state=open]")
-    go_on_duty(phone)
-    eventually(lambda: located(web_stack, token(web_stack, reader)), page=phone)
-    # The other recipient has no phone open: their alert stays unread.
-    other_token = token(web_stack, other)
-    there = point_at(SCENE, metres=150, bearing=180)
-    assert api(web_stack, other_token, "PUT", "me/duty", {"on_duty": True}).status_code == 200
-    assert api(web_stack, other_token, "PUT", "me/location", {"lat": there[0], "lon": there[1]}).status_code == 200
     coordinator = token(web_stack, QIBIN_COORDINATOR)
-    try:
+    # The other recipient has no phone open: their alert stays unread.
+    there = point_at(SCENE, metres=150, bearing=180)
+    with on_duty(web_stack, reader, phone=phone), on_duty(web_stack, other, at=there):
         # The first read fails (the network drops it): nothing is recorded, and the screen is not held up.
         attempts: list[str] = []
         phone.route("**/api/v1/alerts/*/read", lambda route: (attempts.append(route.request.url), route.abort()))
@@ -113,6 +107,3 @@ def test_a_phone_showing_the_alert_marks_it_read_once_and_the_board_counts_it(
             ".flatMap((k) => JSON.parse(localStorage.getItem(k))).map((a) => [a.id, a.read_sent])"
         )
         assert [alert_id, True] in kept
-    finally:
-        for bearer in (token(web_stack, reader), other_token):
-            api(web_stack, bearer, "PUT", "me/duty", {"on_duty": False})

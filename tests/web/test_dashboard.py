@@ -21,6 +21,7 @@ from tests.web.phone_support import (
     QIBIN_COORDINATOR,
     SHANGYU,
     eventually,
+    on_duty,
     point_at,
     qibin_members,
     raise_alert,
@@ -261,10 +262,10 @@ def test_a_cancel_reason_typed_with_a_chinese_input_method_survives_a_live_board
     commit the raw letters. The board waits for the composition to end, then shows the update."""
     first, second = qibin_members(web_stack, 12)[10:12]
     scene = point_at(DAHEJIAN, metres=1500, bearing=90)
-    for index, username in enumerate((first, second)):
-        lat, lon = point_at(scene, metres=100 + 50 * index, bearing=0)
-        put_on_duty(web_stack.url, username, lat=lat, lon=lon)
-    try:
+    with (
+        on_duty(web_stack, first, at=point_at(scene, metres=100, bearing=0)),
+        on_duty(web_stack, second, at=point_at(scene, metres=150, bearing=0)),
+    ):
         alert_id = raise_alert(web_stack, token(web_stack, QIBIN_COORDINATOR), at=scene, title="输入法", radius_m=300)
         page = new_page("desktop")
         sign_in(page, web_stack.url, QIBIN_COORDINATOR)
@@ -296,9 +297,6 @@ def test_a_cancel_reason_typed_with_a_chinese_input_method_survives_a_live_board
         assert page.evaluate("document.activeElement.dataset.testid") == "alert-cancel-reason"
         page.keyboard.type("属已到")
         assert page.input_value(reason) == "家属已到"
-    finally:
-        for username in (first, second):
-            api_as(web_stack.url, username, "PUT", "me/duty", {"on_duty": False})
 
 
 def test_sending_an_alert_again_after_its_answer_was_lost_does_not_raise_it_twice(

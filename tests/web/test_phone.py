@@ -20,6 +20,7 @@ from tests.web.phone_support import (
     eventually,
     go_on_duty,
     located,
+    on_duty,
     point_at,
     qibin_members,
     raise_alert,
@@ -85,68 +86,71 @@ def test_an_alert_near_the_phone_rings_opens_full_screen_and_takes_the_responses
     page = _phone(new_page, point_at(scene, metres=320, bearing=0), language)
     sign_in(page, web_stack.url, members[member])
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
-    go_on_duty(page)
-    eventually(lambda: located(web_stack, token(web_stack, members[member])), page=page)
-    wait_until(page, "navigator.serviceWorker.controller !== null")  # notifications go through it
-    coordinator = token(web_stack, QIBIN_COORDINATOR)
+    with on_duty(web_stack, members[member], phone=page):
+        wait_until(page, "navigator.serviceWorker.controller !== null")  # notifications go through it
+        coordinator = token(web_stack, QIBIN_COORDINATOR)
 
-    alert_id = raise_alert(web_stack, coordinator, at=scene, title=f"老人摔倒 {language}")
+        alert_id = raise_alert(web_stack, coordinator, at=scene, title=f"老人摔倒 {language}")
 
-    screen = page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=active]")
-    assert page.evaluate("zqPhone.ringLog") == [alert_id]
-    # The notification is shown through the service worker, a moment after the screen.
-    shown = eventually(lambda: page.evaluate(NOTIFICATIONS), page=page, why=lambda: page.evaluate("zqPhone.notifyLog"))
-    assert shown == [["新警情" if language == "zh-hans" else "New alert", f"alert-{alert_id}"]]
-    assert page.evaluate("zqPhone.notifyLog") == [[alert_id, "shown"]]
-    assert screen.query_selector("[data-testid=alert-title]").text_content() == f"老人摔倒 {language}"
-    distance = screen.query_selector("[data-testid=alert-distance]").text_content()
-    assert ("320 米" in distance and "南" in distance) if language == "zh-hans" else "320 m to the south" in distance
-    enabled = page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.map(b => b.dataset.action)")
-    assert enabled == ["accepted", "declined"]
-    page.click("[data-testid=navigate]")
-    assert page.get_attribute("[data-testid=nav-amap]", "href").startswith("https://uri.amap.com/marker?position=")
-    assert "coord_type=bd09ll" in page.get_attribute("[data-testid=nav-baidu]", "href")
-    assert page.get_attribute("[data-testid=nav-geo]", "href").startswith(f"geo:{scene[0]:.6f},{scene[1]:.6f}")
-    page.click("[data-testid=navigate]")
-    screenshot(page, f"phone-alert-{language}")
+        screen = page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=active]")
+        assert page.evaluate("zqPhone.ringLog") == [alert_id]
+        # The notification is shown through the service worker, a moment after the screen.
+        shown = eventually(
+            lambda: page.evaluate(NOTIFICATIONS), page=page, why=lambda: page.evaluate("zqPhone.notifyLog")
+        )
+        assert shown == [["新警情" if language == "zh-hans" else "New alert", f"alert-{alert_id}"]]
+        assert page.evaluate("zqPhone.notifyLog") == [[alert_id, "shown"]]
+        assert screen.query_selector("[data-testid=alert-title]").text_content() == f"老人摔倒 {language}"
+        distance = screen.query_selector("[data-testid=alert-distance]").text_content()
+        assert (
+            ("320 米" in distance and "南" in distance) if language == "zh-hans" else "320 m to the south" in distance
+        )
+        enabled = page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.map(b => b.dataset.action)")
+        assert enabled == ["accepted", "declined"]
+        page.click("[data-testid=navigate]")
+        assert page.get_attribute("[data-testid=nav-amap]", "href").startswith("https://uri.amap.com/marker?position=")
+        assert "coord_type=bd09ll" in page.get_attribute("[data-testid=nav-baidu]", "href")
+        assert page.get_attribute("[data-testid=nav-geo]", "href").startswith(f"geo:{scene[0]:.6f},{scene[1]:.6f}")
+        page.click("[data-testid=navigate]")
+        screenshot(page, f"phone-alert-{language}")
 
-    # The accept is on its way (held here) when the coordinator edits the alert: the screen is drawn
-    # again with the new text, the menu the reader opened stays open, and no button comes back on
-    # for a second tap.
-    held: list[Any] = []
-    page.route(f"**/api/v1/alerts/{alert_id}/responses", lambda route: held.append(route))
-    page.click("[data-testid=navigate]")
-    page.click("[data-action=accepted]")
-    eventually(lambda: held, page=page)
-    edited = api(web_stack, coordinator, "PATCH", f"alerts/{alert_id}", {"description": "已有两人赶往现场"})
-    assert edited.status_code == 200, edited.text
-    description = "() => document.querySelector('[data-testid=alert-description]').textContent"
-    wait_until(page, f"{description} === '已有两人赶往现场'")
-    assert page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.length") == 0
-    assert page.is_visible("[data-testid=nav-menu]")
-    held[0].continue_()
-    page.unroute(f"**/api/v1/alerts/{alert_id}/responses")
+        # The accept is on its way (held here) when the coordinator edits the alert: the screen is drawn
+        # again with the new text, the menu the reader opened stays open, and no button comes back on
+        # for a second tap.
+        held: list[Any] = []
+        page.route(f"**/api/v1/alerts/{alert_id}/responses", lambda route: held.append(route))
+        page.click("[data-testid=navigate]")
+        page.click("[data-action=accepted]")
+        eventually(lambda: held, page=page)
+        edited = api(web_stack, coordinator, "PATCH", f"alerts/{alert_id}", {"description": "已有两人赶往现场"})
+        assert edited.status_code == 200, edited.text
+        description = "() => document.querySelector('[data-testid=alert-description]').textContent"
+        wait_until(page, f"{description} === '已有两人赶往现场'")
+        assert page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.length") == 0
+        assert page.is_visible("[data-testid=nav-menu]")
+        held[0].continue_()
+        page.unroute(f"**/api/v1/alerts/{alert_id}/responses")
 
-    page.wait_for_selector("[data-testid=alert-my-state][data-state=accepted]")
-    enabled = page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.map(b => b.dataset.action)")
-    assert enabled == ["declined", "en_route", "on_scene"]
-    counts = api(web_stack, coordinator, "GET", f"alerts/{alert_id}").json()["responses"]
-    assert counts["accepted"] == 1
+        page.wait_for_selector("[data-testid=alert-my-state][data-state=accepted]")
+        enabled = page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.map(b => b.dataset.action)")
+        assert enabled == ["declined", "en_route", "on_scene"]
+        counts = api(web_stack, coordinator, "GET", f"alerts/{alert_id}").json()["responses"]
+        assert counts["accepted"] == 1
 
-    page.click("[data-action=en_route]")
-    page.wait_for_selector("[data-testid=alert-my-state][data-state=en_route]")
-    api(web_stack, coordinator, "POST", f"alerts/{alert_id}/cancel", {"reason": "已处置"})
+        page.click("[data-action=en_route]")
+        page.wait_for_selector("[data-testid=alert-my-state][data-state=en_route]")
+        api(web_stack, coordinator, "POST", f"alerts/{alert_id}/cancel", {"reason": "已处置"})
 
-    page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=cancelled]")
-    assert page.is_visible("[data-testid=alert-cancelled]")
-    assert "已处置" in page.text_content("[data-testid=alert-cancelled]")
-    assert page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.length") == 0
-    assert page.eval_on_selector_all("[data-testid=alert-list] [data-alert-id]", "ns => ns.length") == 1
-    assert page.evaluate("zqPhone.ringLog") == [alert_id]
-    screenshot(page, f"phone-alert-cancelled-{language}")
-    page.click("[data-testid=alert-close]")
-    page.wait_for_selector(f"[data-testid=alert-list] [data-alert-id='{alert_id}'][data-status=cancelled]")
-    screenshot(page, f"phone-home-{language}")
+        page.wait_for_selector(f"[data-testid=alert-screen][data-alert-id='{alert_id}'][data-status=cancelled]")
+        assert page.is_visible("[data-testid=alert-cancelled]")
+        assert "已处置" in page.text_content("[data-testid=alert-cancelled]")
+        assert page.eval_on_selector_all("[data-action]:not([disabled])", "bs => bs.length") == 0
+        assert page.eval_on_selector_all("[data-testid=alert-list] [data-alert-id]", "ns => ns.length") == 1
+        assert page.evaluate("zqPhone.ringLog") == [alert_id]
+        screenshot(page, f"phone-alert-cancelled-{language}")
+        page.click("[data-testid=alert-close]")
+        page.wait_for_selector(f"[data-testid=alert-list] [data-alert-id='{alert_id}'][data-status=cancelled]")
+        screenshot(page, f"phone-home-{language}")
 
 
 def test_a_phone_is_invited_live_joins_checks_in_with_the_hosts_code_and_asks_leave_for_another(
@@ -279,10 +283,7 @@ def test_a_socket_that_stops_answering_is_replaced_and_the_alert_sent_meanwhile_
     page.clock.install()
     sign_in(page, web_stack.url, member)
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
-    go_on_duty(page)
-    bearer = token(web_stack, member)
-    try:
-        eventually(lambda: located(web_stack, bearer), page=page)
+    with on_duty(web_stack, member, phone=page):
         dead["on"] = True
         alert_id = raise_alert(web_stack, token(web_stack, QIBIN_COORDINATOR), at=scene, title="断线期间的警情")
         page.wait_for_timeout(500)
@@ -298,8 +299,6 @@ def test_a_socket_that_stops_answering_is_replaced_and_the_alert_sent_meanwhile_
         page.wait_for_selector("[data-testid=conn-state][data-state=open]")
         assert len(sockets) == 2
         assert page.evaluate("zqPhone.ringLog") == [alert_id]
-    finally:
-        api(web_stack, bearer, "PUT", "me/duty", {"on_duty": False})
 
 
 def test_a_phone_that_lost_its_response_takes_the_servers_state_and_can_still_finish(
@@ -310,10 +309,7 @@ def test_a_phone_that_lost_its_response_takes_the_servers_state_and_can_still_fi
     page = _phone(new_page, point_at(scene, metres=150, bearing=0))
     sign_in(page, web_stack.url, member)
     page.wait_for_selector("[data-testid=conn-state][data-state=open]")
-    go_on_duty(page)
-    bearer = token(web_stack, member)
-    try:
-        eventually(lambda: located(web_stack, bearer), page=page)
+    with on_duty(web_stack, member, phone=page) as bearer:
         alert_id = raise_alert(web_stack, token(web_stack, QIBIN_COORDINATOR), at=scene, title="另一部手机已到场")
         screen = f"[data-testid=alert-screen][data-alert-id='{alert_id}']"
         page.wait_for_selector(f"{screen}[data-status=active]")
@@ -330,5 +326,3 @@ def test_a_phone_that_lost_its_response_takes_the_servers_state_and_can_still_fi
         assert enabled == ["done"]
         page.click(f"{screen} [data-action=done]")
         page.wait_for_selector(f"{screen} [data-testid=alert-my-state][data-state=done]")
-    finally:
-        api(web_stack, bearer, "PUT", "me/duty", {"on_duty": False})
