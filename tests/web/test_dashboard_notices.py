@@ -47,8 +47,8 @@ def test_a_session_passed_down_while_away_is_listed_on_return_and_news_rings(
     page.wait_for_selector("[data-testid=conn-state][data-state=open]", timeout=10_000)
 
     # then one toast counts what came while away (not a toast per notice), the bell shows them unread,
-    toast = page.wait_for_selector("[data-testid=toast]:visible", timeout=10_000)
-    assert "离开期间收到的通知" in (toast.text_content() or "")
+    toast = page.wait_for_selector("[data-testid=toast]:visible:has-text('离开期间收到的通知')", timeout=10_000)
+    assert "条" in (toast.text_content() or "")
     wait_until(page, "() => Number(document.querySelector('[data-testid=notices-button]').dataset.unread) >= 1")
     page.click("[data-testid=notices-button]")
     missed = notice_of(page, f"离开期间下发{tag}")

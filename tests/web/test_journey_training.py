@@ -91,7 +91,7 @@ def test_journey_3_a_city_training_scheduled_on_the_dashboard_is_checked_into_fr
     host.route(f"**/api/v1/sessions/{session_id}/relays", lambda route: route.abort())
     host.click("[data-testid=nav-map]")
     host.go_back()  # to #sessions/<id>: the page reads the session again
-    host.wait_for_selector("[data-testid=toast][data-kind=error]:visible", timeout=5000)
+    host.wait_for_selector("[data-testid=toast][data-kind=error]:visible:has-text('无法连接服务器')", timeout=5000)
     host.unroute(f"**/api/v1/sessions/{session_id}/relays")
     assert host.is_visible(f"{card_of}[data-status=started]")
     assert host.evaluate("window.codeGaps") == []
