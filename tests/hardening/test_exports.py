@@ -37,6 +37,7 @@ EXPORTS: dict[str, list[dict[str, str]]] = {
     "/api/v1/heroes.csv": [{}, {"honour": "hero"}],
     "/api/v1/alerts/reports/response-times.csv": [_dt_range, {**_dt_range, "level": "township"}],
     "/api/v1/reports/evaluation.csv": [{"year": str(_today.year)}],
+    "/api/v1/reports/evaluation.xlsx": [{"year": str(_today.year)}],
     "/api/v1/sessions/reports/attendance": [
         {**_range, "by": by, "format": fmt}
         for by in ("person", "team", "township", "rollup")
@@ -101,7 +102,7 @@ def cells(response: Any) -> list[str]:
 
 
 # Exports of whole counties: a township coordinator gets 403 (the jurisdiction matrix checks that).
-COUNTY_AND_ABOVE = {"/api/v1/reports/evaluation.csv"}
+COUNTY_AND_ABOVE = {"/api/v1/reports/evaluation.csv", "/api/v1/reports/evaluation.xlsx"}
 
 
 def _fetch_all(client: ApiClient, *, county_or_above: bool = True) -> dict[str, list[str]]:

@@ -356,6 +356,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # The yearly county evaluation: whole counties only (VIEW_PEOPLE and HOST_SESSIONS over a county or the city).
     ("GET", "api/v1/reports/evaluation"): Rule(_q(year=2026), X(200, 200, 403, 403, 403, 403)),
     ("GET", "api/v1/reports/evaluation.csv"): Rule(_q(year=2026), X(200, 200, 403, 403, 403, 403)),
+    ("GET", "api/v1/reports/evaluation.xlsx"): Rule(_q(year=2026), X(200, 200, 403, 403, 403, 403)),
 }
 
 # Django URL patterns that are not pages behind a login (each with why).
