@@ -183,3 +183,60 @@ def test_a_station_head_reads_the_register_but_is_offered_no_form(web_stack: Web
 
     page.wait_for_selector(f"[data-testid=heroes-table] tr[data-hero-id='{hero}']")
     assert page.locator("[data-testid=hero-new], [data-testid=hero-edit], [data-testid=hero-form]").count() == 0
+
+
+def _member(base_url: str, name: str, area: str) -> int:
+    person = api_as(
+        base_url,
+        "admin",
+        "POST",
+        "people",
+        {"name": name, "phone": valid_phone(random.randrange(3_000_000, 90_000_000)), "home_area_code": area},
+    )
+    return int(person["id"])
+
+
+def test_a_hero_who_is_a_member_is_found_by_name_not_typed_as_a_number(web_stack: WebStack, new_page: Any) -> None:
+    tag = uuid.uuid4().hex[:6]
+    member = _member(web_stack.url, f"队员{tag}", GAOCUN)
+    _member(web_stack.url, f"队员{tag}浚", SHANTANG)  # 浚县's namesake is not offered to 淇县
+    page = new_page("desktop")
+    sign_in(page, web_stack.url, f"county_{QIXIAN}")
+    page.click("[data-testid=nav-heroes]")
+    _search(page, tag)
+
+    page.click("[data-testid=hero-new]")
+    form = "[data-testid=hero-form]"
+    page.fill(f"{form} [data-testid=hero-person-q]", tag)
+    matches = f"{form} [data-testid=hero-person-matches] a[data-person-id]"
+    page.wait_for_selector(matches)
+    offered = page.eval_on_selector_all(matches, "as => as.map(a => [a.dataset.personId, a.textContent])")
+    assert [(int(pid), text.split(" · ")[:2]) for pid, text in offered] == [(member, [f"队员{tag}", "高村镇"])]
+    page.click(matches)
+    assert page.text_content(f"{form} [data-testid=hero-person-chosen]") == offered[0][1]
+    assert page.is_hidden(f"{form} [data-testid=hero-person-q]")
+    # The member's name stands in for an empty name, and their township is taken as the hero's area.
+    assert page.get_attribute(f"{form} [data-testid=hero-name]", "placeholder") == f"队员{tag}"
+    assert page.input_value(f"{form} [data-testid=hero-area]") == GAOCUN
+    screenshot(page, "dashboard-hero-member")
+    page.fill(f"{form} [data-testid=hero-deed]", "协助抓获盗窃嫌疑人")
+    page.fill(f"{form} [data-testid=hero-deed-date]", "2025-04-01")
+    page.fill(f"{form} [data-testid=hero-honoured-on]", "2025-06-01")
+    page.click("[data-testid=hero-save]")
+    page.wait_for_selector("[data-testid=hero-form-box]", state="hidden")
+    found = _found(web_stack.url, f"队员{tag}")
+    assert [(h["name"], h["person_id"], h["area_code"]) for h in found] == [(f"队员{tag}", member, GAOCUN)]
+
+    # Edit: the link shows the member by name; removed, the hero is no longer linked and keeps the name.
+    hero_id = found[0]["id"]
+    row = f"[data-testid=heroes-table] tr[data-hero-id='{hero_id}']"
+    page.wait_for_selector(row)
+    page.click(f"{row} [data-testid=hero-edit]")
+    edit = f"[data-testid=hero-form][data-hero-id='{hero_id}']"
+    page.wait_for_selector(f"{edit} [data-testid=hero-person-chosen]:has-text('队员{tag}')")
+    page.click(f"{edit} [data-testid=hero-person-remove]")
+    assert page.is_visible(f"{edit} [data-testid=hero-person-q]")
+    page.click(f"{edit} [data-testid=hero-save]")
+    page.wait_for_selector("[data-testid=hero-form-box]", state="hidden")
+    again = api_as(web_stack.url, "admin", "GET", f"heroes/{hero_id}")
+    assert (again["name"], again["person_id"]) == (f"队员{tag}", None)

@@ -11,6 +11,10 @@
  *                                            runs request() unless one for `key` is on its way, with `button`
  *                                            (or the one `button()` finds after a redraw) off meanwhile; resolves
  *                                            to its answer, or to null once the refusal is shown (showError)
+ * zqDash.forms.memberPicker({name, value, testid, onPick})
+ *                                            a member chosen by searching (GET people?q=: the user's jurisdiction
+ *                                            only) instead of typed as a number: the hidden input `name` holds the
+ *                                            chosen id ("" for none); onPick(person or null) after each change
  * zqDash.forms.showError(box, err, form, aliases)
  *                                            the refusal's message in `box` (data-code: its code); each field it
  *                                            names marked aria-invalid with its own message next to it
@@ -44,6 +48,75 @@
     return el("label", {}, [label, input, hint ? el("small", { class: "zq-muted", text: hint }) : null].filter(Boolean));
   }
 
+  const PICKS = 8; // matches shown at once: a longer list means the search should be narrower
+
+  function memberPicker(opts) {
+    const id = opts.testid;
+    const hidden = el("input", { type: "hidden", name: opts.name, value: opts.value == null ? "" : String(opts.value) });
+    const query = el("input", { type: "search", maxlength: "64", autocomplete: "off", placeholder: t("Part of a name or phone number"),
+      "aria-label": t("Find a member"), "data-testid": id + "-q" });
+    const matches = el("ul", { class: "zq-list zq-picks", "data-testid": id + "-matches", hidden: true });
+    const chosen = el("span", { "data-testid": id + "-chosen" });
+    const remove = el("button", { type: "button", "data-testid": id + "-remove", text: t("Remove") });
+    const shown = el("div", { class: "zq-picked", hidden: true }, [chosen, remove]);
+    let asked = 0; // the newest search: an older one's late answer is dropped
+
+    function pick(person, label) {
+      asked += 1;
+      hidden.value = person ? String(person.id) : "";
+      chosen.textContent = label || "";
+      shown.hidden = !person;
+      query.hidden = !!person;
+      matches.hidden = true;
+      matches.replaceChildren();
+      query.value = "";
+      if (opts.onPick) opts.onPick(person);
+    }
+    const describe = (p) => [p.name, p.area_name, p.phone].filter(Boolean).join(" · ");
+
+    async function search() {
+      const text = query.value.trim();
+      const mine = ++asked;
+      if (!text) { matches.hidden = true; matches.replaceChildren(); return; }
+      let data;
+      try {
+        data = await zq.api("GET", "people?" + new URLSearchParams({ q: text, limit: String(PICKS) }));
+      } catch (err) {
+        if (mine !== asked) return;
+        matches.replaceChildren(el("li", {}, [el("span", { class: "zq-error", text: D.errorText(err) })]));
+        matches.hidden = false;
+        return;
+      }
+      if (mine !== asked) return;
+      const items = data.items.map((p) => el("li", {}, [el("a", { href: "#", "data-person-id": p.id, text: describe(p),
+        onclick: (e) => { e.preventDefault(); pick(p, describe(p)); remove.focus(); } })]));
+      if (!items.length) items.push(el("li", {}, [el("span", { class: "zq-muted", text: t("No member matches.") })]));
+      else if (data.count > items.length) {
+        items.push(el("li", {}, [el("span", { class: "zq-muted", text: zq.interpolate(t("%(count)s match; type more to narrow it."), { count: D.fmtNumber(data.count) }) })]));
+      }
+      matches.replaceChildren(...items);
+      matches.hidden = false;
+    }
+    const later = D.debounce(search, 250);
+    query.addEventListener("input", later);
+    query.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter") return;
+      e.preventDefault(); // Enter looks members up; it does not send the form
+      const first = matches.hidden ? null : matches.querySelector("a[data-person-id]");
+      if (first) first.click(); else search();
+    });
+    remove.addEventListener("click", () => { pick(null); query.focus(); });
+
+    if (opts.value != null) { // an existing link: named as the People view names them, or by number if out of sight
+      chosen.textContent = "#" + opts.value;
+      shown.hidden = false;
+      query.hidden = true;
+      const mine = asked;
+      zq.api("GET", "people/" + opts.value).then((p) => { if (mine === asked) chosen.textContent = describe(p); }, () => {});
+    }
+    return el("div", { class: "zq-picker", "data-testid": id, "data-name": opts.name }, [hidden, query, shown, matches]);
+  }
+
   /* The API's field errors (a 422's details, by pydantic's type) in the reader's language. */
   const FIELD_MESSAGES = {
     missing: "Fill this in.",
@@ -75,8 +148,10 @@
     const details = err && err.details;
     const input = (name) => {
       const found = form.elements.namedItem(name);
-      return found && typeof found.setAttribute === "function" ? found : null; // not a group of checkboxes
+      if (!found || typeof found.setAttribute !== "function") return null; // not a group of checkboxes
+      return (found.type === "hidden" && found.closest(".zq-picker")) || found; // a picker is marked as a whole
     };
+    const nameOf = (node) => node.name || node.dataset.name;
     const marks = []; // [input, message, code]
     if (Array.isArray(details)) {
       details.forEach((d) => {
@@ -91,9 +166,9 @@
     }
     marks.forEach(([found, message, code]) => {
       found.setAttribute("aria-invalid", "true");
-      const shown = Array.from(form.querySelectorAll("[data-testid=field-error]")).some((m) => m.dataset.for === found.name);
+      const shown = Array.from(form.querySelectorAll("[data-testid=field-error]")).some((m) => m.dataset.for === nameOf(found));
       if (message && !shown) { // a field named twice says it once
-        found.after(el("small", { class: "zq-field-error", "data-testid": "field-error", "data-for": found.name, "data-code": code, text: message }));
+        found.after(el("small", { class: "zq-field-error", "data-testid": "field-error", "data-for": nameOf(found), "data-code": code, text: message }));
       }
     });
     box.textContent = D.errorText(err);
@@ -122,6 +197,6 @@
     }
   }
 
-  D.forms = { manages: manages, manageAreas: manageAreas, areaOptions: areaOptions, field: field,
+  D.forms = { manages: manages, manageAreas: manageAreas, areaOptions: areaOptions, field: field, memberPicker: memberPicker,
     busy: (key) => inFlight.has(key), submit: submit, showError: showError, clearError: clearError };
 })();

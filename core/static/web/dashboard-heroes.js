@@ -18,7 +18,7 @@
     ["outstanding", "Outstanding individual in courageous deeds"],
     ["commendation", "Commendation"],
   ];
-  const { field, areaOptions, manageAreas, manages, busy, submit } = D.forms;
+  const { field, areaOptions, manageAreas, manages, memberPicker, busy, submit } = D.forms;
   const canWrite = !!D.config.can.manage_people;
   let form = null;
   let formBox = null; // the hero form, new or edit, between the search and the results
@@ -72,8 +72,9 @@
       el("h2", { text: h ? zq.interpolate(t("Edit %(name)s"), { name: h.name }) : t("New hero") }),
       el("div", { class: "zq-row" }, [
         field(t("Name"), el("input", { name: "name", maxlength: "64", autocomplete: "off", value: v.name, "data-testid": "hero-name" })),
-        field(t("Member number (optional)"), el("input", { name: "person_id", type: "number", min: "1", step: "1", value: v.person_id, "data-testid": "hero-person" }),
-          t("When the hero is a member: the number that ends their page's address in People (#people/…). Their name is used if no other is given.")),
+        el("div", { class: "zq-field", role: "group", "aria-label": t("Member (optional)") }, [t("Member (optional)"),
+          memberPicker({ name: "person_id", value: h ? h.person_id : null, testid: "hero-person", onPick: (p) => picked(card, p) }),
+          el("small", { class: "zq-muted", text: t("When the hero is a member, find them by name or phone. Their name is used if no other is given.") })]),
       ]),
       el("div", { class: "zq-row" }, [
         field(t("Area"), el("select", { name: "area_code", required: true, "data-testid": "hero-area" },
@@ -97,6 +98,15 @@
     return card;
   }
 
+  /* A member chosen: their name stands in for an empty name, and a new hero takes their area if none is chosen yet. */
+  function picked(card, person) {
+    const F = card.elements;
+    F.name.placeholder = person ? person.name : "";
+    if (person && !F.area_code.value && Array.from(F.area_code.options).some((o) => o.value === person.area_code)) {
+      F.area_code.value = person.area_code;
+    }
+  }
+
   async function save(card, h, key) {
     if (busy(key)) return; // a second click while the first is on its way
     const F = card.elements;
@@ -104,7 +114,7 @@
       name: F.name.value.trim(), area_code: F.area_code.value, honour: F.honour.value, deed: F.deed.value.trim(),
       deed_date: F.deed_date.value, honoured_on: F.honoured_on.value, awarding_body: F.awarding_body.value.trim(),
     };
-    const personId = F.person_id.value.trim() ? Number(F.person_id.value) : null;
+    const personId = F.person_id.value ? Number(F.person_id.value) : null; // the picker's choice
     let body;
     if (h) { // only what changed: a PATCH leaves the rest as it is
       body = {};
