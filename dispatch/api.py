@@ -277,6 +277,7 @@ def report_csv(request: HttpRequest, filters: Query[ReportFilter]) -> HttpRespon
         capability=Capability.VIEW_PEOPLE,  # what the report itself requires
         object_type="alert_report",
         area=None,
+        fmt="csv",
         details={"since": filters.since.isoformat(), "until": filters.until.isoformat(), "rows": len(rows)},
     )
     response = HttpResponse(reports.as_csv(rows), content_type="text/csv; charset=utf-8")

@@ -49,6 +49,7 @@ def _download(
         capability=Capability.HOST_SESSIONS,
         object_type="evaluation_report",
         area=None,
+        fmt=fmt,
         details={"year": year, "rows": len(rows)},
     )
     response = HttpResponse(render(rows), content_type=content_type)

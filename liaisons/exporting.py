@@ -51,6 +51,6 @@ def liaison_export(*, actor: User, sector: str | None = None, area: str | None =
         action=AuditAction.EXPORT,
         object_type="liaison_list",
         area_code=common_area(codes),
-        details={"rows": len(liaisons), "sector": sector, "area": area},
+        details={"rows": len(liaisons), "sector": sector, "area": area, "format": "csv"},
     )
     return out.getvalue()

@@ -258,7 +258,15 @@ def report(request: HttpRequest, params: Query[ReportParams]) -> Any:
     if params.format == "json":
         page, count = paginate_rows(rows, params)
         return {"items": [r.as_dict() for r in page], "count": count}
-    reports.export_audit(actor=actor, by=params.by, since=params.since, until=params.until, area=params.area)
+    reports.export_audit(
+        actor=actor,
+        by=params.by,
+        since=params.since,
+        until=params.until,
+        area=params.area,
+        fmt=params.format,
+        rows=len(rows),
+    )
     return _export(rows, params.format, f"attendance-{params.by}-{params.since}-{params.until}")
 
 

@@ -257,12 +257,13 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def export_audit(*, actor: User, by: str, since: date, until: date, area: str | None) -> None:
+def export_audit(*, actor: User, by: str, since: date, until: date, area: str | None, fmt: str, rows: int) -> None:
     """Exports leave the system with personal data (names), so each is audited."""
     audit.export_audit(
         actor=actor,
         capability=Capability.HOST_SESSIONS,
         object_type="attendance_report",
         area=area,
-        details={"by": by, "since": since.isoformat(), "until": until.isoformat()},
+        fmt=fmt,
+        details={"by": by, "since": since.isoformat(), "until": until.isoformat(), "rows": rows},
     )

@@ -43,9 +43,11 @@ def audit_record(
 
 
 def export_audit(
-    *, actor: User, capability: Capability, object_type: str, area: str | None, details: dict[str, Any]
+    *, actor: User, capability: Capability, object_type: str, area: str | None, fmt: str, details: dict[str, Any]
 ) -> AuditEntry:
     """An export leaves the system with people's data, so each is audited where its readers look.
+
+    The entry says which file left (`format`: csv, xlsx...) besides what the export's own `details` say.
 
     Filed under the area exported, or with none named, the widest area of the actor's jurisdiction
     for the export's capability: the actor's own staff and those above see it (an entry with no
@@ -56,7 +58,7 @@ def export_audit(
         action=AuditAction.EXPORT,
         object_type=object_type,
         area_code=area or min(require(actor, capability).prefixes, key=len),
-        details=details,
+        details={**details, "format": fmt},
     )
 
 

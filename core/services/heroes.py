@@ -186,6 +186,7 @@ def hero_export(
         capability=Capability.VIEW_PEOPLE,
         object_type="hero_list",
         area=scope,
+        fmt="csv",
         details={"rows": len(heroes), "area": area, "honour": honour, "year": year, "q": search},
     )
     return out.getvalue()

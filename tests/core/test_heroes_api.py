@@ -148,7 +148,12 @@ def test_the_csv_export_lists_the_jurisdictions_heroes_and_is_audited(as_role):
          "鹤壁市人民政府", ""],
     ]  # fmt: skip
     entry = AuditEntry.objects.get(action="export")
-    assert (entry.object_type, entry.area_code, entry.details["rows"]) == ("hero_list", QIXIAN, 1)
+    assert (entry.object_type, entry.area_code, entry.details["rows"], entry.details["format"]) == (
+        "hero_list",
+        QIXIAN,
+        1,
+        "csv",
+    )
 
 
 def test_another_countys_heroes_are_invisible_and_untouchable(as_role):

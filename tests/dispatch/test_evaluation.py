@@ -192,7 +192,11 @@ def test_the_csv_has_the_json_rows_and_is_audited(year, as_role):
         assert table[0] == list(rows[0])
         assert table[1:] == [["" if v is None else str(v) for v in r.values()] for r in rows]
         entry = AuditEntry.objects.filter(object_type="evaluation_report").latest("id")
-        assert (entry.action, entry.area_code, entry.details) == ("export", area, {"year": 2026, "rows": len(rows)})
+        assert (entry.action, entry.area_code, entry.details) == (
+            "export",
+            area,
+            {"year": 2026, "rows": len(rows), "format": "csv"},
+        )
     assert AuditEntry.objects.filter(object_type="evaluation_report").count() == 2
 
 
@@ -216,7 +220,7 @@ def test_the_xlsx_has_the_json_rows_under_titles_in_the_callers_language_and_is_
     assert table[1:] == [tuple(r.values()) for r in rows]  # numbers as numbers, null as an empty cell
     assert dict(zip(rows[0], table[1], strict=True))["attendance_rate"] == rows[0]["attendance_rate"]
     entries = AuditEntry.objects.filter(object_type="evaluation_report").order_by("id")
-    audited = ("export", "4106", {"year": 2026, "rows": len(rows)})
+    audited = ("export", "4106", {"year": 2026, "rows": len(rows), "format": "xlsx"})
     assert [(e.action, e.area_code, e.details) for e in entries] == [audited, audited]
 
 

@@ -131,6 +131,19 @@ def test_no_exported_cell_starts_like_a_formula_and_the_defused_values_are_there
     assert "'" + EVIL["hero"] in everything  # heroes export
 
 
+def test_each_export_is_audited_once_with_the_format_of_the_file_it_gave(world: World) -> None:
+    client = ApiClient(world.tokens["county"])
+    for path, variants in EXPORTS.items():
+        for params in variants:
+            before = AuditEntry.objects.filter(action="export").count()
+            response = client.get(path, **params)
+
+            assert response.status_code == 200, (path, params)
+            entries = list(AuditEntry.objects.filter(action="export").order_by("id")[before:])
+            given = "csv" if response["Content-Type"].startswith("text/csv") else "xlsx"
+            assert [e.details["format"] for e in entries] == [given], (path, params)
+
+
 def test_exports_show_phones_masked_to_a_township_coordinator_and_unmasked_audited_to_the_county(
     world: World,
 ) -> None:
