@@ -291,6 +291,16 @@ class _Socket(AsyncWebsocketConsumer):
         _background_tasks.add(task)  # referenced until done (the loop keeps only weak references)
         task.add_done_callback(_background_tasks.discard)
 
+    def withdraw(self) -> None:
+        # Called from the hub's loop over its sockets: nothing more is queued from here on, and the
+        # error frame and the close run on their own.
+        if self._closing:
+            return
+        logger.info("closing a socket of user %s: their access was withdrawn", self.user_id)
+        self._closing = True
+        self.outbox.stop()
+        self._background(self._error_and_close(ErrorCode.UNAUTHORIZED, CloseCode.UNAUTHORIZED))
+
     def _overflowed(self) -> None:
         # Called from the fan-out: it must not wait for this socket.
         logger.info("closing a slow socket (person %s): its send queue overflowed", self.person_id)
@@ -304,6 +314,9 @@ class _Socket(AsyncWebsocketConsumer):
             return
         self._closing = True
         self.outbox.stop()
+        await self._error_and_close(code, close)
+
+    async def _error_and_close(self, code: ErrorCode, close: CloseCode) -> None:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(1):
                 await self.send(text_data=protocol.error(code))

@@ -101,3 +101,8 @@ def announce(event: Event, *, area_code: str) -> None:
     """Push an ephemeral event after commit to the dashboards that cover `area_code`."""
     body, key = event.body(), event.coalesce_key()
     transaction.on_commit(lambda: transport.announce(body=body, area_code=area_code, key=key))
+
+
+def close_sockets_of(user_ids: list[int]) -> None:
+    """Close every live socket of these logins in every process: their access was withdrawn (call after commit)."""
+    transport.withdraw(user_ids=user_ids)

@@ -37,10 +37,15 @@ _ACK_FLUSH_EVERY = 1.0
 class Socket(Protocol):
     """What the hub needs from a consumer."""
 
+    user_id: int
     person_id: int | None
     area_code: str
     outbox: Any  # realtime.outbox.Outbox
     dashboard: DashboardView | None
+
+    def withdraw(self) -> None:
+        """The login's access ended: tell the client and close (without waiting for it)."""
+        ...
 
 
 @dataclass
@@ -181,6 +186,13 @@ class Hub:
                 # Latest wins within a tick: at most DASHBOARD_UPDATES_PER_SECOND flushes.
                 view.pending.pop(key, None)
                 view.pending[key] = body_json
+
+    def on_withdraw(self, user_ids: set[int]) -> None:
+        """Close every socket here of these logins (deactivated members): no frame reaches them after this."""
+        sockets = {s for group in self.phones.values() for s in group} | self.dashboards
+        for socket in sockets:
+            if socket.user_id in user_ids:
+                socket.withdraw()
 
     def resync(self) -> None:
         """The live feed was down: every socket fetches what it may have missed, a few at a time."""

@@ -11,6 +11,7 @@ Wire format (text, so the body is serialised once per publish):
   each:     "<shared event JSON>" then one line per person, "<person id>\\t<seq>\\t<their own
             members>" (publish_many; compact JSON text never holds a raw newline or tab)
   announce: "<area code>\\n<coalesce key>\\n<event JSON>"
+  withdraw: "<user id>,<user id>,..." (their sockets are closed: their access ended)
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ _publish_failing = Repeated(logger, "live publish failed; replay will deliver")
 DURABLE = "rt:durable"
 EACH = "rt:each"
 ANNOUNCE = "rt:announce"
+WITHDRAW = "rt:withdraw"
 _BACKOFF_MAX_SECONDS = 5.0
 
 
@@ -69,6 +71,13 @@ def announce(*, body: dict[str, Any], area_code: str, key: str) -> None:
         each_hub(lambda hub: hub.on_announce(body_json, area_code, key))
 
 
+def withdraw(*, user_ids: list[int]) -> None:
+    if settings.REDIS_URL:
+        _publish(WITHDRAW, ",".join(map(str, user_ids)))
+    else:
+        each_hub(lambda hub: hub.on_withdraw(set(user_ids)))
+
+
 def _publish(channel: str, message: str) -> None:
     try:
         redis_client.sync().publish(redis_client.key(channel), message)
@@ -92,6 +101,8 @@ def _dispatch(hub: Hub, channel: str, data: bytes) -> None:
             if (pid := int(pid_text)) in phones:
                 items[pid] = (int(seq), protocol.with_members(shared, members))
         hub.on_durable_each(items)
+    elif channel.endswith(WITHDRAW):
+        hub.on_withdraw({int(u) for u in text.split(",")})
     else:
         area_code, key, body_json = text.split("\n", 2)
         hub.on_announce(body_json, area_code, key)
@@ -102,7 +113,7 @@ async def listen(hub: Hub) -> None:
     if not settings.REDIS_URL:
         hub.live.set()
         return
-    channels = [redis_client.key(DURABLE), redis_client.key(EACH), redis_client.key(ANNOUNCE)]
+    channels = [redis_client.key(c) for c in (DURABLE, EACH, ANNOUNCE, WITHDRAW)]
     delay = 0.1
     interrupted = False
     while True:  # ends when the hub cancels it (its last socket left)

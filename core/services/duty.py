@@ -59,6 +59,12 @@ def duty_set(*, actor: User, on_duty: bool) -> DutyStatus:
     return status
 
 
+def duty_withdraw(*, person_id: int) -> None:
+    """Off duty without being asked (the member was deactivated): their fix is forgotten after commit."""
+    DutyStatus.objects.filter(person_id=person_id, on_duty=True).update(on_duty=False, changed_at=timezone.now())
+    transaction.on_commit(lambda: _forget_fix(person_id=person_id))
+
+
 def _forget_fix(*, person_id: int) -> None:
     """Delete an off-duty person's fix; with the store away, leave it to positions_prune (readers ignore it)."""
     try:

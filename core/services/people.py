@@ -9,16 +9,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.access import access_withdrawn
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.identity import normalize_id_number, normalize_phone
 from core.jurisdiction import area_within, grants_of, require
-from core.models import Area, AuditAction, Person, RoleGrant, Team
+from core.models import ApiToken, Area, AuditAction, Person, RoleGrant, Team
 from core.partial import UNSET, Clean, assign, given
 from core.roles import GRANTABLE, Capability, Role
 from core.services.audit import audit_record
+from core.services.duty import duty_withdraw
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -172,6 +175,8 @@ def person_update(
         person.team = _team_in(actor, team_id)
     assign(person, changes, _PLAIN)
     person.save()
+    if "is_active" in changes and person.user_id is not None:
+        _login_follows(person, user_id=person.user_id)
     audit_record(
         actor=actor,
         action=AuditAction.PERSON_UPDATE,
@@ -181,6 +186,18 @@ def person_update(
         details={"fields": list(changes)},
     )
     return person
+
+
+def _login_follows(person: Person, *, user_id: int) -> None:
+    """A member's login is active exactly while they are. Deactivated, it is refused everywhere at once:
+    no sign-in or session (Django refuses an inactive user), every token revoked, off duty with the fix
+    forgotten, and their open sockets closed after the commit. Reactivated, they sign in again."""
+    get_user_model().objects.filter(pk=user_id).update(is_active=person.is_active)
+    if person.is_active:
+        return
+    ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    duty_withdraw(person_id=person.pk)
+    access_withdrawn(user_ids=[user_id])
 
 
 @transaction.atomic

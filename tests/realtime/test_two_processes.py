@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,67 @@ def test_a_personalised_publish_reaches_each_phone_on_either_process_with_its_ow
         {"type": "event", "seq": 1, "event": {"type": "test.spotted", "n": 1, "distance_m": ids[1] * 10 + 1}},
         {"type": "event", "seq": 2, "event": {"type": "test.spotted", "n": 2, "distance_m": ids[1] * 10 + 2}},
     ]
+
+
+LEAVER = """
+import secrets
+from datetime import timedelta
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from core.crypto import token_digest
+from core.models import ApiToken, Area, Person, RoleGrant
+raw = "zq_" + secrets.token_urlsafe(32)
+user = get_user_model().objects.create_user(username="leaver", password=secrets.token_urlsafe(16))
+home = Area.objects.get(code="410622101")
+person = Person.objects.create(user=user, name="Leaver", phone="13800000099", home_area=home)
+RoleGrant.objects.create(user=user, role="county_coordinator", area=Area.objects.get(code="410622"))
+ApiToken.objects.create(user=user, digest=token_digest(raw), expires_at=timezone.now() + timedelta(hours=1))
+print(person.pk, raw)
+"""
+DEACTIVATE = """
+from django.contrib.auth import get_user_model
+from core.models import Area, RoleGrant
+from core.services.people import person_update
+admin = get_user_model().objects.create_user(username="city_admin_{person}")
+RoleGrant.objects.create(user=admin, role="city_admin", area=Area.objects.get(code="410600"))
+person_update(actor=admin, person_id={person}, is_active=False)
+"""
+
+
+async def _until_closed(ws: websockets.ClientConnection) -> AsyncIterator[dict]:
+    """The frames a socket gets until the server closes it (at most 20, 5 s each); fails if it stays open."""
+    for _ in range(20):
+        try:
+            yield json.loads(await asyncio.wait_for(ws.recv(), 5))
+        except websockets.ConnectionClosed:
+            return
+    raise AssertionError("the socket was not closed")
+
+
+def test_a_member_deactivated_in_another_process_loses_their_socket_on_either_process(cluster):
+    env, ports, (who, _) = cluster
+    person, token = manage(env, "shell", "-c", LEAVER).strip().splitlines()[-1].split()
+
+    async def scenario() -> tuple[list[dict], list[int | None], dict]:
+        async with (
+            websockets.connect(f"ws://127.0.0.1:{ports[0]}/ws/v1/phone") as on_a,
+            websockets.connect(f"ws://127.0.0.1:{ports[1]}/ws/v1/dashboard") as on_b,
+            websockets.connect(f"ws://127.0.0.1:{ports[1]}/ws/v1/phone") as bystander,
+        ):
+            for ws, raw in ((on_a, token), (on_b, token), (bystander, who["token"])):
+                await ws.send(json.dumps({"type": "hello", "token": raw, "since": 10**6}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "welcome"
+            await asyncio.to_thread(manage, env, "shell", "-c", DEACTIVATE.format(person=person))
+            last = [[frame async for frame in _until_closed(ws)][-1] for ws in (on_a, on_b)]
+            await bystander.send(json.dumps({"type": "ping"}))
+            for _ in range(50):  # after whatever earlier tests left it, replayed
+                answer = json.loads(await asyncio.wait_for(bystander.recv(), 5))
+                if answer["type"] != "event":
+                    break
+            return last, [ws.close_code for ws in (on_a, on_b)], answer
+
+    last, codes, pong = asyncio.run(scenario())
+
+    assert last == [{"type": "error", "code": "unauthorized"}] * 2
+    assert codes == [4401, 4401]
+    assert pong == {"type": "pong"}
