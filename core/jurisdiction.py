@@ -6,7 +6,7 @@ sessions filters through `Jurisdiction.q(...)`, so scoping is never per-view.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +89,21 @@ def require(user: AnyUser, capability: Capability) -> Jurisdiction:
     if found.is_empty:
         raise Forbidden()
     return found
+
+
+def outranking(jurisdiction: Jurisdiction, person_ids: Collection[int]) -> set[int]:
+    """Those of `person_ids` who hold a role beyond the jurisdiction, in one query.
+
+    Living in a township does not put its coordinator above you: such a person (the county's
+    coordinator, the city's admin) is changed from above, whoever else may see them.
+    """
+    if not person_ids:
+        return set()
+    beyond = RoleGrant.objects.filter(user__person__pk__in=person_ids).exclude(jurisdiction.q("area__code"))
+    return set(beyond.values_list("user__person__pk", flat=True))
+
+
+OUTRANKS_ACTOR = _("This person holds a role above your jurisdiction; ask a coordinator at that level.")
 
 
 def counties_covered(user: AnyUser, *capabilities: Capability) -> list[Area]:

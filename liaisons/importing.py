@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput, PayloadTooLarge, ZhengqiError
 from core.identity import normalize_phone
-from core.jurisdiction import Jurisdiction
+from core.jurisdiction import OUTRANKS_ACTOR, Jurisdiction, outranking
 from core.models import Area, AreaLevel, Person
 from core.services.people import IdNumber
 from liaisons.models import Sector
@@ -208,6 +208,7 @@ _MESSAGES = {
     "invalid_employer": _("The employer name is longer than 128 characters."),
     "duplicate_in_file": _("The same person appears on an earlier line of this file."),
     "duplicate_in_database": _("Someone else is already registered with this phone number or ID number."),
+    "person_outranks_actor": OUTRANKS_ACTOR,
 }
 
 
@@ -302,19 +303,29 @@ def _check_one(
 
 
 def _check_database(checked: Checked, jurisdiction: Jurisdiction) -> None:
-    """Match rows to people already registered: the same ID number inside the jurisdiction is an update."""
+    """Match rows to people already registered: the same ID number inside the jurisdiction is an update.
+
+    Unless that person holds a role beyond the jurisdiction: `person_update` refuses to change them
+    (`person_outranks_actor`), and so does their row.
+    """
     from django.contrib.auth import get_user_model
 
     by_hash: dict[str, tuple[int, str, str]] = {}
+    outranks: set[int] = set()
     by_phone: dict[str, str | None] = {}
     usernames: set[str] = set()
     for start in range(0, len(checked.valid), 500):
         batch = checked.valid[start : start + 500]
-        for pk, id_hash, phone, home in Person.objects.filter(
-            id_number_hash__in=[r.id_number.lookup_hash for r in batch]
-        ).values_list("pk", "id_number_hash", "phone", "home_area_id"):
+        matched = Person.objects.filter(id_number_hash__in=[r.id_number.lookup_hash for r in batch]).values_list(
+            "pk", "id_number_hash", "phone", "home_area_id"
+        )
+        ours = []
+        for pk, id_hash, phone, home in matched:
             if id_hash is not None:
                 by_hash[id_hash] = (pk, phone, home)
+                if jurisdiction.covers(home):
+                    ours.append(pk)
+        outranks |= outranking(jurisdiction, ours)
         by_phone.update(
             Person.objects.filter(phone__in=[r.phone for r in batch]).values_list("phone", "id_number_hash")
         )
@@ -324,6 +335,9 @@ def _check_database(checked: Checked, jurisdiction: Jurisdiction) -> None:
     kept = []
     for row in checked.valid:
         match = by_hash.get(row.id_number.lookup_hash)
+        if match is not None and match[0] in outranks:
+            checked.errors.append(_error(row.row, "id_number", "person_outranks_actor"))
+            continue
         clash = (
             # Someone outside the importer's jurisdiction: not theirs to change.
             (match is not None and not jurisdiction.covers(match[2]))

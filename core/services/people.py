@@ -16,7 +16,7 @@ from core import crypto
 from core.access import access_withdrawn
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.identity import normalize_id_number, normalize_phone
-from core.jurisdiction import area_within, grants_of, require
+from core.jurisdiction import OUTRANKS_ACTOR, area_within, grants_of, outranking, require
 from core.models import ApiToken, Area, AuditAction, Person, RoleGrant, Team
 from core.partial import UNSET, Clean, assign, given
 from core.roles import GRANTABLE, Capability, Role
@@ -147,14 +147,8 @@ def person_update(
     person = Person.objects.select_for_update().filter(jurisdiction.q("home_area__code")).filter(pk=person_id).first()
     if person is None:
         raise NotFound()
-    # Living in a township does not put its coordinator above you: a person who holds a role beyond
-    # the actor's jurisdiction (the county's coordinator, the city's admin) is changed from above.
-    beyond = RoleGrant.objects.filter(user__person=person).exclude(jurisdiction.q("area__code"))
-    if beyond.exists():
-        raise Forbidden(
-            _("This person holds a role above your jurisdiction; ask a coordinator at that level."),
-            code="person_outranks_actor",
-        )
+    if outranking(jurisdiction, [person.pk]):
+        raise Forbidden(OUTRANKS_ACTOR, code="person_outranks_actor")
     changes = given(
         name=name, phone=phone, id_number=id_number, home_area=home_area_code, team=team_id, is_active=is_active
     )

@@ -6,7 +6,14 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.jurisdiction import Jurisdiction, counties_covered, grants_of, jurisdiction_for, shared_prefix
+from core.jurisdiction import (
+    Jurisdiction,
+    counties_covered,
+    grants_of,
+    jurisdiction_for,
+    outranking,
+    shared_prefix,
+)
 from core.models import Area, AreaBoundary, Person
 from core.roles import Capability
 from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN_TOWNSHIP
@@ -79,6 +86,27 @@ def test_counties_covered_are_the_whole_counties_every_capability_reaches(make_p
     assert codes("station_head", QIXIAN, Capability.VIEW_PEOPLE) == [QIXIAN]
     assert codes("station_head", QIXIAN, *both) == []  # views people, hosts nothing
     assert codes("volunteer", QIXIAN_TOWNSHIP, *both) == []
+
+
+@pytest.mark.django_db
+def test_outranking_names_in_one_query_those_holding_a_role_beyond_the_jurisdiction(make_person):
+    boss = make_person("county_coordinator", QIXIAN, home=QIXIAN_TOWNSHIP)
+    admin = make_person("city_admin", "410600", home=QIXIAN_TOWNSHIP)
+    peer = make_person("township_coordinator", QIXIAN_TOWNSHIP)
+    member = make_person("volunteer", QIXIAN_TOWNSHIP)
+    nobody = make_person(None, QIXIAN_TOWNSHIP)
+    everyone = [boss.pk, admin.pk, peer.pk, member.pk, nobody.pk]
+    township = Jurisdiction.from_prefixes([QIXIAN_TOWNSHIP])
+
+    with CaptureQueriesContext(connection) as queries:
+        found = outranking(township, everyone)
+
+    assert (found, len(queries)) == ({boss.pk, admin.pk}, 1)
+    assert outranking(Jurisdiction.from_prefixes([QIXIAN]), everyone) == {admin.pk}
+    assert outranking(Jurisdiction.from_prefixes(["4106"]), everyone) == set()
+    with CaptureQueriesContext(connection) as queries:
+        assert outranking(township, []) == set()
+    assert len(queries) == 0
 
 
 def test_grants_leave_the_county_polygon_unread(make_person):

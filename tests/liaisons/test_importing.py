@@ -13,9 +13,9 @@ from core.models import AuditEntry, Person, RoleGrant
 from liaisons.importing import common_area
 from liaisons.models import Employer, Liaison, ShiftWindow
 from liaisons.services import liaison_import
-from tests.conftest import QIXIAN
-from tests.factories import valid_id_number
-from tests.liaisons.sheets import liaison_row, to_csv, to_xlsx
+from tests.conftest import QIXIAN, QIXIAN_TOWNSHIP
+from tests.factories import valid_id_number, valid_phone
+from tests.liaisons.sheets import liaison_row, name_for, to_csv, to_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -259,3 +259,86 @@ def test_common_area_cuts_to_a_real_division_level() -> None:
     assert common_area(["410622001", "410621101"]) == "4106"
     assert common_area(["410622101"]) == "410622101"
     assert common_area([]) == ""
+
+
+OUTRANKS_MESSAGE = "此人担任超出您辖区的职务，请联系该级别的协调员处理。"  # zh-Hans is the default language
+
+
+@pytest.fixture
+def township_people(make_person: Callable[..., Person]) -> dict[str, Person]:
+    """高村镇's coordinator, 淇县's coordinator (who lives in 高村镇) and a member of 高村镇, with rows 1-3's IDs."""
+    return {
+        "boss": make_person(
+            "county_coordinator", QIXIAN, home=QIXIAN_TOWNSHIP, id_number=valid_id_number(5_001), name="县协调员"
+        ),
+        "member": make_person("volunteer", QIXIAN_TOWNSHIP, id_number=valid_id_number(5_002), name="普通成员"),
+        "township": make_person(
+            "township_coordinator", QIXIAN_TOWNSHIP, id_number=valid_id_number(5_003), name="镇协调员"
+        ),
+    }
+
+
+def _gaocun_rows() -> bytes:
+    return to_csv([liaison_row(n, townships=["高村镇"]) for n in (1, 2, 3)])
+
+
+def test_a_row_matching_someone_who_outranks_the_importer_is_refused_in_the_dry_run(
+    township_people: dict[str, Person],
+) -> None:
+    importer = township_people["township"]
+
+    report = liaison_import(actor=importer.user, content=_gaocun_rows(), dry_run=True)
+
+    assert [(e.row, e.field, e.code, e.message) for e in report.errors] == [
+        (2, "id_number", "person_outranks_actor", OUTRANKS_MESSAGE)
+    ]
+    assert (report.rows, report.valid, report.created) == (3, 2, 0)
+
+
+def test_the_real_run_refuses_a_file_with_a_row_matching_someone_who_outranks_the_importer(
+    township_people: dict[str, Person],
+) -> None:
+    importer, boss = township_people["township"], township_people["boss"]
+
+    with pytest.raises(InvalidInput) as refused:
+        liaison_import(actor=importer.user, content=_gaocun_rows(), dry_run=False)
+
+    assert refused.value.code == "import_has_errors"
+    assert [(e["row"], e["code"]) for e in refused.value.details["errors"]] == [(2, "person_outranks_actor")]
+    assert Liaison.objects.count() == 0
+    boss.refresh_from_db()
+    assert boss.name == "县协调员"
+
+
+def test_skipping_invalid_rows_leaves_the_person_who_outranks_the_importer_untouched(
+    township_people: dict[str, Person],
+) -> None:
+    importer, boss, member = township_people["township"], township_people["boss"], township_people["member"]
+    boss_before = (boss.name, boss.phone, boss.home_area_id, boss.updated_at)
+
+    report = liaison_import(actor=importer.user, content=_gaocun_rows(), dry_run=False, skip_invalid=True)
+
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 0)
+    assert [(e.row, e.code) for e in report.errors] == [(2, "person_outranks_actor")]
+    boss.refresh_from_db()
+    assert (boss.name, boss.phone, boss.home_area_id, boss.updated_at) == boss_before
+    assert not Liaison.objects.filter(person=boss).exists()
+    assert list(boss.user.role_grants.values_list("role", flat=True)) == ["county_coordinator"]
+    # An ordinary member of the township is still the township's to update.
+    member.refresh_from_db()
+    assert (member.name, member.phone, member.home_area_id) == (name_for(2), valid_phone(50_002), QIXIAN_TOWNSHIP)
+    assert Liaison.objects.get(person=member).sector_id == "city_management"
+
+
+def test_the_county_coordinator_updates_the_same_rows_including_the_township_coordinator(
+    township_people: dict[str, Person], coordinator: Person
+) -> None:
+    boss, township = township_people["boss"], township_people["township"]
+
+    report = liaison_import(actor=coordinator.user, content=_gaocun_rows(), dry_run=False)
+
+    assert (report.created, report.updated, report.unchanged, report.errors) == (0, 3, 0, [])
+    boss.refresh_from_db()
+    township.refresh_from_db()
+    assert (boss.name, boss.phone) == (name_for(1), valid_phone(50_001))
+    assert (township.name, township.phone) == (name_for(3), valid_phone(50_003))
