@@ -213,6 +213,7 @@ class AuditAction(models.TextChoices):
     PERSON_CREATE = "person_create", _("Created a person")
     PERSON_UPDATE = "person_update", _("Updated a person")
     ROLE_GRANT = "role_grant", _("Granted a role")
+    ROLE_REVOKE = "role_revoke", _("Revoked a role")
     TEAM_CREATE = "team_create", _("Created a team")
     EXPORT = "export", _("Exported data")
     ALERT_ACTION = "alert_action", _("Alert action")

@@ -14,7 +14,7 @@ from core.pagination import paginate
 from core.schemas import Page, PeopleFilter, PersonIn, PersonOut, PersonPatch, RoleGrantIn
 from core.selectors import person_get, person_list, person_reveals_personal_data
 from core.services.audit import audit_record
-from core.services.people import person_create, person_update, role_grant
+from core.services.people import person_create, person_update, role_grant, role_revoke
 
 router = Router(tags=["people"])
 
@@ -70,6 +70,15 @@ def detail(request: HttpRequest, person_id: int) -> PersonOut:
 @router.patch("/{int:person_id}", response={200: PersonOut, **errors(401, 403, 404, 409, 422)})
 def update(request: HttpRequest, person_id: int, payload: PersonPatch) -> PersonOut:
     person_update(actor=actor_of(request), person_id=person_id, **payload.model_dump(exclude_unset=True))
+    return _detail(request, person_get(actor=actor_of(request), person_id=person_id))
+
+
+@router.delete(
+    "/{int:person_id}/roles/{role}/{area_code}", response={200: PersonOut, **errors(401, 403, 404, 409, 422)}
+)
+def revoke(request: HttpRequest, person_id: int, role: str, area_code: str) -> PersonOut:
+    """Take the role over that area away; the person's open sockets reconnect with what they still hold."""
+    role_revoke(actor=actor_of(request), person_id=person_id, role=role, area_code=area_code)
     return _detail(request, person_get(actor=actor_of(request), person_id=person_id))
 
 

@@ -238,3 +238,53 @@ def role_grant(*, actor: User, person_id: int, role: str, area_code: str) -> Rol
             details={"role": role},
         )
     return grant
+
+
+# Roles their own registers give and take: a station's head (liaisons' station service) and a liaison
+# (the liaison register, which keeps their sector and employer); revoking the bare grant would leave it behind.
+_REVOKED_ELSEWHERE = frozenset({Role.STATION_HEAD, Role.LIAISON})
+
+
+@transaction.atomic
+def role_revoke(*, actor: User, person_id: int, role: str, area_code: str) -> None:
+    """Take a role over an area from a person's login: what the actor may grant there, they may take away.
+
+    The person's open sockets are closed after the commit (core.access): a dashboard reconnects with a
+    fresh token and sees only what the login still holds. Nobody revokes their own roles (an admin
+    locking themselves out), nor a role of someone who holds one above the actor's jurisdiction.
+    """
+    if role not in Role.values:
+        raise InvalidInput(_("Unknown role."), code="unknown_role", details={"role": role})
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    person = Person.objects.filter(jurisdiction.q("home_area__code")).filter(pk=person_id).first()
+    if person is None or person.user_id is None:
+        raise NotFound()
+    grant = (
+        RoleGrant.objects.select_for_update()
+        .select_related("area")
+        .filter(user_id=person.user_id, role=role, area_id=area_code)
+        .first()
+    )
+    if grant is None:
+        raise NotFound(_("This person does not hold this role there."), code="role_not_held", details={"role": role})
+    _check_grantable(actor, role, grant.area)
+    if person.user_id == actor.pk:
+        raise Conflict(_("You cannot take away your own role; ask another coordinator."), code="own_role")
+    if outranking(jurisdiction, [person.pk]):
+        raise Forbidden(OUTRANKS_ACTOR, code="person_outranks_actor")
+    if role in _REVOKED_ELSEWHERE:
+        raise Conflict(
+            _("This role is given and taken in its own register (the work station, the liaison register)."),
+            code="role_managed_elsewhere",
+            details={"role": role},
+        )
+    grant.delete()
+    audit_record(
+        actor=actor,
+        action=AuditAction.ROLE_REVOKE,
+        object_type="person",
+        object_id=person.pk,
+        area_code=grant.area_id,
+        details={"role": role},
+    )
+    access_withdrawn(user_ids=[person.user_id])

@@ -197,6 +197,11 @@ RULES: dict[tuple[str, str], Rule] = {
         _person(make=lambda s: {"role": "volunteer", "area_code": s.area}),
         X(*[NEW] * 3, 403, 403, 403),
     ),
+    # The side's member holds volunteer over its township; a foreign member is 404 (outranking is refused too).
+    ("DELETE", "api/v1/people/<int:person_id>/roles/<role>/<area_code>"): Rule(
+        lambda w, s, role: Req(path_kwargs={"person_id": s.person.pk, "role": "volunteer", "area_code": s.area}),
+        X(*MANAGERS, 403, 403, 403),
+    ),
     ("GET", "api/v1/teams"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),
     ("POST", "api/v1/teams"): Rule(
         _body(lambda s: {"name": "矩阵新队", "area_code": s.area}), X(*[NEW] * 3, 403, 403, 403)

@@ -257,3 +257,54 @@ def test_a_station_head_who_may_only_view_people_gets_no_forms_and_no_import(
     )
     page.goto(f"{web_stack.url}/dashboard/#imports")
     page.wait_for_selector("[data-testid=nav-map][aria-current=page]")
+
+
+def test_a_county_coordinator_takes_a_role_away_after_confirming_and_not_their_own(
+    web_stack: WebStack, new_page: Any
+) -> None:
+    tag, number = _unique()
+    deputy = api_as(
+        web_stack.url,
+        f"county_{QIXIAN}",
+        "POST",
+        "people",
+        {"name": f"副手{tag}", "phone": valid_phone(number), "home_area_code": GAOCUN, "roles": ["volunteer"]},
+    )
+    api_as(
+        web_stack.url,
+        f"county_{QIXIAN}",
+        "POST",
+        f"people/{deputy['id']}/roles",
+        {"role": "township_coordinator", "area_code": GAOCUN},
+    )
+    page = new_page("desktop")
+    _people(page, web_stack.url, f"county_{QIXIAN}")
+    page.goto(f"{web_stack.url}/dashboard/#people/{deputy['id']}")
+    role = "[data-testid=person-roles] li[data-role=township_coordinator]"
+    page.wait_for_selector(role)
+    assert page.eval_on_selector_all("[data-testid=person-roles] li", "ls => ls.map(l => l.dataset.role)") == [
+        "volunteer",
+        "township_coordinator",
+    ]
+
+    # The first click only asks; the role goes on the second.
+    page.click(f"{role} [data-testid=role-revoke]")
+    assert page.get_attribute(f"{role} [data-testid=role-revoke]", "data-armed") == "true"
+    assert {r["role"] for r in api_as(web_stack.url, "admin", "GET", f"people/{deputy['id']}")["roles"]} == {
+        "volunteer",
+        "township_coordinator",
+    }
+    page.click(f"{role} [data-testid=role-revoke]")
+    page.wait_for_selector(role, state="detached")
+    assert [r["role"] for r in api_as(web_stack.url, "admin", "GET", f"people/{deputy['id']}")["roles"]] == [
+        "volunteer"
+    ]
+    page.wait_for_selector("[data-testid=person-fields] [data-field=roles]:has-text('义警')")
+    screenshot(page, "dashboard-person-role-revoked")
+
+    # Their own login's roles are listed with nothing to take away.
+    me = api_as(web_stack.url, f"county_{QIXIAN}", "GET", "me")
+    page.goto(f"{web_stack.url}/dashboard/#people/{me['person_id']}")
+    page.wait_for_selector(f"[data-testid=person-fields][data-person-id='{me['person_id']}']")
+    page.wait_for_selector("[data-testid=person-roles] li[data-role=county_coordinator]")
+    assert page.locator("[data-testid=role-revoke]").count() == 0

@@ -198,5 +198,49 @@
     return form;
   }
 
-  D.peopleEdit = { manages: manages, manageAreas: manageAreas, newForm: newForm, editForm: editForm, grantForm: grantForm };
+  /* ---- Take a role away ---- */
+  // Given and taken in their own registers (a station's head, the liaison register): the API refuses them here.
+  const REVOKED_ELSEWHERE = new Set(["station_head", "liaison"]);
+
+  /* The person's roles, each with "Take away" where the user may grant it there (and it is not their own
+   * login's): a first click asks to confirm, a second within 5 s sends DELETE people/ID/roles/ROLE/AREA. */
+  function rolesList(p, opts) {
+    const own = p.username && p.username === D.config.username;
+    const items = p.roles.map((r) => {
+      const label = (D.config.roles[r.role] || r.role) + " · " + D.areaName(r.area_code);
+      const revocable = !own && !REVOKED_ELSEWHERE.has(r.role) && rolesGrantableAt(r.area_code).includes(r.role);
+      const button = revocable ? el("button", { type: "button", "data-testid": "role-revoke", text: t("Take away") }) : null;
+      if (button) {
+        let armed = null;
+        button.addEventListener("click", async () => {
+          if (!armed) {
+            button.textContent = t("Confirm: take away");
+            button.dataset.armed = "true";
+            armed = setTimeout(() => { armed = null; delete button.dataset.armed; button.textContent = t("Take away"); }, 5000);
+            return;
+          }
+          clearTimeout(armed);
+          button.disabled = true;
+          let q;
+          try {
+            q = await zq.api("DELETE", "people/" + p.id + "/roles/" + encodeURIComponent(r.role) + "/" + encodeURIComponent(r.area_code));
+          } catch (err) {
+            D.toast(D.errorText(err), "error");
+            button.disabled = false;
+            armed = null;
+            delete button.dataset.armed;
+            button.textContent = t("Take away");
+            return;
+          }
+          D.toast(zq.interpolate(t("%(role)s was taken away."), { role: label }));
+          if (opts.onChanged) opts.onChanged(q);
+        });
+      }
+      return el("li", { "data-role": r.role, "data-area": r.area_code }, [el("span", { text: label }), button].filter(Boolean));
+    });
+    if (!items.length) return null;
+    return el("div", { "data-testid": "person-roles" }, [el("h3", { text: t("Roles") }), el("ul", { class: "zq-list zq-roles" }, items)]);
+  }
+
+  D.peopleEdit = { manages: manages, manageAreas: manageAreas, newForm: newForm, editForm: editForm, grantForm: grantForm, rolesList: rolesList };
 })();

@@ -120,7 +120,9 @@
     const areas = mine ? await E.manageAreas() : [];
     if (read !== personReads) return;
     shownId = p.id;
-    const grant = mine ? E.grantForm(p, areas, { onGranted: (q) => { if (shownId === q.id) drawPerson(q, personReads); } }) : null;
+    const redraw = (q) => { if (shownId === q.id) drawPerson(q, personReads); };
+    const grant = mine ? E.grantForm(p, areas, { onGranted: redraw }) : null;
+    const roles = mine ? E.rolesList(p, { onChanged: (q) => { search(); redraw(q); } }) : null;
     zq.redraw(box, () => box.replaceChildren(...[
       el("h2", { "data-testid": "person-name-heading", text: p.name }),
       el("dl", { class: "zq-counts", "data-testid": "person-fields", "data-person-id": p.id }, [
@@ -131,6 +133,7 @@
       mine ? el("div", { class: "zq-actions" }, [
         el("button", { type: "button", "data-testid": "person-edit", onclick: () => edit(p), text: t("Edit") }),
       ]) : null,
+      roles,
       grant,
     ].filter(Boolean)));
   }
