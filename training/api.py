@@ -55,8 +55,8 @@ def _out(request: HttpRequest, session_id: int) -> SessionOut:
     """The session as the caller may see it; reading venue contacts' phones unmasked is audited."""
     actor = actor_of(request)
     session = selectors.session_get(actor=actor, session_id=session_id)
-    venues = list(selectors.venues_of(session=session))
-    revealed = selectors.venue_contacts_revealed(actor=actor, venues=venues)
+    seen = selectors.venues_seen(actor=actor, sessions=[session])[session.pk]
+    revealed = selectors.venue_contacts_revealed(actor=actor, venues=seen.venues)
     if revealed:
         audit_record(
             actor=actor,
@@ -70,7 +70,8 @@ def _out(request: HttpRequest, session_id: int) -> SessionOut:
     return SessionOut.build(
         session,
         invitees=selectors.invitations_seen(actor=actor, session=session),
-        venues=venues,
+        venues=seen.venues,
+        own_venue=seen.own,
         revealed={v.pk for v in revealed},
     )
 
@@ -205,9 +206,11 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
 
 @router.get("/sessions/{int:session_id}/ics", response=errors(401, 403, 404))
 def session_ics(request: HttpRequest, session_id: int) -> HttpResponse:
-    """The session as an iCalendar file (text/calendar)."""
-    session = selectors.session_get(actor=actor_of(request), session_id=session_id)
-    return _ics(ical.calendar_of([session], name=session.title), f"session-{session_id}.ics")
+    """The session as an iCalendar file (text/calendar), with the venues the caller may see; the location is theirs."""
+    actor = actor_of(request)
+    session = selectors.session_get(actor=actor, session_id=session_id)
+    venues = selectors.venues_seen(actor=actor, sessions=[session])
+    return _ics(ical.calendar_of([session], venues=venues, name=session.title), f"session-{session_id}.ics")
 
 
 @router.post("/me/calendar", response={201: CalendarOut, **errors(401, 403)})
@@ -229,7 +232,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     found = ical.feed_sessions(raw_token=token)
     if found is None:
         raise NotFound()
-    return _ics(ical.calendar_of(found, name="Zhengqi"), "zhengqi.ics")
+    person_id, sessions = found
+    venues = selectors.venues_of_invitee(person_id=person_id, sessions=sessions)
+    return _ics(ical.calendar_of(sessions, venues=venues, name="Zhengqi"), "zhengqi.ics")
 
 
 def _export(rows: list[reports.Row], fmt: str, name: str) -> HttpResponse:

@@ -141,10 +141,21 @@ class SessionOut(SessionBrief):
     invitees: int = Field(
         ..., description="invitations the caller may see: all (hosts), their jurisdiction's, or their own (an invitee)"
     )
-    venues: list[VenueOut]
+    venues: list[VenueOut] = Field(
+        ...,
+        description="The venues the caller may see: all (hosts), else those in or above their own areas "
+        "(a 淇县 invitee sees 淇县's rooms and the host's, never 浚县's)",
+    )
+    own_venue_id: int | None = Field(
+        ...,
+        description="The caller's own room among `venues`: the most specific one covering the area they were "
+        "invited from (a coordinator not invited: their jurisdiction), else the host's; null when there is none",
+    )
 
     @staticmethod
-    def build(s: Session, *, invitees: int, venues: list[Venue], revealed: set[int]) -> SessionOut:
+    def build(
+        s: Session, *, invitees: int, venues: list[Venue], own_venue: Venue | None, revealed: set[int]
+    ) -> SessionOut:
         return SessionOut(
             **SessionBrief.brief_fields(s),
             agenda=s.agenda,
@@ -158,6 +169,7 @@ class SessionOut(SessionBrief):
             cancel_reason=s.cancel_reason,
             invitees=invitees,
             venues=[VenueOut.build(v, reveal_phone=v.pk in revealed) for v in venues],
+            own_venue_id=own_venue.pk if own_venue is not None else None,
         )
 
 

@@ -8,6 +8,7 @@ gets 404, as if it did not exist.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -145,8 +146,77 @@ def my_sessions(*, actor: User, since: datetime | None = None) -> QuerySet[Atten
     return attendances.select_related("session", "session__host_area").order_by("session_start", "session_id")
 
 
-def venues_of(*, session: Session) -> QuerySet[Venue]:
-    return Venue.objects.filter(session=session).order_by("area_id", "id")
+@dataclass(frozen=True)
+class SeenVenues:
+    """A session's venues as one viewer may see them (by area code), and the one that is theirs."""
+
+    venues: list[Venue]
+    own: Venue | None
+
+
+def venues_seen(*, actor: User, sessions: Sequence[Session]) -> dict[int, SeenVenues]:
+    """Session id -> the venues the actor may see, and their own room among them.
+
+    A city session has a room in each county, whose contact is that county's coordinator, so
+    venues are scoped like people: the hosts (`manages`) see every venue. Everyone else sees
+    the venues inside the areas they stand in (their hosting jurisdiction, and the area they
+    were invited from) and the venues of the areas above them: a 淇县 invitee or coordinator
+    sees 淇县's rooms and the host's room at the city, never 浚县's. This holds even for a
+    coordinator whose jurisdiction covers the whole audience: a room the host placed in an
+    area nobody of theirs was invited from still names another unit's people.
+
+    Their own room: the most specific venue covering the area they were invited from (a
+    coordinator who is not invited: their jurisdiction), else the host's (the most general).
+    """
+    jurisdiction = hosting(actor)
+    ids = [s.pk for s in sessions]
+    invited = dict(
+        Attendance.objects.filter(session_id__in=ids, person__user_id=actor.pk).values_list("session_id", "area_code")
+    )
+    managed = {s.pk for s in sessions if manages(actor, s)}
+    return _venues_seen(sessions=sessions, invited=invited, jurisdiction=jurisdiction, managed=managed)
+
+
+def venues_of_invitee(*, person_id: int, sessions: Sequence[Session]) -> dict[int, SeenVenues]:
+    """`venues_seen` for one person as an invitee and nothing more: what their private calendar feed shows.
+
+    The feed needs no login, so whatever roles its owner holds, it reveals only their own rooms."""
+    invited = dict(
+        Attendance.objects.filter(session_id__in=[s.pk for s in sessions], person_id=person_id).values_list(
+            "session_id", "area_code"
+        )
+    )
+    return _venues_seen(sessions=sessions, invited=invited, jurisdiction=Jurisdiction(()), managed=set())
+
+
+def _venues_seen(
+    *, sessions: Sequence[Session], invited: dict[int, str], jurisdiction: Jurisdiction, managed: set[int]
+) -> dict[int, SeenVenues]:
+    # An invitation records the home's code; what covers it is judged by the home area's prefix.
+    prefixes = dict(Area.objects.filter(code__in=set(invited.values())).values_list("code", "prefix"))
+    found: dict[int, list[Venue]] = {s.pk: [] for s in sessions}
+    for venue in Venue.objects.filter(session_id__in=list(found)).select_related("area").order_by("area_id", "id"):
+        found[venue.session_id].append(venue)
+    seen = {}
+    for session_id, venues in found.items():
+        home = invited.get(session_id)
+        places = [prefixes.get(home, home)] if home else list(jurisdiction.prefixes)
+        if session_id not in managed:
+            reach = Jurisdiction.from_prefixes([*places, *jurisdiction.prefixes])
+            venues = [
+                v for v in venues if reach.covers(v.area_id) or any(p.startswith(v.area.prefix) for p in reach.prefixes)
+            ]
+        seen[session_id] = SeenVenues(venues=venues, own=_own_venue(venues=venues, places=places))
+    return seen
+
+
+def _own_venue(*, venues: Sequence[Venue], places: Sequence[str]) -> Venue | None:
+    """The room of someone at `places` (area prefixes): the most specific venue covering one of them
+    (their township's, then their county's, then the host's), else the most general venue."""
+    covering = [v for v in venues if any(p.startswith(v.area.prefix) for p in places)]
+    if covering:
+        return min(covering, key=lambda v: (-len(v.area.prefix), v.pk))
+    return min(venues, key=lambda v: (len(v.area.prefix), v.pk), default=None)
 
 
 def relays_of(*, actor: User, session: Session) -> QuerySet[Relay]:

@@ -49,6 +49,7 @@ def test_every_shape_of_a_session_carries_exactly_its_documented_fields(
         "cancel_reason",
         "invitees",
         "venues",
+        "own_venue_id",
     }
     assert set(item) == HEAD
     assert set(mine) == HEAD | {"attendance", "checked_in_at", "leave"}
@@ -68,4 +69,5 @@ def test_every_shape_of_a_session_carries_exactly_its_documented_fields(
         assert (shape["start"], shape["end"]) == ("2026-06-02T00:00:00Z", "2026-06-02T02:00:00Z")
     assert (detail["sequence"], brief["sequence"]) == (session.sequence, session.sequence)
     assert (detail["agenda"], detail["host_area_name"], detail["invitees"]) == ("一、防汛", "淇县", 1)
+    assert detail["own_venue_id"] == next(v["id"] for v in detail["venues"] if v["area_code"] == QIXIAN)
     assert (mine["attendance"], mine["checked_in_at"], mine["leave"]) == ("invited", None, None)

@@ -170,10 +170,11 @@ def test_venue_contact_phones_are_shown_only_where_the_caller_may_see_personal_d
         "invitee": _contacts(city_session["invitee"], url),
     }
 
-    masked = [(XUNXIAN, "139****5678"), (QIXIAN, "138****5678")]
+    # 浚县's room is not shown in 淇县 at all (see test_venues); 淇县's phone is masked below the county.
+    masked = [(QIXIAN, "138****5678")]
     assert seen == {
         "city": [(XUNXIAN, XUNXIAN_CONTACT), (QIXIAN, QIXIAN_CONTACT)],
-        "county": [(XUNXIAN, "139****5678"), (QIXIAN, QIXIAN_CONTACT)],
+        "county": [(QIXIAN, QIXIAN_CONTACT)],
         "township": masked,
         "invitee": masked,
     }

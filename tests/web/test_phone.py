@@ -181,7 +181,10 @@ def test_a_phone_is_invited_live_joins_checks_in_with_the_hosts_code_and_asks_le
     assert "防汛救援培训（手机）" in (item.text_content() or "")
     page.wait_for_selector(f"[data-session-id='{later_id}']")
     join = page.wait_for_selector(f"[data-session-id='{now_id}'] [data-testid=session-join]")
-    assert (join.get_attribute("href") or "").startswith("http")
+    # The member's own room: their county's (the session is relayed there), not the city host's.
+    rooms = {v["area_code"]: v["join_url"] for v in api(web_stack, host, "GET", f"sessions/{now_id}").json()["venues"]}
+    assert sorted(rooms) == ["410600", home[:6]]
+    assert join.get_attribute("href") == rooms[home[:6]]
     code = api(web_stack, host, "GET", f"sessions/{now_id}/checkin-code").json()["code"]
     wrong = "000000" if code != "000000" else "111111"
     page.fill(f"[data-session-id='{now_id}'] [data-testid=checkin-code]", wrong)

@@ -66,19 +66,28 @@
     return loading;
   }
 
-  // Video sessions that are still to come: their join link lives in the session's venues.
+  /* Video sessions that are still to come: the join link of the member's own room, which the server names
+     (`own_venue_id`: their township's or county's room in a city session, else the host's). Read again with
+     every list, since a township's room appears only when its county passes the session on (and a link kept
+     by an older version may be the host's room); the kept links are for offline. */
   async function loadJoinLinks() {
-    const wanted = sessions.filter((s) => s.mode !== "in_person" && !over(s) && !(s.id in joinLinks)).slice(0, 5);
+    const wanted = sessions.filter((s) => s.mode !== "in_person" && !over(s)).slice(0, 5);
+    let changed = false;
     for (const s of wanted) {
+      let link = "";
       try {
         const detail = await zq.api("GET", `sessions/${s.id}`);
-        const venue = (detail.venues || []).find((v) => v.join_url);
-        joinLinks[s.id] = venue ? venue.join_url : "";
+        const venue = (detail.venues || []).find((v) => v.id === detail.own_venue_id);
+        link = venue ? venue.join_url : "";
       } catch (err) {
-        if (err.status === 0) return;
-        joinLinks[s.id] = "";
+        if (err.status === 0) break; // offline: the kept links stay
+      }
+      if (joinLinks[s.id] !== link) {
+        joinLinks[s.id] = link;
+        changed = true;
       }
     }
+    if (!changed) return;
     ZQP.store.set("join_links", joinLinks);
     render();
   }
