@@ -41,6 +41,12 @@ def page_config(user: Any) -> dict[str, Any]:
             for g in grants
             if Capability.HOST_SESSIONS in CAPABILITIES.get(g.role, frozenset())
         ],
+        # Where the user may raise alerts: the alert form offers these areas (and their teams) as targets.
+        "alert_units": [
+            {"area_code": g.area_id, "area_prefix": g.area.prefix}
+            for g in grants
+            if Capability.RAISE_ALERTS in CAPABILITIES.get(g.role, frozenset())
+        ],
         # Where the user may register and change members (and import liaisons), and which roles they may
         # grant where: the People view offers only these; the API decides the same way (core.services.people).
         "manage_units": [

@@ -271,41 +271,89 @@
     F.severity.replaceChildren(...SEVERITIES.map(([v, label]) => el("option", { value: v, text: t(label) })));
   }
 
+  /* Who an alert reaches: on duty within the radius of the picked point, or everyone in the chosen groups
+   * (then the point, if any, only tells each recipient how far it is). The groups narrow either way, and
+   * every kind chosen applies (dispatch.recipients): the form says so. */
+  const chosen = (select) => Array.from(select.selectedOptions).map((o) => o.value);
+  const byGroups = () => F.reach.value === "groups";
+
   function body() {
-    return {
+    const out = {
       kind: F.kind.value,
       severity: F.severity.value,
       title: F.title.value.trim() || F.kind.selectedOptions[0].textContent,
       description: F.description.value,
-      lat: pick.latlng.lat,
-      lon: pick.latlng.lng,
-      datum: datum,
-      radius_m: Number(F.radius_m.value),
       needed: Number(F.needed.value),
+      area_codes: chosen(F.area_codes),
+      team_ids: chosen(F.team_ids).map(Number),
+      sectors: chosen(F.sectors),
+      roles: chosen(F.roles),
+      on_shift: F.on_shift.checked,
     };
+    if (pick.latlng) Object.assign(out, { lat: pick.latlng.lat, lon: pick.latlng.lng, datum: datum });
+    if (!byGroups()) out.radius_m = Number(F.radius_m.value);
+    return out;
+  }
+
+  /* The groups on offer: areas and teams where the user may raise alerts, sectors and member roles. Loaded once. */
+  let groupsLoaded = null;
+  function loadGroups() {
+    if (groupsLoaded) return groupsLoaded;
+    const units = D.config.alert_units || [];
+    const mine = (code) => units.some((u) => code.startsWith(u.area_prefix));
+    const option = (value, text) => el("option", { value: String(value), text: text });
+    groupsLoaded = Promise.all([
+      D.loadAreas().then((areas) => {
+        F.area_codes.replaceChildren(...areas.filter((a) => mine(a.code))
+          .map((a) => option(a.code, (a.level === "township" ? "\u3000" : "") + a.name)));
+      }),
+      zq.api("GET", "teams?limit=200").then((page) => {
+        F.team_ids.replaceChildren(...page.items.filter((tm) => mine(tm.area_code))
+          .map((tm) => option(tm.id, tm.name + " · " + tm.area_name)));
+      }),
+      zq.api("GET", "liaisons/sectors?limit=100").then((page) => {
+        F.sectors.replaceChildren(...page.items.map((s) => option(s.code, (document.documentElement.lang || "zh-hans").startsWith("zh") ? s.name_zh : s.name_en)));
+      }),
+    ]).then(() => {
+      F.roles.replaceChildren(...["volunteer", "liaison", "station_head"].map((r) => option(r, D.config.roles[r] || r)));
+    }).catch((err) => { groupsLoaded = null; D.toast(D.errorText(err), "error"); });
+    return groupsLoaded;
+  }
+
+  function showReach() {
+    const groups = byGroups();
+    form.querySelector("[data-testid=alert-radius]").hidden = groups;
+    F.radius_m.disabled = groups;
+    if (groups) form.querySelector("[data-testid=alert-filters]").open = true;
+    if (pick && pick.circle) pick.circle.setStyle({ opacity: groups ? 0 : 1, fillOpacity: groups ? 0 : 0.12 });
   }
 
   function startAlert(latlng) {
     if (!D.config.can.raise_alerts) { D.toast(t("Your role cannot raise alerts."), "error"); return; }
-    if (pick) { pick.circle.remove(); pick.marker.remove(); }
+    if (pick && pick.circle) { pick.circle.remove(); pick.marker.remove(); }
     const radius = Number(F.radius_m.value) || 2000;
     pick = {
       latlng: latlng,
       // One key for every try of this alert: a retry after a lost answer gets the first one back
       // instead of ringing everyone twice.
       key: zq.newKey(),
-      circle: L.circle(latlng, { radius: radius, color: "#c62828", weight: 2, fillOpacity: 0.12, interactive: false }).addTo(map),
-      marker: L.circleMarker(latlng, { radius: 6, color: "#fff", weight: 2, fillColor: "#c62828", fillOpacity: 1, interactive: false }).addTo(map),
+      circle: latlng ? L.circle(latlng, { radius: radius, color: "#c62828", weight: 2, fillOpacity: 0.12, interactive: false }).addTo(map) : null,
+      marker: latlng ? L.circleMarker(latlng, { radius: 6, color: "#fff", weight: 2, fillColor: "#c62828", fillOpacity: 1, interactive: false }).addTo(map) : null,
     };
+    if (!latlng) F.reach.value = "groups"; // no place: there is no radius to reach
+    F.reach.forEach((r) => { r.disabled = !latlng && r.value === "radius"; });
     form.hidden = false;
     document.querySelector("[data-testid=alert-hint]").hidden = true;
-    form.querySelector("[data-testid=alert-point]").textContent = latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
+    form.querySelector("[data-testid=alert-point]").textContent = latlng
+      ? latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5) : t("No place: the alert goes to the chosen groups.");
     if (!titleTouched) F.title.value = F.kind.selectedOptions[0].textContent;
+    showReach();
+    loadGroups();
     preview();
   }
 
   function discard() {
-    if (pick) { pick.circle.remove(); pick.marker.remove(); pick = null; }
+    if (pick) { if (pick.circle) { pick.circle.remove(); pick.marker.remove(); } pick = null; }
     form.hidden = true;
     errorBox.hidden = true;
     count.textContent = "–";
@@ -317,7 +365,7 @@
   async function runPreview() {
     if (!pick) return;
     const mine = ++previewSeq;
-    pick.circle.setRadius(Number(F.radius_m.value) || 0);
+    if (pick.circle) pick.circle.setRadius(Number(F.radius_m.value) || 0);
     count.dataset.state = "loading";
     try {
       const answer = await zq.api("POST", "alerts/preview", body());
@@ -346,6 +394,7 @@
       discard();
       titleTouched = false;
       form.reset();
+      form.querySelector("[data-testid=alert-filters]").open = false;
       loadAlerts();
       D.go("#alerts/" + alert.id);
     } catch (err) {
@@ -360,13 +409,16 @@
   form.addEventListener("input", (e) => {
     if (e.target.name === "title") titleTouched = true;
     if (e.target.name === "kind" && !titleTouched) F.title.value = F.kind.selectedOptions[0].textContent;
-    if (pick) pick.circle.setRadius(Number(F.radius_m.value) || 0);
+    if (pick && pick.circle) pick.circle.setRadius(Number(F.radius_m.value) || 0);
+    if (e.target.name === "reach") showReach();
     preview();
   });
+  document.querySelector("[data-testid=alert-groups]").addEventListener("click", () => startAlert(null));
   form.addEventListener("change", preview);
   form.addEventListener("submit", send);
   form.querySelector("[data-action=discard]").addEventListener("click", discard);
   if (!D.config.can.raise_alerts) document.querySelector("[data-testid=alert-hint]").textContent = t("Your role cannot raise alerts.");
+  else document.querySelector("[data-testid=alert-groups]").hidden = false;
 
   D.view("map", {
     show() {
