@@ -95,6 +95,18 @@ def manages(actor: User, session: Session) -> bool:
     return hosting(actor).covers(session.host_area_id)
 
 
+def roll_part(actor: User, session: Session) -> Jurisdiction | None:
+    """Whose attendance the actor takes by hand, and whether they may show the check-in code; None: nobody's.
+
+    Hosts take everyone's (their hosting jurisdiction covers the whole audience). A lower coordinator the
+    session reaches takes the invitees inside their own jurisdiction: a city meeting is followed in each
+    county's conference room, and each room takes its own roll and shows the code on its own screen.
+    """
+    if manages(actor, session):
+        return hosting(actor)
+    return _staff_part(actor, session)
+
+
 def _staff_part(actor: User, session: Session) -> Jurisdiction | None:
     """The part of a session a lower coordinator may see: their jurisdiction, if the session reaches it."""
     jurisdiction = hosting(actor)
@@ -278,8 +290,9 @@ def leave_list(*, actor: User, session: Session) -> QuerySet[LeaveRequest]:
 
 
 def checkin_code(*, actor: User, session_id: int, now: datetime) -> tuple[str, datetime]:
-    """The code on the host's screen right now, and when it rotates. Hosts only."""
+    """The code on the room's screen right now, and when it rotates: for hosts and the coordinators of the
+    rooms below that the session reaches (`roll_part`)."""
     session = session_get(actor=actor, session_id=session_id)
-    if not manages(actor, session):
+    if roll_part(actor, session) is None:
         raise NotFound()
     return codes.current(session.secret, now)

@@ -28,7 +28,7 @@ from training.models import (
     SessionStatus,
     Venue,
 )
-from training.selectors import attendance_counts, hosting, manages, session_get
+from training.selectors import attendance_counts, hosting, manages, roll_part, session_get
 from training.services.common import acting_person, audit_session
 from training.services.tallies import tally_rebuild
 
@@ -144,16 +144,20 @@ def checkin(
 
 @transaction.atomic
 def attendance_mark(*, actor: User, session_id: int, person_id: int, status: str, note: str = "") -> Attendance:
-    """The host marks someone by hand (e.g. the video room's roll call); always audited."""
+    """A host, or the coordinator of a room below for their own people, marks someone by hand (e.g. the
+    video room's roll call, `roll_part`); always audited. Anyone else's invitee is 404 like a stranger."""
     marker = acting_person(actor)
     session = Session.objects.select_related("host_area").filter(pk=session_id).first()
-    if session is None or not manages(actor, session):
+    part = roll_part(actor, session) if session is not None else None
+    if session is None or part is None:
         raise NotFound()
     if session.status == SessionStatus.CANCELLED:
         raise Conflict(_("This session was cancelled."), code="session_cancelled")
     attendance = Attendance.objects.select_for_update().filter(session=session, person_id=person_id).first()
     if attendance is None:
         raise NotFound(_("This person is not invited to this session."), code="not_invited")
+    if not part.covers(attendance.area_code):
+        raise NotFound()
     before = attendance.status
     attendance.status = status
     attendance.marked_by = marker

@@ -26,7 +26,8 @@
 
   /* The roll's section for `session`: the invitees as last read (a redraw of the detail keeps them on
      screen), read again at once; and `leaves`, the session's leave requests the detail just read.
-     `opts.canMark`: the viewer hosts the session (the API takes hand marks only from its hosts);
+     `opts.canMark`: the viewer hosts the session, or coordinates a room below it (the API takes their
+     hand marks for their own people, the only ones its roll lists for them);
      `opts.reload()`: read the detail again (after a decision). */
   function section(session, leaves, opts) {
     const id = String(session.id);

@@ -133,8 +133,11 @@
     }
     if (String(id) !== String(selected) || read !== detailReads) return; // another session or a newer read meanwhile
     const mine = hosts(session);
+    // Each room takes its own roll: a coordinator below the host whom the session reaches (they see it,
+    // and the API's roll lists only their own people) marks their people and shows the code on their screen.
+    const room = mine || hostUnits.length > 0;
     const live = session.status === "scheduled" || session.status === "started";
-    const projected = live && mine; // the check-in code is the hosts' to show
+    const projected = live && room;
     const busy = acting.has(String(id));
     const actions = el("div", { class: "zq-actions" }, [
       session.status === "scheduled" && mine
@@ -192,7 +195,7 @@
     // a session); the running rotation goes on and fetches the next one when it is due.
     const before = shownCard(id) && detail.querySelector("[data-testid=checkin-panel]");
     const keep = projected && before && codeFor === String(id);
-    const roll = D.sessionRoll.section(session, leaves, { canMark: mine && session.status !== "cancelled", reload: () => loadDetail(id) });
+    const roll = D.sessionRoll.section(session, leaves, { canMark: room && session.status !== "cancelled", reload: () => loadDetail(id) });
     if (keep) {
       const display = attendance.querySelector("[data-testid=checkin-code-display]");
       const old = before.querySelector("[data-testid=checkin-code-display]");
