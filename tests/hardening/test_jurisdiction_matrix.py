@@ -335,7 +335,9 @@ RULES: dict[tuple[str, str], Rule] = {
         _session(lambda s: {}, area_code=lambda s: s.area),
         X("403/404", "403/404", SEE, 404, 404, 404),
     ),
-    ("GET", "api/v1/sessions/<int:session_id>/checkin-code"): Rule(_session(), X(*HOSTS, 404, 404, 404, 404)),
+    # Each room takes its own roll: the township's coordinator, whom the 淇县 session reaches, shows the code
+    # and marks the township's own people (training.selectors.roll_part).
+    ("GET", "api/v1/sessions/<int:session_id>/checkin-code"): Rule(_session(), X(*HOSTS, "200/404", 404, 404, 404)),
     ("POST", "api/v1/sessions/<int:session_id>/checkin"): Rule(
         # Invitees (everyone homed in the township) get past the scoping to "not open yet".
         _session(lambda s: {"code": "000000"}),
@@ -344,7 +346,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "api/v1/sessions/<int:session_id>/attendance"): Rule(_session(), X(*MANAGERS, 404, 404, 404)),
     ("GET", "api/v1/sessions/<int:session_id>/attendees"): Rule(_session(), X(*MANAGERS, 404, 404, 404)),
     ("PUT", "api/v1/sessions/<int:session_id>/attendance/<int:person_id>"): Rule(
-        _session(lambda s: {"status": "excused"}, person_id=lambda s: s.person.pk), X(*HOSTS, 404, 404, 404, 404)
+        _session(lambda s: {"status": "excused"}, person_id=lambda s: s.person.pk),
+        X(*HOSTS, "200/404", 404, 404, 404),
     ),
     ("POST", "api/v1/sessions/<int:session_id>/leave"): Rule(
         _session(lambda s: {"reason": "矩阵请假"}), X("403/404", "403/404", *["201/404"] * 4)
