@@ -88,6 +88,24 @@ def test_bad_input_is_a_specific_error_and_writes_nothing(
     assert Attendance.objects.count() == 0
 
 
+@pytest.mark.parametrize("after_start", [timedelta(minutes=1), timedelta(days=-2)])
+def test_a_receipt_deadline_outside_now_to_start_is_refused_naming_the_field_and_writes_nothing(
+    clock, make_person, login, session_body, after_start
+):
+    host = make_person("county_coordinator", QIXIAN)
+    make_person("volunteer", QIXIAN_TOWNSHIP)  # relayed to the township: the deadline applies
+    start = T0 + timedelta(days=1)
+
+    response = login(host).post(
+        "/api/v1/sessions", session_body(start=start, relay_deadline=(start + after_start).isoformat())
+    )
+
+    assert response.status_code == 422, response.content
+    assert (response.json()["code"], response.json()["details"]) == ("bad_relay_deadline", {"field": "relay_deadline"})
+    assert Session.objects.count() == 0
+    assert Attendance.objects.count() == 0
+
+
 @pytest.mark.parametrize("phone", ["0392-123", "12345", "call 张三", "+1 212 555 0100"])
 def test_a_venue_contact_phone_that_is_not_a_phone_number_is_refused_and_nothing_is_written(
     clock, make_person, login, session_body, phone

@@ -79,7 +79,11 @@ def _check_audience(*, within: Area, area_codes: list[str], team_ids: list[int],
 def _relay_deadline(*, given: datetime | None, start: datetime, now: datetime) -> datetime:
     if given is not None:
         if given <= now or given > start:
-            raise InvalidInput(_("The receipt deadline must lie between now and the start."), code="bad_relay_deadline")
+            raise InvalidInput(
+                _("The receipt deadline must lie between now and the start."),
+                code="bad_relay_deadline",
+                details={"field": "relay_deadline"},
+            )
         return given
     lead = start - timedelta(minutes=settings.TRAINING_RELAY_LEAD_MIN)
     return lead if lead > now else now + (start - now) / 2

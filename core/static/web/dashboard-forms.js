@@ -1,4 +1,4 @@
-/* What the dashboard's write forms share (People's member forms, Heroes' hero form): where the user may write,
+/* What the dashboard's write forms share (People's member forms, Heroes' hero form, the session form): where the user may write,
  * labelled fields, one request at a time, and the API's refusals shown with the fields they name.
  *
  * zqDash.forms.manages(areaCode)             whether the user manages people (and the heroes' register) there:
@@ -17,7 +17,8 @@
  *                                            chosen id ("" for none); onPick(person or null) after each change
  * zqDash.forms.showError(box, err, form, aliases)
  *                                            the refusal's message in `box` (data-code: its code); each field it
- *                                            names marked aria-invalid with its own message next to it
+ *                                            names marked aria-invalid with its own message next to it (a group
+ *                                            of checkboxes: its <fieldset data-name=NAME>)
  */
 (function () {
   "use strict";
@@ -148,14 +149,20 @@
     const details = err && err.details;
     const input = (name) => {
       const found = form.elements.namedItem(name);
-      if (!found || typeof found.setAttribute !== "function") return null; // not a group of checkboxes
+      if (!found) return null;
+      if (typeof found.setAttribute !== "function") { // a group of checkboxes is marked as a whole, by its fieldset
+        const group = found[0] && found[0].closest("fieldset[data-name]");
+        return group && group.dataset.name === name ? group : null;
+      }
       return (found.type === "hidden" && found.closest(".zq-picker")) || found; // a picker is marked as a whole
     };
     const nameOf = (node) => node.name || node.dataset.name;
     const marks = []; // [input, message, code]
     if (Array.isArray(details)) {
       details.forEach((d) => {
-        const found = d && Array.isArray(d.loc) && d.loc.length ? input(String(d.loc[d.loc.length - 1])) : null;
+        // The last name in the location: a list's item (["body", "payload", "team_ids", 0]) marks the list.
+        const name = d && Array.isArray(d.loc) ? d.loc.filter((part) => typeof part === "string").pop() : null;
+        const found = name ? input(name) : null;
         if (found) marks.push([found, t(FIELD_MESSAGES[d.type] || "Not valid."), d.type || ""]);
       });
     } else if (details && typeof details === "object") {

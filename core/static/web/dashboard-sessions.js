@@ -1,4 +1,4 @@
-/* Trainings and meetings: schedule one (audience inside the jurisdiction), see the receipts of the
+/* Trainings and meetings: schedule one (the form is dashboard-sessions-form.js), see the receipts of the
  * units below and confirm one's own unit's, start it, show the rotating check-in code (and its QR)
  * big, count attendance live. The roll (invitees, hand marks, leave requests) is dashboard-sessions-roll.js.
  */
@@ -44,67 +44,10 @@
 
   const loadAreas = D.loadAreas;
 
-  async function newForm() {
+  function newForm() {
     selected = null;
     stopCode();
-    const start = new Date(Date.now() + 10 * 60000);
-    start.setSeconds(0, 0);
-    const end = new Date(start.getTime() + 2 * 3600000);
-    let areas = [];
-    try { areas = await loadAreas(); } catch (err) { D.toast(D.errorText(err), "error"); }
-    const hosts = D.config.grants.filter((g) => g.role !== "station_head");
-    const form = el("form", { class: "zq-card zq-form", "data-testid": "session-form" }, [
-      el("h2", { text: t("Schedule a training or meeting") }),
-      el("div", { class: "zq-row" }, [
-        el("label", {}, [t("Kind"), el("select", { name: "kind" }, Object.entries(KINDS).map(([v, l]) => el("option", { value: v, text: t(l) })))]),
-        el("label", {}, [t("Mode"), el("select", { name: "mode" }, Object.entries(MODES).map(([v, l]) => el("option", { value: v, text: t(l) })))]),
-        el("label", {}, [t("Host"), el("select", { name: "host_area_code" }, hosts.map((g) => el("option", { value: g.area_code, text: g.area_name })))]),
-      ]),
-      el("label", {}, [t("Title"), el("input", { name: "title", required: true, maxlength: "120" })]),
-      el("label", {}, [t("Agenda"), el("textarea", { name: "agenda", rows: "2", maxlength: "4000" })]),
-      el("div", { class: "zq-row" }, [
-        el("label", {}, [t("Start"), el("input", { name: "start", type: "datetime-local", required: true, value: D.isoToLocalInput(start) })]),
-        el("label", {}, [t("End"), el("input", { name: "end", type: "datetime-local", required: true, value: D.isoToLocalInput(end) })]),
-      ]),
-      el("label", {}, [t("Audience: areas (none chosen: everyone you may invite)"),
-        el("select", { name: "area_codes", multiple: true, "data-testid": "session-areas" }, areas.map((a) =>
-          el("option", { value: a.code, text: (a.level === "township" ? "\u3000" : "") + a.name })))]),
-      el("fieldset", { class: "zq-checks" }, [el("legend", { text: t("Only these roles (none chosen: all)") }),
-        ...["volunteer", "liaison", "township_coordinator", "station_head"].map((r) =>
-          el("label", {}, [el("input", { type: "checkbox", name: "roles", value: r }), D.config.roles[r] || r]))]),
-      el("p", { class: "zq-error", "data-testid": "session-error", hidden: true }),
-      el("div", { class: "zq-actions" }, [el("button", { type: "submit", class: "zq-primary", "data-testid": "session-create", text: t("Schedule") })]),
-    ]);
-    form.addEventListener("submit", (e) => { e.preventDefault(); create(form); });
-    detail.replaceChildren(form);
-  }
-
-  async function create(form) {
-    const F = form.elements;
-    const error = form.querySelector("[data-testid=session-error]");
-    const body = {
-      kind: F.kind.value,
-      mode: F.mode.value,
-      title: F.title.value.trim(),
-      agenda: F.agenda.value,
-      start: D.localInputToIso(F.start.value),
-      end: D.localInputToIso(F.end.value),
-      host_area_code: F.host_area_code.value || null,
-      area_codes: Array.from(F.area_codes.selectedOptions).map((o) => o.value),
-      roles: Array.from(form.querySelectorAll("input[name=roles]:checked")).map((i) => i.value),
-    };
-    const button = form.querySelector("[data-testid=session-create]");
-    button.disabled = true;
-    try {
-      const session = await zq.api("POST", "sessions", body);
-      D.toast(zq.interpolate(t("Scheduled; %(n)s people invited."), { n: D.fmtNumber(session.invitees) }));
-      D.go("#sessions/" + session.id);
-    } catch (err) {
-      error.textContent = D.errorText(err);
-      error.hidden = false;
-    } finally {
-      button.disabled = false;
-    }
+    D.sessionForm.open(detail, { kinds: KINDS, modes: MODES });
   }
 
   function present(counts) { return (counts.present || 0) + (counts.late || 0); }
