@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
+from core.exports import XLSX
 from core.models import Area, AuditEntry
 from dispatch.models import Alert
 from tests.conftest import QIBIN, QIBIN_TOWNSHIP, QIXIAN, QIXIAN_TOWNSHIP, XUNXIAN
@@ -87,6 +89,31 @@ def test_the_csv_has_one_row_per_group_and_is_audited(as_role, history):
     assert rows[1] == ["area", QIXIAN, Area.objects.get(code=QIXIAN).name, "1", "1", "5.0", "5.0", "1", "50.0", "50.0"]
     entry = AuditEntry.objects.get(action="export", object_type="alert_report")
     assert (entry.details["format"], entry.details["rows"]) == ("csv", len(rows) - 1)
+
+
+def test_the_xlsx_has_the_csvs_rows_as_numbers_under_titles_in_the_callers_language(as_role, history):
+    client = as_role("county_coordinator", QIXIAN)
+    url = "/api/v1/alerts/reports/response-times"
+    table = list(csv.reader(io.StringIO(client.get(f"{url}.csv", **_range()).content.decode())))
+
+    chinese = client.get(f"{url}.xlsx", **_range())
+    english = client.get(f"{url}.xlsx", headers={"HTTP_ACCEPT_LANGUAGE": "en"}, **_range())
+
+    assert chinese.status_code == english.status_code == 200
+    assert chinese["Content-Type"] == XLSX
+    assert 'filename="response-times.xlsx"' in chinese["Content-Disposition"]
+    sheet = list(load_workbook(io.BytesIO(chinese.content)).active.iter_rows(values_only=True))
+    assert sheet[0][:4] == ("分组方式", "代码", "区域或类型", "警情")
+    assert next(load_workbook(io.BytesIO(english.content)).active.iter_rows(values_only=True))[:4] == (
+        "Grouped by",
+        "Code",
+        "Area or kind",
+        "Alerts",
+    )
+    assert sheet[1] == ("area", QIXIAN, Area.objects.get(code=QIXIAN).name, 1, 1, 5.0, 5.0, 1, 50.0, 50.0)
+    assert len(sheet) == len(table)
+    formats = [e.details["format"] for e in AuditEntry.objects.filter(object_type="alert_report").order_by("id")]
+    assert formats == ["csv", "xlsx", "xlsx"]
 
 
 def test_a_county_export_is_in_the_audit_trail_of_that_county_and_the_city_only(as_role, history):

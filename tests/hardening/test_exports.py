@@ -36,6 +36,7 @@ EXPORTS: dict[str, list[dict[str, str]]] = {
     "/api/v1/liaisons/export.csv": [{}],
     "/api/v1/heroes.csv": [{}, {"honour": "hero"}],
     "/api/v1/alerts/reports/response-times.csv": [_dt_range, {**_dt_range, "level": "township"}],
+    "/api/v1/alerts/reports/response-times.xlsx": [_dt_range],
     "/api/v1/reports/evaluation.csv": [{"year": str(_today.year)}],
     "/api/v1/reports/evaluation.xlsx": [{"year": str(_today.year)}],
     "/api/v1/sessions/reports/attendance": [

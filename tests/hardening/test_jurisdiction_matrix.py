@@ -267,6 +267,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "api/v1/alerts/reports/response-times.csv"): Rule(
         _q(since="2026-01-01T00:00:00+08:00", until="2027-01-01T00:00:00+08:00"), X(200, 200, 200, 200, 403, 403)
     ),
+    ("GET", "api/v1/alerts/reports/response-times.xlsx"): Rule(
+        _q(since="2026-01-01T00:00:00+08:00", until="2027-01-01T00:00:00+08:00"), X(200, 200, 200, 200, 403, 403)
+    ),
     # liaisons, employers, stations
     ("GET", "api/v1/liaisons/sectors"): Rule(_q(), ALL),
     ("GET", "api/v1/liaisons"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),

@@ -65,6 +65,7 @@
     ]);
     downloads(section.querySelector("[data-testid=response-downloads]"), [
       [t("Response times CSV"), "/api/v1/alerts/reports/response-times.csv?" + qr],
+      [t("Response times XLSX"), "/api/v1/alerts/reports/response-times.xlsx?" + qr],
     ]);
     try {
       await D.loadScript(CHART_JS);
