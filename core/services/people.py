@@ -203,6 +203,8 @@ def team_create(*, actor: User, name: str, area_code: str, leader_id: int | None
         leader = Person.objects.filter(jurisdiction.q("home_area__code")).filter(pk=leader_id).first()
         if leader is None:
             raise InvalidInput(_("Unknown person."), code="unknown_person", details={"leader_id": leader_id})
+        if outranking(jurisdiction, [leader.pk]):  # leading the team moves them into it: a change to them
+            raise Forbidden(OUTRANKS_ACTOR, code="person_outranks_actor")
     if Team.objects.filter(area=area, name=name.strip()).exists():
         raise Conflict(_("A team with this name already exists here."), code="duplicate_team")
     team = Team.objects.create(name=name.strip(), area=area, leader=leader)

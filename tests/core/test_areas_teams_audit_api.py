@@ -71,6 +71,18 @@ def test_a_team_cannot_be_led_by_someone_from_another_county(as_role, make_perso
     assert not Team.objects.exists()
 
 
+def test_a_township_coordinator_cannot_make_the_county_coordinator_living_there_lead_their_team(as_role, make_person):
+    boss = make_person("county_coordinator", QIXIAN, home=QIXIAN_TOWNSHIP)
+    client = as_role("township_coordinator", QIXIAN_TOWNSHIP)
+
+    response = client.post("/api/v1/teams", {"name": "高村二队", "area_code": QIXIAN_TOWNSHIP, "leader_id": boss.pk})
+
+    assert (response.status_code, response.json()["code"]) == (403, "person_outranks_actor")
+    assert not Team.objects.exists()
+    boss.refresh_from_db()
+    assert boss.team_id is None
+
+
 def test_a_duplicate_team_name_in_an_area_is_a_conflict(as_role, hebi):
     TeamFactory(name="一队", area_id=QIXIAN_TOWNSHIP)
 
