@@ -219,6 +219,7 @@ class AuditAction(models.TextChoices):
     ALERT_ACTION = "alert_action", _("Alert action")
     SESSION_ACTION = "session_action", _("Training or meeting action")
     LIAISON_IMPORT = "liaison_import", _("Imported liaisons")
+    LIAISON_CREATE = "liaison_create", _("Registered a liaison")
     EMPLOYER_CREATE = "employer_create", _("Created an employer")
     STATION_CHANGE = "station_change", _("Changed a work station")
     COVERAGE_TARGET = "coverage_target", _("Changed a coverage target")

@@ -22,12 +22,14 @@ from liaisons.api_coverage import router as coverage_router
 from liaisons.coverage_selectors import vacancies
 from liaisons.exporting import liaison_export
 from liaisons.importing import COLUMNS, REQUIRED, template_csv
+from liaisons.registering import liaison_create, liaison_register
 from liaisons.schemas import (
     EmployerFilter,
     EmployerIn,
     EmployerOut,
     ImportReportOut,
     LiaisonFilter,
+    LiaisonIn,
     LiaisonOut,
     LiaisonPatch,
     PersonRefIn,
@@ -71,6 +73,23 @@ def liaisons(request: HttpRequest, filters: Query[LiaisonFilter]) -> dict[str, A
     )
     items, count = paginate(found, filters)
     return {"items": [LiaisonOut.build(item) for item in items], "count": count}
+
+
+@router.post("/liaisons", response={201: LiaisonOut, **errors(401, 403, 404, 409, 422)})
+def create(request: HttpRequest, payload: LiaisonIn) -> Status[LiaisonOut]:
+    """Register one liaison with their sector (and perhaps employer and station), granting the liaison role at home.
+
+    `person_id`: someone registered already; `person`: someone new (all or nothing). POST /people and
+    POST /people/{id}/roles refuse the liaison role (`liaison_needs_sector`) and point here.
+    """
+    actor = actor_of(request)
+    profile = payload.model_dump(include={"sector", "employer_id", "station_id"})
+    if payload.person_id is not None:
+        liaison = liaison_create(actor=actor, person_id=payload.person_id, **profile)
+    else:  # the schema asks for exactly one of the two
+        person = payload.person.model_dump() if payload.person is not None else {}
+        liaison = liaison_register(actor=actor, **profile, **person)
+    return Status(201, LiaisonOut.build(liaison_list(actor=actor).get(person_id=liaison.person_id)))
 
 
 @router.put("/liaisons/{int:person_id}/shifts", response={200: LiaisonOut, **errors(401, 403, 404, 422)})

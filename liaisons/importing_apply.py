@@ -1,9 +1,9 @@
 """Writing checked import rows: new people in bulk, existing ones updated only where something differs.
 
 Called by `liaisons.services.liaison_import` inside its transaction, after every row
-passed its checks. New people get what `core.services.people.person_create` gives
+passed its checks. New people get what `liaisons.registering.liaison_register` gives
 them (a login named by the phone number with no usable password, the liaison role at
-home), in bulk, because an association's sheet has thousands of rows.
+home with the profile), in bulk, because an association's sheet has thousands of rows.
 """
 
 from __future__ import annotations

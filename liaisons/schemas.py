@@ -6,11 +6,11 @@ from datetime import time
 from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from core.identity import mask_phone
 from core.models import AreaLevel
-from core.schemas import AwareTime, PageParams, StrictIn, Visible
+from core.schemas import AwareTime, PageParams, PersonIn, StrictIn, Visible
 from liaisons.importing import parse_shifts
 from liaisons.models import CoverageTarget, Employer, EmployerKind, Liaison, Sector, Station
 from liaisons.services import ImportReport
@@ -268,6 +268,23 @@ class LiaisonPatch(StrictIn):
     employer_id: int | None = Field(
         None, description="an employer of the liaison's (new) sector inside your jurisdiction; null clears it"
     )
+
+
+class LiaisonIn(StrictIn):
+    person_id: int | None = Field(None, description="someone already registered, homed inside your jurisdiction")
+    person: PersonIn | None = Field(
+        None,
+        description="or someone new, as for POST /people (their `roles` are their other roles, e.g. volunteer)",
+    )
+    sector: str = Field(..., min_length=1, max_length=32, description="a sector code (GET /liaisons/sectors)")
+    employer_id: int | None = Field(None, description="an employer of that sector inside your jurisdiction")
+    station_id: int | None = Field(None, description="a work station inside your jurisdiction")
+
+    @model_validator(mode="after")
+    def _one_person(self) -> LiaisonIn:
+        if (self.person_id is None) == (self.person is None):
+            raise ValueError("give exactly one of person_id and person")
+        return self
 
 
 class WorkAreasIn(StrictIn):

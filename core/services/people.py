@@ -57,11 +57,28 @@ def _team_in(actor: User, team_id: int | None) -> Team | None:
     return team
 
 
-def _check_grantable(actor: User, role: str, area: Area) -> None:
+def check_grantable(actor: User, role: str, area: Area) -> None:
+    """Forbidden unless one of the actor's grants may give `role` over `area`."""
     for grant in grants_of(actor):
         if role in GRANTABLE.get(grant.role, frozenset()) and area.code.startswith(grant.area.prefix):
             return
     raise Forbidden(_("You may not grant this role here."), code="role_not_grantable", details={"role": role})
+
+
+# A liaison is someone in a sector: the liaison register (POST /api/v1/liaisons, liaisons.registering)
+# makes the profile and the grant together, so a bare grant never leaves one with no sector.
+LIAISON_NEEDS_SECTOR = _(
+    "A liaison is registered with their sector: use the liaison register (POST /api/v1/liaisons) instead."
+)
+
+
+def _refuse_bare_liaison(roles: list[str]) -> None:
+    if Role.LIAISON in roles:
+        raise InvalidInput(
+            LIAISON_NEEDS_SECTOR,
+            code="liaison_needs_sector",
+            details={"role": Role.LIAISON.value, "use": "POST /api/v1/liaisons"},
+        )
 
 
 @transaction.atomic
@@ -77,13 +94,18 @@ def person_create(
     username: str | None = None,
     password: str | None = None,
 ) -> Person:
-    """Register a person with a login (username defaults to the phone number) and member roles at home."""
+    """Register a person with a login (username defaults to the phone number) and member roles at home.
+
+    Not the liaison role: `liaison_needs_sector` (a liaison is registered with their sector, in one call,
+    by liaisons.registering.liaison_register).
+    """
     area = area_within(require(actor, Capability.MANAGE_PEOPLE), home_area_code)
+    _refuse_bare_liaison(roles or [])
     phone = normalize_phone(phone)
     ident = IdNumber.from_raw(id_number) if id_number else None
     team = _team_in(actor, team_id)
     for role in roles or []:
-        _check_grantable(actor, role, area)
+        check_grantable(actor, role, area)
     _check_unique(phone=phone, id_hash=ident.lookup_hash if ident else None)
 
     user_model = get_user_model()
@@ -218,7 +240,10 @@ def team_create(*, actor: User, name: str, area_code: str, leader_id: int | None
 
 @transaction.atomic
 def role_grant(*, actor: User, person_id: int, role: str, area_code: str) -> RoleGrant:
-    """Grant a role over an area to a person's login; the actor's own roles decide what they may grant."""
+    """Grant a role over an area to a person's login; the actor's own roles decide what they may grant.
+
+    Not the liaison role (`liaison_needs_sector`): the liaison register gives it with the sector.
+    """
     if role not in Role.values:
         raise InvalidInput(_("Unknown role."), code="unknown_role", details={"role": role})
     jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
@@ -226,7 +251,8 @@ def role_grant(*, actor: User, person_id: int, role: str, area_code: str) -> Rol
     person = Person.objects.filter(jurisdiction.q("home_area__code")).filter(pk=person_id).first()
     if person is None or person.user_id is None:
         raise NotFound()
-    _check_grantable(actor, role, area)
+    check_grantable(actor, role, area)
+    _refuse_bare_liaison([role])
     grant, created = RoleGrant.objects.get_or_create(
         user_id=person.user_id, role=role, area=area, defaults={"granted_by": actor}
     )
@@ -269,7 +295,7 @@ def role_revoke(*, actor: User, person_id: int, role: str, area_code: str) -> No
     )
     if grant is None:
         raise NotFound(_("This person does not hold this role there."), code="role_not_held", details={"role": role})
-    _check_grantable(actor, role, grant.area)
+    check_grantable(actor, role, grant.area)
     if person.user_id == actor.pk:
         raise Conflict(_("You cannot take away your own role; ask another coordinator."), code="own_role")
     if outranking(jurisdiction, [person.pk]):

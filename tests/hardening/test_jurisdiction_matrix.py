@@ -273,6 +273,10 @@ RULES: dict[tuple[str, str], Rule] = {
     # liaisons, employers, stations
     ("GET", "api/v1/liaisons/sectors"): Rule(_q(), ALL),
     ("GET", "api/v1/liaisons"): Rule(_area_q(), X(200, 200, 200, 200, 403, 403)),
+    # Registering a liaison: the side's volunteer gets a sector (a foreign one is 404).
+    ("POST", "api/v1/liaisons"): Rule(
+        _body(lambda s: {"person_id": s.person.pk, "sector": "express"}), X(*[NEW] * 3, 403, 403, 403)
+    ),
     ("PUT", "api/v1/liaisons/<int:person_id>/shifts"): Rule(
         _person("liaison", lambda s: {"shifts": ["10:00-14:00"]}), X(*MANAGERS, 403, 403, 403)
     ),

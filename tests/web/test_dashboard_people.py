@@ -106,7 +106,8 @@ def test_a_county_coordinator_registers_a_member_finds_them_and_renames_them(
 
     # Grant a role the county coordinator may give, over the member's township.
     offered = page.eval_on_selector_all("[data-testid=grant-role] option", "os => os.map(o => o.value)")
-    assert offered == ["township_coordinator", "station_head", "liaison"]  # volunteer they hold already
+    # volunteer they hold already; liaison comes with a sector ("Make a liaison")
+    assert offered == ["township_coordinator", "station_head"]
     page.select_option("[data-testid=grant-role]", "station_head")
     page.click("[data-testid=grant-submit]")
     page.wait_for_selector("[data-testid=person-fields] [data-field=roles]:has-text('工作站站长')")
@@ -119,6 +120,71 @@ def test_a_county_coordinator_registers_a_member_finds_them_and_renames_them(
         GAOCUN,
         True,
     )
+
+
+def test_a_county_coordinator_registers_a_liaison_with_their_sector_and_makes_a_volunteer_one(
+    web_stack: WebStack, new_page: Any
+) -> None:
+    tag, n = _unique()
+    name, phone = f"骑手{tag}", valid_phone(n)
+    county = f"county_{QIXIAN}"
+    page = new_page("desktop")
+    _people(page, web_stack.url, county)
+
+    # New member, a liaison: the sector (and an employer of it in the home county) are asked for there.
+    page.click("[data-testid=person-new]")
+    assert page.is_hidden("[data-testid=person-new-form] [data-testid=liaison-fields]")
+    page.fill("[data-testid=person-name]", name)
+    page.fill("[data-testid=person-phone]", phone)
+    page.select_option("[data-testid=person-area]", GAOCUN)
+    page.uncheck("[data-testid=person-role-volunteer]")
+    page.check("[data-testid=person-role-liaison]")
+    assert page.is_visible("[data-testid=person-new-form] [data-testid=liaison-fields]")
+    page.select_option("[data-testid=person-new-form] [data-testid=liaison-sector]", "food_delivery")
+    employers = api_as(web_stack.url, county, "GET", f"liaisons/employers?sector=food_delivery&area={QIXIAN}&limit=200")
+    assert employers["count"] > 0
+    options = "[data-testid=person-new-form] [data-testid=liaison-employer] option"
+    wait_until(page, "([s, n]) => document.querySelectorAll(s).length === n", [options, employers["count"] + 1])
+    employer = employers["items"][-1]
+    page.select_option("[data-testid=person-new-form] [data-testid=liaison-employer]", str(employer["id"]))
+    page.click("[data-testid=person-create]")
+    page.wait_for_selector(f"[data-testid=person-name-heading]:text-is('{name}')")
+
+    found = _find(web_stack.url, name)
+    assert [(p["phone"], p["area_code"], [r["role"] for r in p["roles"]]) for p in found] == [
+        (phone, GAOCUN, ["liaison"])
+    ]
+    rider = found[0]["id"]
+    listed = api_as(web_stack.url, "admin", "GET", f"liaisons?area={GAOCUN}&sector=food_delivery&limit=200")["items"]
+    assert [(i["sector"], i["employer_id"]) for i in listed if i["person_id"] == rider] == [
+        ("food_delivery", employer["id"])
+    ]
+    # A liaison already: no "Make a liaison" for them.
+    page.wait_for_selector(f"[data-testid=person-fields][data-person-id='{rider}']")
+    assert page.locator("[data-testid=liaison-form]").count() == 0
+
+    # A volunteer becomes a liaison from their detail; the grant form does not offer the bare role.
+    nurse = api_as(
+        web_stack.url,
+        county,
+        "POST",
+        "people",
+        {"name": f"护士{tag}", "phone": valid_phone(n + 1), "home_area_code": GAOCUN, "roles": ["volunteer"]},
+    )
+    page.goto(f"{web_stack.url}/dashboard/#people/{nurse['id']}")
+    page.wait_for_selector("[data-testid=liaison-form]")
+    offered = page.eval_on_selector_all("[data-testid=grant-role] option", "os => os.map(o => o.value)")
+    assert "liaison" not in offered
+    page.select_option("[data-testid=liaison-form] [data-testid=liaison-sector]", "hospital")
+    page.click("[data-testid=liaison-submit]")
+    page.wait_for_selector("[data-testid=person-roles] li[data-role=liaison]")
+    page.wait_for_selector("[data-testid=liaison-form]", state="detached")
+    screenshot(page, "dashboard-person-made-liaison")
+
+    roles = api_as(web_stack.url, "admin", "GET", f"people/{nurse['id']}")["roles"]
+    assert sorted((r["role"], r["area_code"]) for r in roles) == [("liaison", GAOCUN), ("volunteer", GAOCUN)]
+    listed = api_as(web_stack.url, "admin", "GET", f"liaisons?area={GAOCUN}&sector=hospital&limit=200")["items"]
+    assert [(i["sector"], i["employer_id"]) for i in listed if i["person_id"] == nurse["id"]] == [("hospital", None)]
 
 
 def _sheet(rows: list[list[str]]) -> bytes:
@@ -206,7 +272,7 @@ def test_a_township_coordinator_is_offered_only_what_they_may_do_and_sees_the_ap
     page.goto(f"{web_stack.url}/dashboard/#people/{member['id']}")
     page.wait_for_selector("[data-testid=role-grant-form]")
     offered = page.eval_on_selector_all("[data-testid=grant-role] option", "os => os.map(o => o.value)")
-    assert offered == ["station_head", "liaison"]  # volunteer they hold already; no coordinator roles
+    assert offered == ["station_head"]  # volunteer they hold already; no coordinator roles; liaison has its own form
     areas = page.eval_on_selector_all("[data-testid=grant-area] option", "os => os.map(o => o.value)")
     assert set(areas) == {member["area_code"], JINSHAN}  # their township (and the member's village, if homed in one)
     page.click("[data-testid=person-edit]")

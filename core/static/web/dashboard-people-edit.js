@@ -9,6 +9,10 @@
  * zqDash.peopleEdit.newForm({onCreated, onCancel}) the "New member" form
  * zqDash.peopleEdit.editForm(person, {onSaved, onCancel})
  * zqDash.peopleEdit.grantForm(person, {onGranted}) null when there is nothing the user may grant this person
+ * zqDash.peopleEdit.liaisonForm(person, {onMade})  "Make a liaison" (sector, employer); null when not for this user
+ *
+ * A liaison is registered with their sector (POST liaisons): the API refuses the bare liaison role
+ * (liaison_needs_sector), so the New member form sends a liaison there and the grant form does not offer it.
  */
 (function () {
   "use strict";
@@ -20,6 +24,9 @@
   const grantable = D.config.grantable || [];
   const MEMBER_ROLES = ["volunteer", "liaison"];
   const teamReads = new WeakMap(); // per team picker: a list asked for an area no longer chosen is dropped
+  const employerReads = new WeakMap(); // likewise per employer picker, for a sector or area no longer chosen
+  const chinese = (document.documentElement.lang || "zh").startsWith("zh");
+  let sectorsRead = null; // the sectors, read once per page
 
   /* The roles the user's grants may give over `code`, in the config's order of roles. */
   function rolesGrantableAt(code) {
@@ -47,6 +54,48 @@
     select.replaceChildren(none, ...data.items.map((team) => el("option", { value: team.id, selected: team.id === selectedId, text: team.name + " · " + team.area_name })));
   }
 
+  /* ---- A liaison's sector and employer ---- */
+  function loadSectors() {
+    if (!sectorsRead) {
+      sectorsRead = zq.api("GET", "liaisons/sectors?limit=100").then((page) => page.items, (err) => { sectorsRead = null; throw err; });
+    }
+    return sectorsRead;
+  }
+
+  /* The sector (required) and employer (optional: the sector's employers in the home county that the user
+   * sees) pickers, named as POST liaisons names them. `homeCode()` is where the person lives. */
+  function liaisonFields(homeCode) {
+    const sector = el("select", { name: "sector", required: true, "data-testid": "liaison-sector" }, [el("option", { value: "", text: t("Choose…") })]);
+    const employer = el("select", { name: "employer_id", "data-testid": "liaison-employer" }, [el("option", { value: "", text: t("No employer") })]);
+    loadSectors().then((items) => sector.append(...items.map((s) => el("option", { value: s.code, text: chinese ? s.name_zh : s.name_en }))),
+      (err) => D.toast(D.errorText(err), "error"));
+    async function loadEmployers() {
+      const read = (employerReads.get(employer) || 0) + 1;
+      employerReads.set(employer, read);
+      const none = el("option", { value: "", text: t("No employer") });
+      const code = homeCode();
+      if (!sector.value || !code) { employer.replaceChildren(none); return; }
+      let data;
+      try {
+        data = await zq.api("GET", "liaisons/employers?" + new URLSearchParams({ sector: sector.value, area: code.slice(0, 6), limit: "200" }));
+      } catch (err) {
+        if (read === employerReads.get(employer)) D.toast(D.errorText(err), "error");
+        return;
+      }
+      if (read !== employerReads.get(employer)) return;
+      employer.replaceChildren(none, ...data.items.map((e) => el("option", { value: e.id, text: e.name + " · " + e.area_name })));
+    }
+    sector.addEventListener("change", loadEmployers);
+    const box = el("div", { class: "zq-row", "data-testid": "liaison-fields" }, [field(t("Sector"), sector), field(t("Employer (optional)"), employer)]);
+    return {
+      box: box,
+      reload: loadEmployers,
+      // Off (hidden and not sent, nor required) while the person is not to be a liaison.
+      enable(on) { box.hidden = !on; sector.disabled = !on; employer.disabled = !on; },
+      body() { return employer.value ? { sector: sector.value, employer_id: Number(employer.value) } : { sector: sector.value }; },
+    };
+  }
+
   /* ---- New member ---- */
   async function newForm(opts) {
     const areas = await manageAreas();
@@ -54,6 +103,8 @@
       el("input", { type: "checkbox", name: "roles", value: r, "data-testid": "person-role-" + r, checked: r === "volunteer" }), D.config.roles[r] || r]));
     const team = el("select", { name: "team_id", "data-testid": "person-team" }, [el("option", { value: "", text: t("No team") })]);
     const teamLabel = field(t("Team"), team);
+    let F = null;
+    const liaison = liaisonFields(() => F && F.home_area_code.value);
     const form = el("form", { class: "zq-card zq-form", "data-testid": "person-new-form" }, [
       el("h2", { text: t("New member") }),
       el("div", { class: "zq-row" }, [
@@ -66,16 +117,18 @@
         field(t("ID number (optional)"), el("input", { name: "id_number", maxlength: "32", autocomplete: "off", "data-testid": "person-id-number" })),
       ]),
       el("fieldset", { class: "zq-checks" }, [el("legend", { text: t("Roles") }), ...roleBoxes]),
+      liaison.box,
       teamLabel,
-      el("p", { class: "zq-muted", text: t("The login name is the mobile number. A liaison's sector and employer come with a liaison import.") }),
+      el("p", { class: "zq-muted", text: t("The login name is the mobile number. Many liaisons at once: use the liaison import.") }),
       el("p", { class: "zq-error", role: "alert", "data-testid": "person-form-error", hidden: true }),
       el("div", { class: "zq-actions" }, [
         el("button", { type: "submit", class: "zq-primary", "data-testid": "person-create", disabled: busy("create"), text: t("Register") }),
         el("button", { type: "button", "data-testid": "person-new-cancel", onclick: () => opts.onCancel && opts.onCancel(), text: t("Cancel") }),
       ]),
     ]);
-    const F = form.elements;
-    // Only the member roles the user may give in the chosen area can be ticked; a team only for a volunteer.
+    F = form.elements;
+    // Only the member roles the user may give in the chosen area can be ticked; a team only for a volunteer,
+    // a sector and employer only for a liaison.
     function sync() {
       const allowed = rolesGrantableAt(F.home_area_code.value || (manageUnits[0] && manageUnits[0].area_code));
       form.querySelectorAll("input[name=roles]").forEach((box) => {
@@ -83,15 +136,16 @@
         if (box.disabled) box.checked = false;
       });
       teamLabel.hidden = !form.querySelector("input[name=roles][value=volunteer]").checked;
+      liaison.enable(form.querySelector("input[name=roles][value=liaison]").checked);
     }
-    F.home_area_code.addEventListener("change", () => { sync(); loadTeams(team, F.home_area_code.value, null); });
+    F.home_area_code.addEventListener("change", () => { sync(); loadTeams(team, F.home_area_code.value, null); liaison.reload(); });
     form.addEventListener("change", (e) => { if (e.target.name === "roles") sync(); });
     sync();
-    form.addEventListener("submit", (e) => { e.preventDefault(); create(form, opts); });
+    form.addEventListener("submit", (e) => { e.preventDefault(); create(form, liaison, opts); });
     return form;
   }
 
-  async function create(form, opts) {
+  async function create(form, liaison, opts) {
     const F = form.elements;
     const error = form.querySelector("[data-testid=person-form-error]");
     const roles = Array.from(form.querySelectorAll("input[name=roles]:checked")).map((i) => i.value);
@@ -99,7 +153,12 @@
     if (F.id_number.value.trim()) body.id_number = F.id_number.value.trim();
     if (roles.includes("volunteer") && F.team_id.value) body.team_id = Number(F.team_id.value);
     const button = form.querySelector("[data-testid=person-create]");
-    const person = await submit({ key: "create", form: form, box: error, button: button, aliases: ALIASES }, () => zq.api("POST", "people", body));
+    // A liaison is registered with their sector in one call (the person and the profile, all or nothing).
+    const request = roles.includes("liaison")
+      ? () => zq.api("POST", "liaisons", { person: { ...body, roles: roles.filter((r) => r !== "liaison") }, ...liaison.body() })
+        .then((made) => ({ id: made.person_id, name: made.name }))
+      : () => zq.api("POST", "people", body);
+    const person = await submit({ key: "create", form: form, box: error, button: button, aliases: ALIASES }, request);
     if (!person) return;
     D.toast(zq.interpolate(t("%(name)s is registered."), { name: person.name }));
     if (opts.onCreated) opts.onCreated(person);
@@ -168,7 +227,8 @@
   function grantForm(p, areas, opts) {
     if (!p.username || !manages(p.area_code)) return null; // no login to grant to, or not the user's to change
     const held = new Set(p.roles.map((r) => r.role + "@" + r.area_code));
-    const offered = (code) => rolesGrantableAt(code).filter((r) => !held.has(r + "@" + code));
+    // Not the liaison role: "Make a liaison" gives it with the sector.
+    const offered = (code) => rolesGrantableAt(code).filter((r) => r !== "liaison" && !held.has(r + "@" + code));
     const choices = areas.filter((a) => offered(a.code).length);
     const home = offered(p.area_code).length ? p.area_code : (choices[0] && choices[0].code);
     if (!home) return null;
@@ -194,6 +254,34 @@
       if (!granted) return;
       D.toast(t("The role is granted."));
       if (opts.onGranted) opts.onGranted(granted);
+    });
+    return form;
+  }
+
+  /* ---- Make a liaison ---- */
+  function liaisonForm(p, opts) {
+    if (!manages(p.area_code) || p.roles.some((r) => r.role === "liaison") || !rolesGrantableAt(p.area_code).includes("liaison")) return null;
+    const fields = liaisonFields(() => p.area_code);
+    fields.enable(true);
+    const key = "liaison:" + p.id;
+    const form = el("form", { class: "zq-form", "data-testid": "liaison-form", "data-key": key }, [
+      el("h3", { text: t("Make a liaison") }),
+      fields.box,
+      el("p", { class: "zq-error", role: "alert", "data-testid": "liaison-error", hidden: true }),
+      el("div", { class: "zq-actions" }, [
+        el("button", { type: "submit", class: "zq-primary", "data-testid": "liaison-submit", disabled: busy(key), text: t("Make a liaison") }),
+      ]),
+    ]);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const button = () => document.querySelector(`[data-key="${key}"] [data-testid=liaison-submit]`);
+      const made = await submit({ key: key, form: form, box: form.querySelector("[data-testid=liaison-error]"), button: button, aliases: ALIASES },
+        () => zq.api("POST", "liaisons", { person_id: p.id, ...fields.body() }));
+      if (!made) return;
+      D.toast(zq.interpolate(t("%(name)s is a liaison now."), { name: made.name }));
+      let q;
+      try { q = await zq.api("GET", "people/" + p.id); } catch (err) { D.toast(D.errorText(err), "error"); return; }
+      if (opts.onMade) opts.onMade(q);
     });
     return form;
   }
@@ -242,5 +330,6 @@
     return el("div", { "data-testid": "person-roles" }, [el("h3", { text: t("Roles") }), el("ul", { class: "zq-list zq-roles" }, items)]);
   }
 
-  D.peopleEdit = { manages: manages, manageAreas: manageAreas, newForm: newForm, editForm: editForm, grantForm: grantForm, rolesList: rolesList };
+  D.peopleEdit = { manages: manages, manageAreas: manageAreas, newForm: newForm, editForm: editForm, grantForm: grantForm,
+    liaisonForm: liaisonForm, rolesList: rolesList };
 })();

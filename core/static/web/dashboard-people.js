@@ -1,6 +1,6 @@
 /* People: search and view members within the jurisdiction, masked exactly as the API returns them
  * (phones and ID numbers are unmasked only for roles that need them, and those reads are audited).
- * Where the user manages people: "New member", a person's "Edit" and "Grant a role" (the forms are
+ * Where the user manages people: "New member", a person's "Edit", "Grant a role" and "Make a liaison" (the forms are
  * dashboard-people-edit.js).
  */
 (function () {
@@ -122,6 +122,7 @@
     shownId = p.id;
     const redraw = (q) => { if (shownId === q.id) drawPerson(q, personReads); };
     const grant = mine ? E.grantForm(p, areas, { onGranted: redraw }) : null;
+    const liaison = mine ? E.liaisonForm(p, { onMade: (q) => { search(); redraw(q); } }) : null;
     const roles = mine ? E.rolesList(p, { onChanged: (q) => { search(); redraw(q); } }) : null;
     zq.redraw(box, () => box.replaceChildren(...[
       el("h2", { "data-testid": "person-name-heading", text: p.name }),
@@ -135,6 +136,7 @@
       ]) : null,
       roles,
       grant,
+      liaison,
     ].filter(Boolean)));
   }
 
