@@ -66,6 +66,19 @@ def shared_prefix(first: str, second: str) -> str:
     return ""
 
 
+def enclosing_codes(prefix: str) -> list[str]:
+    """The division codes of the county and the city above an area code or prefix (not the area itself).
+
+    NBS codes nest by their digits: 410622101 (a township) lies in the county 410622 and the city 410600.
+    """
+    lengths = sorted(PREFIX_LENGTH.values())  # city 4, county 6, township 9, village 12
+    found = []
+    for length in lengths[:2]:  # the levels that raise alerts and host sessions above a township
+        if len(prefix) > length:
+            found.append(prefix[:length].ljust(6, "0"))
+    return found
+
+
 def grants_of(user: AnyUser) -> list[RoleGrant]:
     """The user's role grants, fetched once per user object (i.e. per request)."""
     if not getattr(user, "is_authenticated", False):

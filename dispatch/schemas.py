@@ -176,6 +176,11 @@ class BoardOut(Schema):
     time_to_first_accept_s: float | None
     time_to_first_on_scene_s: float | None
     recipients: list[BoardRowOut] = Field(..., description="recipients inside the caller's jurisdiction")
+    manages: bool = Field(
+        ...,
+        description="the caller directs the alert (escalate, update, cancel, close); false for a coordinator "
+        "below it who watches their own people's answers to an alert raised above them",
+    )
 
     @staticmethod
     def build(board: Board) -> BoardOut:
@@ -188,6 +193,7 @@ class BoardOut(Schema):
             recipients_total=board.recipients,
             recipients_hidden=board.hidden,
             read=board.read,
+            manages=board.manages,
             time_to_first_accept_s=board.time_to_first_accept_s,
             time_to_first_on_scene_s=board.time_to_first_on_scene_s,
             recipients=[BoardRowOut(**vars(row)) for row in board.rows],

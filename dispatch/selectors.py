@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from core.errors import NotFound
-from core.jurisdiction import jurisdiction_for
+from core.jurisdiction import enclosing_codes, jurisdiction_for
 from core.roles import Capability
 from dispatch.models import Alert, Delivery, Response, ResponseState
 from realtime.models import Stream
@@ -19,9 +19,27 @@ if TYPE_CHECKING:
 
 
 def _visible(actor: User) -> Q:
-    """Alerts in the actor's alerting jurisdiction, or delivered to them."""
+    """Alerts in the actor's alerting jurisdiction, raised above it and reaching their people, or delivered to them."""
     sent_to_me = Exists(Delivery.objects.filter(alert=OuterRef("pk"), person__user_id=actor.pk))
-    return jurisdiction_for(actor, Capability.RAISE_ALERTS).q("area__code") | Q(sent_to_me)
+    return jurisdiction_for(actor, Capability.RAISE_ALERTS).q("area__code") | _from_above(actor) | Q(sent_to_me)
+
+
+def _from_above(actor: User) -> Q:
+    """Alerts raised for a whole area above the actor's (the city's, for a county; the county's or the city's,
+    for a township) that reached people of the actor's jurisdiction: a city alert to every county's
+    volunteers is watched by each county's coordinator, who sees it and their own people's answers (the
+    board names nobody else), but does not direct it (`alert_managed`).
+
+    Only alerts whose area is one of those few enclosing divisions are looked at, so the check of the
+    deliveries runs for them alone. An alert located inside another county that also rings this one's
+    people stays that county's (and the city's) to watch.
+    """
+    people = jurisdiction_for(actor, Capability.VIEW_PEOPLE)
+    above = sorted({code for prefix in people.prefixes for code in enclosing_codes(prefix)})
+    if not above:
+        return Q(pk__in=[])
+    reached = Exists(Delivery.objects.filter(alert=OuterRef("pk")).filter(people.q("person__home_area__code")))
+    return Q(area__code__in=above) & Q(reached)
 
 
 def alert_list(
@@ -124,6 +142,7 @@ class Board:
     """
 
     alert: Alert
+    manages: bool = True  # the viewer directs it (escalate, update, cancel, close); else they only watch
     rows: list[BoardRow] = field(default_factory=list)
     by_state: dict[str, int] = field(default_factory=dict)
     recipients: int = 0
@@ -134,16 +153,23 @@ class Board:
 
 
 def alert_board(*, actor: User, alert_id: int) -> Board:
-    """The recipients and their states, nearest first; only for coordinators of the alert's area.
+    """The recipients and their states, nearest first; for coordinators of the alert's area, and for those
+    below it whose people it reached (`_from_above`), who watch but do not direct it (`Board.manages`).
 
-    An alert raised above a county (by the city) can reach several counties: a county
-    coordinator directing it sees its whole progress in the counts, but only their own
-    county's people by name (see `Board`).
+    An alert can reach several counties: a coordinator sees its whole progress in the counts, but only
+    their own jurisdiction's people by name (see `Board`).
     """
-    alert = alert_managed(actor=actor, alert_id=alert_id)
+    raising = jurisdiction_for(actor, Capability.RAISE_ALERTS)
+    alert = Alert.objects.filter(raising.q("area__code") | _from_above(actor)).filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound()
     people = jurisdiction_for(actor, Capability.VIEW_PEOPLE)
     responses = {r.person_id: r for r in Response.objects.filter(alert=alert)}
-    board = Board(alert=alert, by_state={"no_response": 0, **{s: 0 for s in ResponseState.values}})
+    board = Board(
+        alert=alert,
+        by_state={"no_response": 0, **{s: 0 for s in ResponseState.values}},
+        manages=raising.covers(alert.area_id),
+    )
     for answer in responses.values():
         board.by_state[answer.state] += 1
     board.recipients = Delivery.objects.filter(alert=alert).count()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
-from core.jurisdiction import shared_prefix
+from core.jurisdiction import enclosing_codes, shared_prefix
 from core.models import AuditAction, Person
 from core.services.audit import audit_record
 from core.sql import int_array, number_array
@@ -156,6 +156,12 @@ def announce_board(
         announce(counts, area_code=alert.area_id)
         return
     named = counts.model_copy(update={"person_id": person.pk, "state": state})
+    if alert.area_id in enclosing_codes(person.home_area_id):
+        # An alert raised for a whole area above the responder's (the city's, the county's): the dashboards
+        # of their own township and county watch it too (dispatch.selectors._from_above), and may name them.
+        announce(counts, area_code=alert.area_id)
+        announce(named, area_code=person.home_area_id)
+        return
     if person.home_area_id.startswith(alert.area_id):
         # Whoever covers the alert's area covers everyone homed inside it.
         announce(named, area_code=alert.area_id)

@@ -66,7 +66,7 @@
     const actions = el("div", { class: "zq-actions" }, [
       el("a", { class: "zq-button", href: "/api/v1/alerts/" + alert.id + "/cap", download: "alert-" + alert.id + ".cap.xml", "data-testid": "alert-cap", text: t("Download CAP") }),
     ]);
-    if (active) {
+    if (active && board.manages !== false) { // a coordinator below an alert raised above them watches it
       actions.prepend(
         el("button", { type: "button", "data-testid": "alert-escalate", disabled: acting.has(alert.id), onclick: () => escalate(alert.id), text: t("Escalate now") }),
         el("input", { "data-testid": "alert-cancel-reason", "data-keep": true, maxlength: "500", placeholder: t("Reason for cancelling (optional)"), "aria-label": t("Reason for cancelling (optional)") }),
