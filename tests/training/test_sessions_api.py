@@ -53,6 +53,24 @@ def test_roles_narrow_the_audience_and_teams_add_to_it(clock, make_person, login
 
 
 @pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"end": T0 + timedelta(days=1)}, "end_before_start", "end"),
+        ({"start": T0 - timedelta(hours=1), "end": T0 + timedelta(hours=1)}, "start_in_past", "start"),
+        ({"start": T0 + timedelta(days=1), "end": T0 + timedelta(days=3)}, "session_too_long", "end"),
+    ],
+)
+def test_a_refused_time_names_its_field_for_the_form(clock, make_person, login, session_body, change, code, field):
+    host = make_person("county_coordinator", QIXIAN)
+    make_person("volunteer", QIXIAN_TOWNSHIP)
+    body = session_body(**change)
+
+    response = login(host).post("/api/v1/sessions", body)
+
+    assert (response.status_code, response.json()["code"], response.json()["details"]) == (422, code, {"field": field})
+
+
+@pytest.mark.parametrize(
     ("change", "status", "code"),
     [
         ({"end": T0 + timedelta(days=1)}, 422, "end_before_start"),

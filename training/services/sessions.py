@@ -41,11 +41,11 @@ _CHILD_LEVEL = {AreaLevel.CITY: AreaLevel.COUNTY, AreaLevel.COUNTY: AreaLevel.TO
 
 def _check_times(*, start: datetime, end: datetime, now: datetime) -> None:
     if end <= start:
-        raise InvalidInput(_("The end must come after the start."), code="end_before_start")
+        raise InvalidInput(_("The end must come after the start."), code="end_before_start", details={"field": "end"})
     if start <= now:
-        raise InvalidInput(_("A session cannot start in the past."), code="start_in_past")
+        raise InvalidInput(_("A session cannot start in the past."), code="start_in_past", details={"field": "start"})
     if end - start > MAX_DURATION:
-        raise InvalidInput(_("A session lasts at most 24 hours."), code="session_too_long")
+        raise InvalidInput(_("A session lasts at most 24 hours."), code="session_too_long", details={"field": "end"})
 
 
 def _host_area(actor: User, host_area_code: str | None) -> Area:
