@@ -22,7 +22,7 @@ from liaisons.api_coverage import router as coverage_router
 from liaisons.coverage_selectors import vacancies
 from liaisons.exporting import liaison_export
 from liaisons.importing import COLUMNS, REQUIRED, template_csv
-from liaisons.registering import liaison_create, liaison_register
+from liaisons.registering import liaison_create, liaison_end, liaison_register
 from liaisons.schemas import (
     EmployerFilter,
     EmployerIn,
@@ -104,6 +104,17 @@ def update(request: HttpRequest, person_id: int, payload: LiaisonPatch) -> Liais
     given = payload.model_dump(exclude_unset=True)
     liaison_update(actor=actor_of(request), person_id=person_id, **given)
     return LiaisonOut.build(liaison_list(actor=actor_of(request)).get(person_id=person_id))
+
+
+@router.delete("/liaisons/{int:person_id}", response={204: None, **errors(401, 403, 404, 409)})
+def end(request: HttpRequest, person_id: int) -> Status[None]:
+    """They are no longer a liaison (they changed jobs): their profile and liaison role go; the person stays.
+
+    DELETE /people/{id}/roles/liaison/{area} refuses (`role_managed_elsewhere`) and points here. The head
+    of a work station is refused (409 `liaison_heads_station`) until another head is named.
+    """
+    liaison_end(actor=actor_of(request), person_id=person_id)
+    return Status(204, None)
 
 
 @router.put("/liaisons/{int:person_id}/work-areas", response={200: LiaisonOut, **errors(401, 403, 404, 422)})

@@ -1,9 +1,12 @@
-"""Registering one liaison: a person gets their sector (perhaps an employer and a work station) and the
-liaison role at home, together, in one transaction. The spreadsheet import does the same for a sheet.
+"""Registering one liaison, and ending one.
+
+Registering: a person gets their sector (perhaps an employer and a work station) and the liaison role at
+home, together, in one transaction. The spreadsheet import does the same for a sheet.
 
 core refuses the bare liaison role (`liaison_needs_sector`, core.services.people): a liaison with no
 sector would be missing from sector alerts, liaison counts and this app's lists. So the role is given
-only here and by the import, always with the profile.
+only here and by the import, always with the profile. Likewise core refuses to take the liaison role
+away (`role_managed_elsewhere`): ending a liaison (liaison_end) removes the profile and the role together.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.access import access_withdrawn
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.jurisdiction import OUTRANKS_ACTOR, Jurisdiction, outranking, require
 from core.models import AuditAction, Person, RoleGrant
@@ -164,3 +168,77 @@ def liaison_register(
     return liaison_create(
         actor=actor, person_id=person.pk, sector=sector, employer_id=employer_id, station_id=station_id
     )
+
+
+@transaction.atomic
+def liaison_end(*, actor: User, person_id: int) -> None:
+    """Someone homed inside the actor's jurisdiction is no longer a liaison (they changed jobs): their
+    liaison profile (sector, employer, station, work areas, shifts) and every liaison grant go together.
+
+    The person stays, with any other role (a volunteer stays a volunteer). A bare liaison grant with no
+    profile (from before the register) is ended the same way: nothing else can take it away.
+    Refused, changing nothing: someone outside, or no liaison (404), someone holding a role above the
+    jurisdiction (403 `person_outranks_actor`), an actor who may not give the liaison role where they live or hold
+    it (403 `role_not_grantable`), and the head of a work station (409 `liaison_heads_station`: name
+    another head first, PUT /liaisons/stations/{id}/head).
+    """
+    jurisdiction = require(actor, Capability.MANAGE_PEOPLE)
+    person = (
+        Person.objects.select_for_update()
+        .filter(jurisdiction.q("home_area__code"), pk=person_id)
+        .select_related("home_area")
+        .first()
+    )
+    if person is None:
+        raise NotFound()
+    liaison = Liaison.objects.select_for_update().filter(person=person).first()
+    grants = (
+        list(
+            RoleGrant.objects.select_for_update()
+            .filter(user_id=person.user_id, role=Role.LIAISON)
+            .select_related("area")
+            .order_by("area_id")
+        )
+        if person.user_id is not None
+        else []
+    )
+    if liaison is None and not grants:
+        raise NotFound()
+    if outranking(jurisdiction, [person.pk]):
+        raise Forbidden(OUTRANKS_ACTOR, code="person_outranks_actor")
+    for area in {person.home_area_id: person.home_area, **{g.area_id: g.area for g in grants}}.values():
+        check_grantable(actor, Role.LIAISON, area)
+    led = list(Station.objects.filter(head=person).order_by("pk").values_list("pk", flat=True))
+    if led:
+        raise Conflict(
+            _("This liaison heads a work station: name another head there first."),
+            code="liaison_heads_station",
+            details={"station_ids": led, "use": "PUT /api/v1/liaisons/stations/{id}/head"},
+        )
+    # Where their liaison counts drop: home and the work areas, read before the profile goes.
+    places = {person.home_area_id}
+    if liaison is not None:
+        places.update(liaison.work_areas.values_list("code", flat=True))
+    details = {
+        "role": Role.LIAISON.value,
+        "liaison_ended": True,
+        "areas": [g.area_id for g in grants],
+        "sector": liaison.sector_id if liaison else None,
+        "employer_id": liaison.employer_id if liaison else None,
+        "station_id": liaison.station_id if liaison else None,
+    }
+    if liaison is not None:
+        liaison.delete()  # its shifts and work areas with it
+    RoleGrant.objects.filter(pk__in=[g.pk for g in grants]).delete()
+    audit_record(
+        actor=actor,
+        action=AuditAction.ROLE_REVOKE,
+        object_type="person",
+        object_id=person.pk,
+        area_code=person.home_area_id,
+        details=details,
+    )
+    if grants and person.user_id is not None:
+        access_withdrawn(user_ids=[person.user_id])  # their phone reconnects seeing what the login still holds
+    for township in sorted({code[:9] for code in places if len(code) >= 9}):
+        transaction.on_commit(partial(coverage_changed, area_code=township))

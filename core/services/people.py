@@ -270,7 +270,11 @@ def role_grant(*, actor: User, person_id: int, role: str, area_code: str) -> Rol
 
 # Roles their own registers give and take: a station's head (liaisons' station service) and a liaison
 # (the liaison register, which keeps their sector and employer); revoking the bare grant would leave it behind.
-_REVOKED_ELSEWHERE = frozenset({Role.STATION_HEAD, Role.LIAISON})
+# Each with where it is taken away instead, named in the refusal's details (`{id}`: the person's).
+_REVOKED_ELSEWHERE: dict[str, str] = {
+    Role.STATION_HEAD: "PUT /api/v1/liaisons/stations/{{station_id}}/head",
+    Role.LIAISON: "DELETE /api/v1/liaisons/{id}",
+}
 
 
 @transaction.atomic
@@ -304,7 +308,7 @@ def role_revoke(*, actor: User, person_id: int, role: str, area_code: str) -> No
         raise Conflict(
             _("This role is given and taken in its own register (the work station, the liaison register)."),
             code="role_managed_elsewhere",
-            details={"role": role},
+            details={"role": role, "use": _REVOKED_ELSEWHERE[role].format(id=person.pk)},
         )
     grant.delete()
     audit_record(

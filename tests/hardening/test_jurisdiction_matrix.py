@@ -283,6 +283,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "api/v1/liaisons/<int:person_id>"): Rule(
         _person("liaison", lambda s: {"sector": "express", "employer_id": None}), X(*MANAGERS, 403, 403, 403)
     ),
+    # Ending a liaison: the side's liaison (no station head) loses profile and role; a foreign one is 404.
+    ("DELETE", "api/v1/liaisons/<int:person_id>"): Rule(
+        _person("liaison"), X("204/404", "204/404", "204/404", 403, 403, 403)
+    ),
     ("PUT", "api/v1/liaisons/<int:person_id>/work-areas"): Rule(
         _person("liaison", lambda s: {"area_codes": [s.area]}), X(*MANAGERS, 403, 403, 403)
     ),

@@ -374,3 +374,49 @@ def test_a_county_coordinator_takes_a_role_away_after_confirming_and_not_their_o
     page.wait_for_selector(f"[data-testid=person-fields][data-person-id='{me['person_id']}']")
     page.wait_for_selector("[data-testid=person-roles] li[data-role=county_coordinator]")
     assert page.locator("[data-testid=role-revoke]").count() == 0
+
+
+def test_a_county_coordinator_ends_a_liaison_after_confirming_and_the_volunteer_stays(
+    web_stack: WebStack, new_page: Any
+) -> None:
+    tag, number = _unique()
+    county = f"county_{QIXIAN}"
+    rider = api_as(
+        web_stack.url,
+        county,
+        "POST",
+        "liaisons",
+        {
+            "person": {
+                "name": f"转行{tag}",
+                "phone": valid_phone(number),
+                "home_area_code": GAOCUN,
+                "roles": ["volunteer"],
+            },
+            "sector": "food_delivery",
+        },
+    )
+    page = new_page("desktop")
+    _people(page, web_stack.url, county)
+    page.goto(f"{web_stack.url}/dashboard/#people/{rider['person_id']}")
+    liaison = "[data-testid=person-roles] li[data-role=liaison]"
+    page.wait_for_selector(f"{liaison} [data-testid=liaison-end]")
+    # The bare role has no "Take away"; a liaison is no "Make a liaison" either.
+    assert page.locator(f"{liaison} [data-testid=role-revoke]").count() == 0
+    assert page.locator("[data-testid=liaison-form]").count() == 0
+
+    # The first click only asks; the liaison ends on the second.
+    page.click(f"{liaison} [data-testid=liaison-end]")
+    assert page.get_attribute(f"{liaison} [data-testid=liaison-end]", "data-armed") == "true"
+    held = api_as(web_stack.url, "admin", "GET", f"people/{rider['person_id']}")["roles"]
+    assert sorted(r["role"] for r in held) == ["liaison", "volunteer"]
+    page.click(f"{liaison} [data-testid=liaison-end]")
+    page.wait_for_selector(liaison, state="detached")
+    page.wait_for_selector("[data-testid=liaison-form]")  # they may be made one again
+    assert page.text_content("[data-testid=person-fields] [data-field=roles]") == "义警 · 高村镇"
+    screenshot(page, "dashboard-person-liaison-ended")
+
+    person = api_as(web_stack.url, "admin", "GET", f"people/{rider['person_id']}")
+    assert [(r["role"], r["area_code"]) for r in person["roles"]] == [("volunteer", GAOCUN)]
+    listed = api_as(web_stack.url, "admin", "GET", f"liaisons?area={GAOCUN}&limit=200")["items"]
+    assert [i for i in listed if i["person_id"] == rider["person_id"]] == []

@@ -10,9 +10,12 @@
  * zqDash.peopleEdit.editForm(person, {onSaved, onCancel})
  * zqDash.peopleEdit.grantForm(person, {onGranted}) null when there is nothing the user may grant this person
  * zqDash.peopleEdit.liaisonForm(person, {onMade})  "Make a liaison" (sector, employer); null when not for this user
+ * zqDash.peopleEdit.rolesList(person, {onChanged}) their roles, with "Take away" and, for a liaison, "No longer a liaison"
  *
  * A liaison is registered with their sector (POST liaisons): the API refuses the bare liaison role
  * (liaison_needs_sector), so the New member form sends a liaison there and the grant form does not offer it.
+ * Likewise the liaison role is not taken away alone (role_managed_elsewhere): "No longer a liaison" ends the
+ * liaison (DELETE liaisons/ID: profile and role), and the person stays.
  */
 (function () {
   "use strict";
@@ -286,40 +289,57 @@
     return form;
   }
 
-  /* ---- Take a role away ---- */
+  /* ---- Take a role away; end a liaison ---- */
   // Given and taken in their own registers (a station's head, the liaison register): the API refuses them here.
   const REVOKED_ELSEWHERE = new Set(["station_head", "liaison"]);
 
+  /* A button that asks first: a first click arms it (`confirm` as its text), a second within 5 s runs `run`,
+   * which throws to have the button back as it was (the refusal toasted). */
+  function confirmButton(testid, label, confirm, run) {
+    const button = el("button", { type: "button", "data-testid": testid, text: label });
+    let armed = null;
+    const disarm = () => { armed = null; delete button.dataset.armed; button.textContent = label; };
+    button.addEventListener("click", async () => {
+      if (!armed) {
+        button.textContent = confirm;
+        button.dataset.armed = "true";
+        armed = setTimeout(disarm, 5000);
+        return;
+      }
+      clearTimeout(armed);
+      button.disabled = true;
+      try { await run(); } catch (err) {
+        D.toast(D.errorText(err), "error");
+        button.disabled = false;
+        disarm();
+      }
+    });
+    return button;
+  }
+
   /* The person's roles, each with "Take away" where the user may grant it there (and it is not their own
-   * login's): a first click asks to confirm, a second within 5 s sends DELETE people/ID/roles/ROLE/AREA. */
+   * login's): a first click asks to confirm, a second within 5 s sends DELETE people/ID/roles/ROLE/AREA.
+   * A liaison's (first) liaison row has "No longer a liaison" instead, where the user may give that role at
+   * their home and there: DELETE liaisons/ID (the liaison's id is the person's) takes profile and role away. */
   function rolesList(p, opts) {
     const own = p.username && p.username === D.config.username;
+    const endable = (code) => rolesGrantableAt(p.area_code).includes("liaison") && rolesGrantableAt(code).includes("liaison");
+    let endOffered = false;
     const items = p.roles.map((r) => {
       const label = (D.config.roles[r.role] || r.role) + " · " + D.areaName(r.area_code);
-      const revocable = !own && !REVOKED_ELSEWHERE.has(r.role) && rolesGrantableAt(r.area_code).includes(r.role);
-      const button = revocable ? el("button", { type: "button", "data-testid": "role-revoke", text: t("Take away") }) : null;
-      if (button) {
-        let armed = null;
-        button.addEventListener("click", async () => {
-          if (!armed) {
-            button.textContent = t("Confirm: take away");
-            button.dataset.armed = "true";
-            armed = setTimeout(() => { armed = null; delete button.dataset.armed; button.textContent = t("Take away"); }, 5000);
-            return;
-          }
-          clearTimeout(armed);
-          button.disabled = true;
+      let button = null;
+      if (r.role === "liaison" && !endOffered && endable(r.area_code)) {
+        endOffered = true;
+        button = confirmButton("liaison-end", t("No longer a liaison"), t("Confirm: no longer a liaison"), async () => {
+          await zq.api("DELETE", "liaisons/" + p.id);
+          D.toast(zq.interpolate(t("%(name)s is no longer a liaison."), { name: p.name }));
           let q;
-          try {
-            q = await zq.api("DELETE", "people/" + p.id + "/roles/" + encodeURIComponent(r.role) + "/" + encodeURIComponent(r.area_code));
-          } catch (err) {
-            D.toast(D.errorText(err), "error");
-            button.disabled = false;
-            armed = null;
-            delete button.dataset.armed;
-            button.textContent = t("Take away");
-            return;
-          }
+          try { q = await zq.api("GET", "people/" + p.id); } catch (err) { D.toast(D.errorText(err), "error"); return; }
+          if (opts.onChanged) opts.onChanged(q);
+        });
+      } else if (!own && !REVOKED_ELSEWHERE.has(r.role) && rolesGrantableAt(r.area_code).includes(r.role)) {
+        button = confirmButton("role-revoke", t("Take away"), t("Confirm: take away"), async () => {
+          const q = await zq.api("DELETE", "people/" + p.id + "/roles/" + encodeURIComponent(r.role) + "/" + encodeURIComponent(r.area_code));
           D.toast(zq.interpolate(t("%(role)s was taken away."), { role: label }));
           if (opts.onChanged) opts.onChanged(q);
         });

@@ -1,7 +1,7 @@
 /* People: search and view members within the jurisdiction, masked exactly as the API returns them
  * (phones and ID numbers are unmasked only for roles that need them, and those reads are audited).
- * Where the user manages people: "New member", a person's "Edit", "Grant a role" and "Make a liaison" (the forms are
- * dashboard-people-edit.js).
+ * Where the user manages people: "New member", a person's "Edit", "Grant a role", "Make a liaison", "Take away" and
+ * "No longer a liaison" (the forms are dashboard-people-edit.js).
  */
 (function () {
   "use strict";
