@@ -23,6 +23,12 @@ COORDINATOR = f"county_{QIXIAN}"
 COUNT = "[data-testid=alert-preview-count]"
 
 
+def _cancel(base_url: str, username: str, alert_id: int) -> None:
+    """Stand the test's alert down: an active alert rings phones that later tests put on duty nearby."""
+    cancelled = api_as(base_url, username, "POST", f"alerts/{alert_id}/cancel", {"reason": "测试结束"})
+    assert cancelled["status"] == "cancelled"
+
+
 def _team_of_two(base_url: str, tag: str) -> tuple[int, list[int]]:
     team = api_as(base_url, COORDINATOR, "POST", "teams", {"name": f"突击队{tag}", "area_code": GAOCUN})
     members = []
@@ -75,6 +81,7 @@ def test_a_county_coordinator_alerts_one_team_without_a_place(web_stack: WebStac
         None,
         len(members),
     )
+    _cancel(web_stack.url, COORDINATOR, alert["id"])
 
 
 def test_a_radius_alert_on_the_map_can_be_narrowed_to_a_role(web_stack: WebStack, new_page: Any) -> None:
@@ -90,6 +97,7 @@ def test_a_radius_alert_on_the_map_can_be_narrowed_to_a_role(web_stack: WebStack
     page.wait_for_selector("[data-testid=alert-roles] option[value=liaison]", state="attached")
     page.select_option("[data-testid=alert-roles]", "liaison")
     page.fill("[data-testid=alert-form] [name=title]", "只通知联络员")
+    page.fill("[data-testid=alert-form] [name=needed]", "0")  # never escalates (widening onto other tests' phones)
     wait_until(page, "() => document.querySelector('[data-testid=alert-preview-count]').dataset.state === 'ready'")
     with page.expect_request(lambda r: r.url.endswith("/api/v1/alerts") and r.method == "POST") as sent:
         page.click("[data-testid=alert-send]")
@@ -99,3 +107,4 @@ def test_a_radius_alert_on_the_map_can_be_narrowed_to_a_role(web_stack: WebStack
     board = page.wait_for_selector("[data-testid=alert-board]", timeout=10_000)
     alert = api_as(web_stack.url, QIBIN_COORDINATOR, "GET", f"alerts/{board.get_attribute('data-alert-id')}")
     assert (alert["radius_m"], alert["roles"]) == (2000, ["liaison"])
+    _cancel(web_stack.url, QIBIN_COORDINATOR, alert["id"])
