@@ -331,3 +331,7 @@ def test_sending_an_alert_again_after_its_answer_was_lost_does_not_raise_it_twic
     assert board.get_attribute("data-alert-id") == str(raised[0]["id"])
     mine = api_as(web_stack.url, QIBIN_COORDINATOR, "GET", "alerts?status=active&limit=200")["items"]
     assert [a["id"] for a in mine if a["title"] == "重发不重复测试"] == [raised[0]["id"]]
+    # Stood down: left active, its escalation would widen it onto phones that later tests put on duty nearby.
+    stand_down = f"alerts/{raised[0]['id']}/cancel"
+    cancelled = api_as(web_stack.url, QIBIN_COORDINATOR, "POST", stand_down, {"reason": "测试结束"})
+    assert cancelled["status"] == "cancelled"
